@@ -1,0 +1,222 @@
+import type { CanActivate, Type } from '@nestjs/common';
+import { InvalidWebhookConfigError } from '../domain/webhook.error';
+
+/** Which signature scheme deliveries carry. */
+export type SignatureScheme = 'standard-webhooks' | 'body-hmac';
+
+/** Configuration of `WebhookModule`; every key is optional in `forRoot` and defaults as documented. */
+export interface WebhookConfig {
+  /** `'memory'` (default; lost on restart) or `'typeorm'` (the host app's TypeORM connection). */
+  store_backend: 'memory' | 'typeorm';
+  /** TypeORM only: name of the host app's DataSource to use (default: the default DataSource). */
+  typeorm_data_source?: string;
+  /** Tries per delivery cycle before it becomes a dead letter. Default 5. */
+  retry_max_attempts: number;
+  /** Seconds before the first retry. Default 1. */
+  retry_base_delay: number;
+  /** Upper bound of a retry delay, seconds. Default 60. */
+  retry_max_delay: number;
+  /** Growth of the delay per attempt. Default 2. */
+  retry_backoff_factor: number;
+  /** Random spread applied to each delay, 0..1 (0.2 = +/-20%). Default 0.2. */
+  retry_jitter: number;
+  /** How often the retry processor looks for due retries and expired leases, ms. Default 1000. */
+  retry_poll_interval_ms: number;
+  /** Random bytes in a generated secret. Default 32. */
+  secret_length: number;
+  /** Hours the previous secret keeps signing after `rotateSecret`. Default 24. */
+  secret_rotation_grace_hours: number;
+  /** Whole-request timeout of one attempt, seconds. Default 30. */
+  delivery_timeout_seconds: number;
+  /** How long a claimed delivery stays leased to one replica, seconds. Default 2 x delivery_timeout_seconds. */
+  lease_seconds: number;
+  /** Failures in `failure_window_hours` (with no success between) that deactivate a subscription. Default 50. */
+  disable_after_consecutive_failures: number;
+  /** Default 24. */
+  failure_window_hours: number;
+  /** HMAC hash. `'sha256'` (default) or `'sha512'` (body-hmac scheme only). */
+  signature_algorithm: 'sha256' | 'sha512';
+  /** `'standard-webhooks'` (default) or `'body-hmac'` (GitHub-style `sha256=<hex>`). */
+  signature_scheme: SignatureScheme;
+  /** Register the admin controller and dashboard. Default false. */
+  enable_admin: boolean;
+  /** Route prefix of the admin API. Default `'webhooks'`. */
+  admin_prefix: string;
+  /** Guards applied to every admin route (e.g. an auth guard). Default none (a warning is logged). */
+  admin_guards: Array<Type<CanActivate> | CanActivate>;
+  /** Days attempts and finished events are kept; 0 keeps forever. Default 30. */
+  delivery_log_retention_days: number;
+  /** How often the retention purge runs, ms. Default 3,600,000 (hourly). */
+  retention_interval_ms: number;
+  /** Default `webhook-signature`. */
+  signature_header: string;
+  /** Default `webhook-event-type`. */
+  event_type_header: string;
+  /** Default `webhook-id`. */
+  event_id_header: string;
+  /** Default `webhook-timestamp`. */
+  timestamp_header: string;
+  /** Allow URLs that resolve to loopback/private/link-local addresses. Default false. */
+  allow_private_urls: boolean;
+  /** Hosts or CIDRs allowed even when private (e.g. `['10.0.0.0/8', 'hooks.internal']`). Default []. */
+  allowed_hosts: string[];
+  /** Largest serialized event body accepted by dispatch, bytes. Default 262144 (256 KiB). */
+  max_payload_bytes: number;
+  /** Most response-body bytes read per attempt (the rest is discarded). Default 65536. */
+  max_response_bytes: number;
+  /** Concurrent HTTP sends per process. Default 64. */
+  max_concurrent_deliveries: number;
+  /** Concurrent HTTP sends per subscription per process. Default 8. */
+  max_concurrent_per_endpoint: number;
+  /** Deliveries claimed per query. Default 100. */
+  claim_batch_size: number;
+  /** How long `app.close()` waits for in-flight sends before releasing them, seconds. Default 10. */
+  shutdown_timeout_seconds: number;
+  /** `User-Agent` of deliveries. Default `nestjs-webhooks`. */
+  user_agent: string;
+}
+
+/** The options `forRoot` accepts: any subset of {@link WebhookConfig}. */
+export type WebhookModuleOptions = Partial<WebhookConfig>;
+
+/** Defaults of every key, in the one place they are filled in. */
+export const DEFAULT_WEBHOOK_CONFIG: Readonly<Omit<WebhookConfig, 'lease_seconds'>> = Object.freeze({
+  store_backend: 'memory',
+  retry_max_attempts: 5,
+  retry_base_delay: 1,
+  retry_max_delay: 60,
+  retry_backoff_factor: 2,
+  retry_jitter: 0.2,
+  retry_poll_interval_ms: 1000,
+  secret_length: 32,
+  secret_rotation_grace_hours: 24,
+  delivery_timeout_seconds: 30,
+  disable_after_consecutive_failures: 50,
+  failure_window_hours: 24,
+  signature_algorithm: 'sha256',
+  signature_scheme: 'standard-webhooks',
+  enable_admin: false,
+  admin_prefix: 'webhooks',
+  admin_guards: [],
+  delivery_log_retention_days: 30,
+  retention_interval_ms: 3_600_000,
+  signature_header: 'webhook-signature',
+  event_type_header: 'webhook-event-type',
+  event_id_header: 'webhook-id',
+  timestamp_header: 'webhook-timestamp',
+  allow_private_urls: false,
+  allowed_hosts: [],
+  max_payload_bytes: 262_144,
+  max_response_bytes: 65_536,
+  max_concurrent_deliveries: 64,
+  max_concurrent_per_endpoint: 8,
+  claim_batch_size: 100,
+  shutdown_timeout_seconds: 10,
+  user_agent: 'nestjs-webhooks',
+});
+
+type Check = (value: unknown) => string | null;
+
+const positiveNumber: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? null : 'must be a number > 0');
+const nonNegativeNumber: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? null : 'must be a number >= 0');
+const positiveInt: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? null : 'must be an integer >= 1');
+const nonNegativeInt: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 ? null : 'must be an integer >= 0');
+const bool: Check = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
+const oneOf =
+  (...allowed: string[]): Check =>
+  (v) =>
+    allowed.includes(v as string) ? null : `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`;
+const headerName: Check = (v) =>
+  typeof v === 'string' && /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(v) ? null : 'must be a valid HTTP header name';
+const nonEmptyString: Check = (v) => (typeof v === 'string' && v.trim().length > 0 ? null : 'must be a non-empty string');
+const stringArray: Check = (v) => (Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0) ? null : 'must be an array of non-empty strings');
+const between =
+  (min: number, max: number): Check =>
+  (v) =>
+    typeof v === 'number' && v >= min && v <= max ? null : `must be a number between ${min} and ${max}`;
+
+const CHECKS: Record<keyof WebhookConfig, Check> = {
+  store_backend: oneOf('memory', 'typeorm'),
+  typeorm_data_source: nonEmptyString,
+  retry_max_attempts: positiveInt,
+  retry_base_delay: positiveNumber,
+  retry_max_delay: positiveNumber,
+  retry_backoff_factor: (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 1 ? null : 'must be a number >= 1'),
+  retry_jitter: between(0, 1),
+  retry_poll_interval_ms: positiveInt,
+  secret_length: (v) => (Number.isInteger(v) && (v as number) >= 16 && (v as number) <= 64 ? null : 'must be an integer between 16 and 64'),
+  secret_rotation_grace_hours: nonNegativeNumber,
+  delivery_timeout_seconds: positiveNumber,
+  lease_seconds: positiveNumber,
+  disable_after_consecutive_failures: nonNegativeInt,
+  failure_window_hours: positiveNumber,
+  signature_algorithm: oneOf('sha256', 'sha512'),
+  signature_scheme: oneOf('standard-webhooks', 'body-hmac'),
+  enable_admin: bool,
+  admin_prefix: (v) => (typeof v === 'string' && /^[A-Za-z0-9/_-]*$/.test(v) ? null : 'must be a route prefix such as "webhooks"'),
+  admin_guards: (v) => (Array.isArray(v) ? null : 'must be an array of guard classes or instances'),
+  delivery_log_retention_days: nonNegativeNumber,
+  retention_interval_ms: positiveInt,
+  signature_header: headerName,
+  event_type_header: headerName,
+  event_id_header: headerName,
+  timestamp_header: headerName,
+  allow_private_urls: bool,
+  allowed_hosts: stringArray,
+  max_payload_bytes: positiveInt,
+  max_response_bytes: positiveInt,
+  max_concurrent_deliveries: positiveInt,
+  max_concurrent_per_endpoint: positiveInt,
+  claim_batch_size: positiveInt,
+  shutdown_timeout_seconds: nonNegativeNumber,
+  user_agent: nonEmptyString,
+};
+
+/** The documented keys, for error messages. */
+export const WEBHOOK_CONFIG_KEYS = Object.keys(CHECKS) as Array<keyof WebhookConfig>;
+
+/**
+ * Merges `options` over the defaults and validates every key. Throws {@link InvalidWebhookConfigError} naming
+ * the first bad key and what it accepts. Used by both `forRoot` and `forRootAsync`.
+ */
+export function resolveWebhookConfig(options: WebhookModuleOptions | undefined | null): WebhookConfig {
+  if (options != null && (typeof options !== 'object' || Array.isArray(options))) {
+    throw new InvalidWebhookConfigError('options', 'must be an object of WebhookConfig keys');
+  }
+  const given: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options ?? {})) {
+    if (value === undefined || key === 'isGlobal') continue;
+    if (!(key in CHECKS)) {
+      throw new InvalidWebhookConfigError(key, `unknown key; known keys are ${WEBHOOK_CONFIG_KEYS.join(', ')}`);
+    }
+    given[key] = value;
+  }
+  const merged = { ...DEFAULT_WEBHOOK_CONFIG, ...given } as WebhookConfig;
+  if (merged.lease_seconds === undefined) merged.lease_seconds = merged.delivery_timeout_seconds * 2;
+  for (const key of WEBHOOK_CONFIG_KEYS) {
+    const value = merged[key];
+    if (value === undefined && key === 'typeorm_data_source') continue;
+    const problem = CHECKS[key](value);
+    if (problem) throw new InvalidWebhookConfigError(key, `${problem} (got ${describe(value)})`);
+  }
+  if (merged.retry_max_delay < merged.retry_base_delay) {
+    throw new InvalidWebhookConfigError('retry_max_delay', `must be >= retry_base_delay (${merged.retry_base_delay})`);
+  }
+  if (merged.lease_seconds <= merged.delivery_timeout_seconds) {
+    throw new InvalidWebhookConfigError('lease_seconds', `must be longer than delivery_timeout_seconds (${merged.delivery_timeout_seconds}) so a lease outlives its request`);
+  }
+  if (merged.signature_scheme === 'standard-webhooks' && merged.signature_algorithm !== 'sha256') {
+    throw new InvalidWebhookConfigError('signature_algorithm', "Standard Webhooks signatures are HMAC-SHA256 only: use 'sha256', or set signature_scheme: 'body-hmac' for sha512");
+  }
+  return Object.freeze(merged);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return `function ${value.name}`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

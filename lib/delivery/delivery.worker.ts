@@ -1,0 +1,313 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Subject } from 'rxjs';
+import type { WebhookConfig } from '../config/webhook-config';
+import type { WebhookOutcome } from '../domain/outcome';
+import type { WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
+import type { ClaimedDelivery, DeliveryAttempt, DeliveryStatus, DeliveryTransition, WebhookSubscription } from '../domain/types';
+import { WebhookSigner } from '../signing/webhook-signer';
+import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
+import { isLastAttempt, retryDelayMs } from './retry-policy';
+import { WebhookHttpClient, type SendResult } from './webhook-http.client';
+
+/** Most extra time a claimed delivery's lease must have left, beyond the timeout, to start its send. */
+const LEASE_SAFETY_MS = 1000;
+
+interface Held {
+  claimed: ClaimedDelivery;
+  subscription: WebhookSubscription | null;
+}
+
+/**
+ * Claims due deliveries from the store and sends them, keeping at most `max_concurrent_deliveries` sends in
+ * flight and `max_concurrent_per_endpoint` per subscription. A subscription at its cap is left out of claims, so
+ * a slow endpoint holds at most twice its cap and never the others' slots. Everything it holds is leased in
+ * the store: a crash loses nothing, the lease expires and any replica picks the delivery up again.
+ */
+@Injectable()
+export class DeliveryWorker implements BeforeApplicationShutdown {
+  /** Identifies this process's leases. */
+  readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** Every outcome, after it is stored. */
+  readonly outcomes = new Subject<WebhookOutcome>();
+
+  private readonly logger = new Logger(DeliveryWorker.name);
+  private readonly signer: WebhookSigner;
+  private readonly timeoutMs: number;
+  private readonly leaseMs: number;
+  private readonly leaseMarginMs: number;
+  /** Aborts the sends in flight when shutdown runs out of patience. */
+  private readonly aborter = new AbortController();
+  private running = 0;
+  private readonly runningBySubscription = new Map<string, number>();
+  private readonly waiting = new Map<string, Held[]>();
+  private waitingCount = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private pumping: Promise<void> | null = null;
+  private pumpAgain = false;
+  private wakeScheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+  private stopped = false;
+
+  constructor(
+    @InjectWebhookConfig() private readonly config: WebhookConfig,
+    @InjectWebhookDeliveryStore() private readonly deliveries: WebhookDeliveryStore,
+    @InjectWebhookSubscriptionStore() private readonly subscriptions: WebhookSubscriptionStore,
+    @Inject(WebhookHttpClient) private readonly http: WebhookHttpClient,
+  ) {
+    this.signer = new WebhookSigner(config);
+    this.timeoutMs = config.delivery_timeout_seconds * 1000;
+    this.leaseMs = config.lease_seconds * 1000;
+    this.leaseMarginMs = Math.min(LEASE_SAFETY_MS, (this.leaseMs - this.timeoutMs) / 2);
+  }
+
+  /** Sends currently in flight in this process. */
+  get activeSends(): number {
+    return this.running;
+  }
+
+  /** Looks for due work soon (coalesced: many wakes in one tick cause one claim). */
+  wake(): void {
+    if (this.stopped || this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      void this.pump();
+    });
+  }
+
+  /** Looks for due work at `at` (keeps only the earliest such timer; the retry processor is the safety net). */
+  wakeAt(at: Date): void {
+    const t = at.getTime();
+    if (this.stopped || t >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = t;
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.timerAt = Infinity;
+        void this.pump();
+      },
+      Math.max(t - Date.now(), 0),
+    );
+  }
+
+  /** Claims and starts as much due work as there is room for. Never runs twice at once; never throws. */
+  pump(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return this.pumping;
+    }
+    this.pumping = this.pumpLoop().finally(() => {
+      this.pumping = null;
+    });
+    return this.pumping;
+  }
+
+  private async pumpLoop(): Promise<void> {
+    try {
+      do {
+        this.pumpAgain = false;
+        while (!this.stopped) {
+          this.startWaiting();
+          const room = this.config.max_concurrent_deliveries - this.running - this.waitingCount;
+          if (room <= 0) break;
+          const limit = Math.min(this.config.claim_batch_size, room);
+          const claimed = await this.deliveries.claimDue({
+            worker_id: this.workerId,
+            limit,
+            lease_ms: this.leaseMs,
+            now: new Date(),
+            exclude_subscription_ids: this.saturatedSubscriptions(),
+            per_subscription_limit: this.config.max_concurrent_per_endpoint,
+          });
+          if (claimed.length === 0) break;
+          await this.hold(claimed);
+          if (claimed.length < limit) break;
+        }
+      } while (this.pumpAgain && !this.stopped);
+    } catch (err) {
+      this.logger.error(`claiming deliveries failed (will retry on the next tick): ${(err as Error).message}`);
+    }
+  }
+
+  /** Subscriptions at their cap (held work waits only for those), left out of the next claim. */
+  private saturatedSubscriptions(): string[] {
+    const out = new Set(this.waiting.keys());
+    for (const [id, n] of this.runningBySubscription) if (n >= this.config.max_concurrent_per_endpoint) out.add(id);
+    return [...out];
+  }
+
+  private async hold(claimed: ClaimedDelivery[]): Promise<void> {
+    const ids = [...new Set(claimed.map((c) => c.delivery.subscription_id))];
+    const subs = new Map<string, WebhookSubscription | null>();
+    await Promise.all(ids.map(async (id) => subs.set(id, await this.subscriptions.get(id))));
+    for (const c of claimed) {
+      const id = c.delivery.subscription_id;
+      let queue = this.waiting.get(id);
+      if (!queue) this.waiting.set(id, (queue = []));
+      queue.push({ claimed: c, subscription: subs.get(id) ?? null });
+      this.waitingCount++;
+    }
+    this.startWaiting();
+  }
+
+  /** Starts held deliveries while there is room, releasing any whose lease would end before its send could. */
+  private startWaiting(): void {
+    const cap = this.config.max_concurrent_per_endpoint;
+    const expiring: string[] = [];
+    for (const [id, queue] of this.waiting) {
+      while (queue.length > 0 && this.running < this.config.max_concurrent_deliveries && (this.runningBySubscription.get(id) ?? 0) < cap) {
+        const held = queue.shift()!;
+        this.waitingCount--;
+        const lease = held.claimed.delivery.locked_until?.getTime() ?? 0;
+        if (this.stopped || lease < Date.now() + this.timeoutMs + this.leaseMarginMs) {
+          expiring.push(held.claimed.delivery.delivery_id);
+          continue;
+        }
+        this.start(held);
+      }
+      if (queue.length === 0) this.waiting.delete(id);
+    }
+    if (expiring.length) this.release(expiring);
+  }
+
+  private start(held: Held): void {
+    const subscriptionId = held.claimed.delivery.subscription_id;
+    this.running++;
+    this.runningBySubscription.set(subscriptionId, (this.runningBySubscription.get(subscriptionId) ?? 0) + 1);
+    const p = this.deliver(held)
+      .catch((err) => this.logger.error(`delivery ${held.claimed.delivery.delivery_id} failed to complete (its lease will expire and it will be retried): ${(err as Error).message}`))
+      .finally(() => {
+        this.running--;
+        const n = this.runningBySubscription.get(subscriptionId)! - 1;
+        if (n === 0) this.runningBySubscription.delete(subscriptionId);
+        else this.runningBySubscription.set(subscriptionId, n);
+        this.inFlight.delete(p);
+        if (!this.stopped) {
+          this.startWaiting();
+          this.wake();
+        }
+      });
+    this.inFlight.add(p);
+  }
+
+  /** One attempt: sign, send, log it and move the delivery on, in one store write. */
+  private async deliver({ claimed, subscription }: Held): Promise<void> {
+    const { delivery, event } = claimed;
+    const attemptedAt = new Date();
+    const attemptNumber = delivery.attempts + 1;
+    let result: SendResult;
+    let status: DeliveryStatus;
+    let next: DeliveryTransition;
+    if (!subscription || !subscription.active) {
+      result = { ok: false, status_code: null, duration_ms: 0, error_message: subscription ? 'not sent: subscription is inactive' : 'not sent: subscription was deleted', retry_after_ms: null, gone: false };
+      status = 'cancelled';
+      next = { status: 'cancelled' };
+    } else {
+      const headers = this.signer.headers(subscription, event.event_id, event.event_type, event.body, attemptedAt);
+      result = await this.http.send(subscription.url, headers, event.body, this.aborter.signal);
+      // Interrupted by shutdown: not the receiver's fault, so nothing is logged; the lease is released.
+      if (this.aborter.signal.aborted) return;
+      if (result.ok) {
+        status = 'delivered';
+        next = { status: 'delivered' };
+      } else if (result.gone) {
+        status = 'failed';
+        next = { status: 'cancelled' };
+      } else if (isLastAttempt(this.config, attemptNumber)) {
+        status = 'dead_letter';
+        next = { status: 'dead_letter' };
+      } else {
+        const delay = Math.max(retryDelayMs(this.config, attemptNumber), result.retry_after_ms ?? 0);
+        status = 'failed';
+        next = { status: 'pending', next_attempt_at: new Date(Date.now() + delay) };
+      }
+    }
+    const attempt: DeliveryAttempt = {
+      attempt_id: randomUUID(),
+      subscription_id: delivery.subscription_id,
+      event_id: event.event_id,
+      event_type: event.event_type,
+      status,
+      status_code: result.status_code,
+      attempt_number: attemptNumber,
+      attempted_at: attemptedAt,
+      next_retry_at: next.status === 'pending' ? next.next_attempt_at : null,
+      error_message: result.error_message,
+      duration_ms: result.duration_ms,
+    };
+    const applied = await this.deliveries.completeAttempt(delivery.delivery_id, this.workerId, attempt, next);
+    if (!applied) {
+      this.logger.warn(`delivery ${delivery.delivery_id} was re-queued or re-claimed while being sent; attempt logged, state left to its new owner`);
+      return;
+    }
+    if (next.status === 'pending') this.wakeAt(next.next_attempt_at);
+    this.emit({ type: status === 'delivered' ? 'delivered' : status === 'dead_letter' ? 'dead_lettered' : status === 'cancelled' ? 'cancelled' : 'failed', attempt });
+    if (subscription && result.gone) await this.disable(subscription, `receiver answered 410 Gone at ${attemptedAt.toISOString()}`);
+    else if (subscription && (status === 'failed' || status === 'dead_letter')) await this.maybeDisable(subscription, attemptedAt);
+  }
+
+  /** Auto-disable: too many failures within the window, with no success since. */
+  private async maybeDisable(subscription: WebhookSubscription, now: Date): Promise<void> {
+    const threshold = this.config.disable_after_consecutive_failures;
+    if (threshold <= 0) return;
+    const since = new Date(now.getTime() - this.config.failure_window_hours * 3_600_000);
+    const failures = await this.deliveries.countRecentFailures(subscription.subscription_id, since);
+    if (failures >= threshold) {
+      await this.disable(subscription, `${failures} consecutive failures within ${this.config.failure_window_hours}h (disable_after_consecutive_failures=${threshold})`);
+    }
+  }
+
+  private async disable(subscription: WebhookSubscription, reason: string): Promise<void> {
+    const current = await this.subscriptions.get(subscription.subscription_id);
+    if (!current || !current.active) return;
+    await this.subscriptions.update({ ...current, active: false, disabled_reason: reason });
+    this.logger.warn(`subscription ${subscription.subscription_id} disabled: ${reason}`);
+    this.emit({ type: 'subscription_disabled', subscription_id: subscription.subscription_id, reason });
+  }
+
+  private emit(outcome: WebhookOutcome): void {
+    try {
+      this.outcomes.next(outcome);
+    } catch (err) {
+      this.logger.error(`an outcomes$ listener threw: ${(err as Error).message}`);
+    }
+  }
+
+  private release(ids: string[]): void {
+    this.deliveries.releaseLeases(this.workerId, ids).catch((err) => this.logger.warn(`releasing ${ids.length} leases failed (they will expire): ${(err as Error).message}`));
+  }
+
+  /**
+   * Stops claiming, releases what was claimed but not started, and waits up to `shutdown_timeout_seconds` for
+   * sends in flight; whatever is still running then is released so another replica can take it at once.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.pumping;
+    const notStarted = [...this.waiting.values()].flat().map((h) => h.claimed.delivery.delivery_id);
+    this.waiting.clear();
+    this.waitingCount = 0;
+    if (notStarted.length) await this.deliveries.releaseLeases(this.workerId, notStarted).catch(() => 0);
+    if (this.inFlight.size > 0) {
+      let timeout: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => (timeout = setTimeout(resolve, this.config.shutdown_timeout_seconds * 1000)));
+      await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
+      clearTimeout(timeout);
+      if (this.inFlight.size > 0) {
+        this.logger.warn(`${this.inFlight.size} sends still running after ${this.config.shutdown_timeout_seconds}s: aborting them and releasing their leases`);
+        this.aborter.abort();
+        await Promise.allSettled([...this.inFlight]);
+        await this.deliveries.releaseLeases(this.workerId).catch(() => 0);
+      }
+    }
+    this.outcomes.complete();
+  }
+}

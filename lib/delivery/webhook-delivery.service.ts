@@ -1,0 +1,80 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Observable } from 'rxjs';
+import type { WebhookConfig } from '../config/webhook-config';
+import type { WebhookOutcome } from '../domain/outcome';
+import type { NewDelivery, RedriveQuery, WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
+import type { Result, WebhookEventInput } from '../domain/types';
+import { DeliveryAttemptNotFoundError, SubscriptionInactiveError, SubscriptionNotFoundError, WebhookError } from '../domain/webhook.error';
+import { MAX_PAGE_LIMIT } from '../stores/store.utils';
+import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
+import { DeliveryWorker } from './delivery.worker';
+import { serializeEvent } from './event-serializer';
+
+/** What `dispatch()` accepted. */
+export interface DispatchResult {
+  event_id: string;
+  /** Deliveries created: one per matching active subscription (0 for a duplicate). */
+  delivery_count: number;
+  /** True when this event_id was already accepted: nothing new was stored or sent. */
+  duplicate: boolean;
+}
+
+/** Accepts events for delivery and re-sends past ones. */
+@Injectable()
+export class WebhookDeliveryService {
+  constructor(
+    @InjectWebhookConfig() private readonly config: WebhookConfig,
+    @InjectWebhookDeliveryStore() private readonly deliveries: WebhookDeliveryStore,
+    @InjectWebhookSubscriptionStore() private readonly subscriptions: WebhookSubscriptionStore,
+    @Inject(DeliveryWorker) private readonly worker: DeliveryWorker,
+  ) {}
+
+  /** Every delivery outcome (delivered, failed, dead_lettered, cancelled, subscription_disabled), to alert or count. */
+  get outcomes$(): Observable<WebhookOutcome> {
+    return this.worker.outcomes.asObservable();
+  }
+
+  /**
+   * Validates and serializes the event once, stores it with one delivery per matching active subscription in
+   * one transaction, and returns; the first attempt starts at once in the background. Dispatching an event_id
+   * that was already accepted changes nothing. Throws `WebhookError` (code `INVALID_EVENT`) for an event that
+   * cannot be sent, before anything is stored.
+   */
+  async dispatch<T>(event: WebhookEventInput<T>): Promise<DispatchResult> {
+    const stored = serializeEvent(event, this.config.max_payload_bytes, new Date());
+    const targets: NewDelivery[] = [];
+    for (let offset = 0; ; offset += MAX_PAGE_LIMIT) {
+      const page = await this.subscriptions.list({ active: true, event_type: stored.event_type, tenant_id: stored.tenant_id ?? undefined, limit: MAX_PAGE_LIMIT, offset });
+      for (const sub of page) targets.push({ delivery_id: randomUUID(), subscription_id: sub.subscription_id });
+      if (page.length < MAX_PAGE_LIMIT) break;
+    }
+    const { tenant_id: _tenant, ...eventRow } = stored;
+    const created = await this.deliveries.enqueue(eventRow, targets);
+    if (created && targets.length > 0) this.worker.wake();
+    return { event_id: stored.event_id, delivery_count: created ? targets.length : 0, duplicate: !created };
+  }
+
+  /**
+   * Sends the event of a logged attempt again, with its original body, to the same subscription: the delivery
+   * becomes due now with a fresh retry cycle, also when it was a dead letter. The send happens in the background.
+   */
+  async redeliver(attemptId: string): Promise<Result<void, WebhookError>> {
+    const attempt = typeof attemptId === 'string' && attemptId ? await this.deliveries.getAttempt(attemptId) : null;
+    if (!attempt) return { ok: false, error: new DeliveryAttemptNotFoundError(String(attemptId)) };
+    const sub = await this.subscriptions.get(attempt.subscription_id);
+    if (!sub) return { ok: false, error: new SubscriptionNotFoundError(attempt.subscription_id) };
+    if (!sub.active) return { ok: false, error: new SubscriptionInactiveError(attempt.subscription_id) };
+    const requeued = await this.deliveries.requeueDelivery(attempt.event_id, attempt.subscription_id, new Date());
+    if (!requeued) return { ok: false, error: new WebhookError(`the event of attempt ${attemptId} was purged (delivery_log_retention_days): it can no longer be re-sent`) };
+    this.worker.wake();
+    return { ok: true };
+  }
+
+  /** Re-queues dead letters (optionally of one subscription and dead-lettered in [since, until)); returns how many. */
+  async redrive(query: RedriveQuery = {}): Promise<number> {
+    const n = await this.deliveries.requeueDeadLetters(query, new Date());
+    if (n > 0) this.worker.wake();
+    return n;
+  }
+}

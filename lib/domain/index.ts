@@ -1,0 +1,5 @@
+export * from './types';
+export * from './stores';
+export * from './webhook.error';
+export * from './outcome';
+export * from './event-type';

@@ -1,0 +1,127 @@
+import type {
+  ClaimedDelivery,
+  DeliveryAttempt,
+  DeliveryRecord,
+  DeliveryStatus,
+  DeliveryTransition,
+  StoredEvent,
+  WebhookSubscription,
+} from './types';
+
+/** Filters of {@link WebhookSubscriptionStore.list}. */
+export interface SubscriptionListQuery {
+  /** Only active subscriptions (default true). */
+  active_only?: boolean;
+  /** Exactly this active state (overrides `active_only`). */
+  active?: boolean;
+  /** Subscriptions that would receive this event type (null event_types, exact name or wildcard). */
+  event_type?: string;
+  tenant_id?: string;
+  /** Default 100. */
+  limit?: number;
+  /** Default 0. */
+  offset?: number;
+}
+
+/** Persistence of subscriptions. Implementations: memory, TypeORM. */
+export interface WebhookSubscriptionStore {
+  create(sub: WebhookSubscription): Promise<WebhookSubscription>;
+  get(id: string): Promise<WebhookSubscription | null>;
+  /** Oldest first (created_at, then id) so paging is stable. */
+  list(query?: SubscriptionListQuery): Promise<WebhookSubscription[]>;
+  count(query?: Pick<SubscriptionListQuery, 'active' | 'tenant_id'>): Promise<number>;
+  /** Replaces the stored subscription; returns null when it does not exist. */
+  update(sub: WebhookSubscription): Promise<WebhookSubscription | null>;
+  /** True when something was deleted. */
+  delete(id: string): Promise<boolean>;
+}
+
+/** Filters of {@link WebhookDeliveryStore.getAttempts}. */
+export interface AttemptQuery {
+  subscription_id?: string;
+  event_id?: string;
+  status?: DeliveryStatus;
+  /** Default 100. */
+  limit?: number;
+  /** Default 0. */
+  offset?: number;
+}
+
+/** Filters of {@link WebhookDeliveryStore.getDeadLetters}. */
+export interface DeadLetterQuery {
+  subscription_id?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/** Which dead letters a redrive revives. */
+export interface RedriveQuery {
+  subscription_id?: string;
+  /** Dead-lettered at or after. */
+  since?: Date;
+  /** Dead-lettered before. */
+  until?: Date;
+}
+
+/** Arguments of {@link WebhookDeliveryStore.claimDue}. */
+export interface ClaimOptions {
+  worker_id: string;
+  limit: number;
+  lease_ms: number;
+  now: Date;
+  /** Subscriptions whose deliveries must not be claimed now (endpoint at its concurrency cap). */
+  exclude_subscription_ids?: readonly string[];
+  /** At most this many deliveries of any one subscription in this claim (fairness between endpoints). */
+  per_subscription_limit?: number;
+}
+
+/** A delivery to create with its event. */
+export interface NewDelivery {
+  delivery_id: string;
+  subscription_id: string;
+}
+
+/**
+ * The attempt log and the delivery queue. The queue operations (`enqueue`, `claimDue`, `completeAttempt`,
+ * `requeue*`, `releaseLeases`) define the semantics every backend keeps: see the contract tests.
+ */
+export interface WebhookDeliveryStore {
+  /** Appends one attempt to the log (no queue change). */
+  recordAttempt(attempt: DeliveryAttempt): Promise<void>;
+  getAttempt(attemptId: string): Promise<DeliveryAttempt | null>;
+  /** Newest first. */
+  getAttempts(query?: AttemptQuery): Promise<DeliveryAttempt[]>;
+  /** The last attempt of each delivery currently dead-lettered, newest first. */
+  getDeadLetters(query?: DeadLetterQuery): Promise<DeliveryAttempt[]>;
+  countDeadLetters(query?: Pick<DeadLetterQuery, 'subscription_id'>): Promise<number>;
+  /** Failed attempts of the subscription since `since` and after its last success. */
+  countRecentFailures(subscriptionId: string, since: Date): Promise<number>;
+
+  /**
+   * Stores the event and its deliveries in one transaction, all due at `event.created_at`.
+   * Returns false (and writes nothing) when an event with this id already exists.
+   */
+  enqueue(event: StoredEvent, deliveries: NewDelivery[]): Promise<boolean>;
+  getEvent(eventId: string): Promise<StoredEvent | null>;
+  getDelivery(eventId: string, subscriptionId: string): Promise<DeliveryRecord | null>;
+  /**
+   * Leases up to `limit` pending deliveries that are due and not leased (or whose lease expired), oldest due
+   * first. A delivery is held by one claimer at a time.
+   */
+  claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]>;
+  /**
+   * Logs the attempt and moves the delivery to its next state in one transaction, releasing the lease.
+   * The state change applies only while `workerId` still holds the lease; returns whether it applied.
+   */
+  completeAttempt(deliveryId: string, workerId: string, attempt: DeliveryAttempt, next: DeliveryTransition): Promise<boolean>;
+  /** Makes one delivery due now with a fresh retry cycle (whatever its state). False when it does not exist. */
+  requeueDelivery(eventId: string, subscriptionId: string, now: Date): Promise<boolean>;
+  /** Revives dead letters matching the query; returns how many. */
+  requeueDeadLetters(query: RedriveQuery, now: Date): Promise<number>;
+  /** Drops the leases this worker holds so others may claim them at once (shutdown). */
+  releaseLeases(workerId: string, deliveryIds?: readonly string[]): Promise<number>;
+  /** Deletes attempts older than `before`, and events (with their deliveries) finished before it. */
+  purge(before: Date): Promise<{ attempts: number; events: number }>;
+  /** Earliest `next_attempt_at` among pending deliveries, to know when to look again. */
+  nextDueAt(): Promise<Date | null>;
+}

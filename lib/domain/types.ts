@@ -1,0 +1,110 @@
+/** Lifecycle of a delivery (one event to one subscription) and of each logged attempt. */
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead_letter' | 'cancelled';
+
+/** Every value of {@link DeliveryStatus}, for validation. */
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'failed', 'dead_letter', 'cancelled'];
+
+/** An application event handed to `dispatch()`. */
+export interface WebhookEvent<TPayload = unknown> {
+  /** Unique id; generated (UUID) when omitted. Re-dispatching the same id is a no-op. */
+  event_id: string;
+  /** Event type, e.g. `invoice.paid`. Subscriptions match on it. */
+  event_type: string;
+  /** JSON-serializable payload, sent as `payload` in the body. */
+  payload: TPayload;
+  /** When the event happened; defaults to now. */
+  occurred_at: Date;
+  /** Free-form origin of the event (service name), may be null. */
+  source: string | null;
+  /** When set, only subscriptions of this tenant receive the event. */
+  tenant_id?: string | null;
+}
+
+/** What `dispatch()` accepts: `event_id`, `occurred_at` and `source` may be omitted. */
+export type WebhookEventInput<TPayload = unknown> = Omit<WebhookEvent<TPayload>, 'event_id' | 'occurred_at' | 'source'> & {
+  event_id?: string;
+  occurred_at?: Date | string;
+  source?: string | null;
+};
+
+/** A customer's endpoint and what it wants to receive. */
+export interface WebhookSubscription {
+  subscription_id: string;
+  url: string;
+  /** Signing secret (`whsec_...`). Shown by the admin API only on create and rotate. */
+  secret: string;
+  /** Event types to receive (exact names or `prefix.*` wildcards); `null` means all. */
+  event_types: string[] | null;
+  active: boolean;
+  description: string | null;
+  tenant_id: string | null;
+  created_at: Date;
+  metadata: Record<string, unknown>;
+  /** The secret replaced by the last rotation, still signed with until `previous_secret_expires_at`. */
+  previous_secret?: string | null;
+  previous_secret_expires_at?: Date | null;
+  /** Why the module deactivated it (auto-disable, 410 Gone), null otherwise. */
+  disabled_reason?: string | null;
+}
+
+/** One HTTP try of one delivery, as logged. */
+export interface DeliveryAttempt {
+  attempt_id: string;
+  subscription_id: string;
+  event_id: string;
+  event_type: string;
+  /** `delivered` (2xx), `failed` (a retry is scheduled), `dead_letter` (final failure), `cancelled` (not sent). */
+  status: DeliveryStatus;
+  status_code: number | null;
+  /** 1 for the first try of a delivery cycle. */
+  attempt_number: number;
+  attempted_at: Date;
+  /** When the next try is due (failed attempts only). */
+  next_retry_at: Date | null;
+  error_message: string | null;
+  duration_ms: number;
+}
+
+/** `{ ok: true }` or `{ ok: false, error }`: for operations whose failure is an expected outcome. */
+export type Result<T = void, E = Error> = (T extends void ? { ok: true; value?: undefined } : { ok: true; value: T }) | { ok: false; error: E };
+
+/** The stored form of an accepted event: the body exactly as it is sent. */
+export interface StoredEvent {
+  event_id: string;
+  event_type: string;
+  /** Serialized JSON body, byte-for-byte what receivers get. */
+  body: string;
+  occurred_at: Date;
+  source: string | null;
+  created_at: Date;
+}
+
+/** One event x subscription: the unit of the delivery queue. */
+export interface DeliveryRecord {
+  delivery_id: string;
+  event_id: string;
+  subscription_id: string;
+  event_type: string;
+  status: Exclude<DeliveryStatus, 'failed'>;
+  /** Attempts made in the current cycle (a redelivery starts a new cycle). */
+  attempts: number;
+  next_attempt_at: Date;
+  locked_until: Date | null;
+  locked_by: string | null;
+  last_attempt_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A delivery handed to a worker by a claim, with the event body to send. */
+export interface ClaimedDelivery {
+  delivery: DeliveryRecord;
+  event: StoredEvent;
+}
+
+/** What a worker decided after one attempt; the store writes it together with the attempt. */
+export type DeliveryTransition =
+  | { status: 'delivered' }
+  | { status: 'pending'; next_attempt_at: Date }
+  | { status: 'dead_letter' }
+  | { status: 'cancelled' };

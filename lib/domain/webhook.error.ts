@@ -1,0 +1,87 @@
+/** Stable machine-readable codes of {@link WebhookError}. */
+export type WebhookErrorCode =
+  | 'WEBHOOK_ERROR'
+  | 'INVALID_EVENT'
+  | 'INVALID_SUBSCRIPTION'
+  | 'SUBSCRIPTION_NOT_FOUND'
+  | 'SUBSCRIPTION_INACTIVE'
+  | 'INVALID_WEBHOOK_URL'
+  | 'DELIVERY_ATTEMPT_NOT_FOUND'
+  | 'SECRET_ROTATION_FAILED'
+  | 'INVALID_CONFIG'
+  | 'WEBHOOK_VERIFICATION_FAILED';
+
+/** Base class of every error the module throws or returns; `code` is stable across releases. */
+export class WebhookError extends Error {
+  constructor(
+    message: string,
+    readonly code: WebhookErrorCode = 'WEBHOOK_ERROR',
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The event handed to `dispatch()` cannot be accepted (nothing was stored). */
+export class InvalidEventError extends WebhookError {
+  constructor(message: string) {
+    super(message, 'INVALID_EVENT');
+  }
+}
+
+/** A subscription field is invalid (nothing was stored). */
+export class InvalidSubscriptionError extends WebhookError {
+  constructor(message: string) {
+    super(message, 'INVALID_SUBSCRIPTION');
+  }
+}
+
+export class SubscriptionNotFoundError extends WebhookError {
+  constructor(readonly subscriptionId: string) {
+    super(`subscription ${subscriptionId} not found: create it first or check the id`, 'SUBSCRIPTION_NOT_FOUND');
+  }
+}
+
+export class SubscriptionInactiveError extends WebhookError {
+  constructor(readonly subscriptionId: string) {
+    super(`subscription ${subscriptionId} is inactive: activate it before redelivering to it`, 'SUBSCRIPTION_INACTIVE');
+  }
+}
+
+export class InvalidWebhookURLError extends WebhookError {
+  constructor(
+    readonly url: string,
+    reason: string,
+  ) {
+    super(`invalid webhook URL ${JSON.stringify(url)}: ${reason}`, 'INVALID_WEBHOOK_URL');
+  }
+}
+
+export class DeliveryAttemptNotFoundError extends WebhookError {
+  constructor(readonly attemptId: string) {
+    super(`delivery attempt ${attemptId} not found: list attempts to find a valid id (old ones are purged after delivery_log_retention_days)`, 'DELIVERY_ATTEMPT_NOT_FOUND');
+  }
+}
+
+export class SecretRotationError extends WebhookError {
+  constructor(message: string) {
+    super(message, 'SECRET_ROTATION_FAILED');
+  }
+}
+
+/** A `WebhookModule` option is invalid; raised at start-up. */
+export class InvalidWebhookConfigError extends WebhookError {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`invalid webhook config "${key}": ${message}`, 'INVALID_CONFIG');
+  }
+}
+
+/** Receiver side: the webhook's signature, timestamp or headers do not verify. */
+export class WebhookVerificationError extends WebhookError {
+  constructor(message: string) {
+    super(message, 'WEBHOOK_VERIFICATION_FAILED');
+  }
+}

@@ -1,0 +1,2 @@
+export * from './memory-subscription.store';
+export * from './memory-delivery.store';

@@ -1,0 +1,46 @@
+import type { WebhookSubscription } from '../domain/types';
+
+/** Default and largest page sizes of list queries. */
+export const DEFAULT_PAGE_LIMIT = 100;
+export const MAX_PAGE_LIMIT = 1000;
+
+/** Normalized `limit`/`offset` of a list query. */
+export function pageBounds(query: { limit?: number; offset?: number }): { limit: number; offset: number } {
+  const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_PAGE_LIMIT), 0), MAX_PAGE_LIMIT);
+  const offset = Math.max(Math.trunc(query.offset ?? 0), 0);
+  return { limit, offset };
+}
+
+export function page<T>(items: T[], query: { limit?: number; offset?: number }): T[] {
+  const { limit, offset } = pageBounds(query);
+  return items.slice(offset, offset + limit);
+}
+
+/** Subscription list order: oldest first, then by id. */
+export function compareSubscriptions(a: WebhookSubscription, b: WebhookSubscription): number {
+  return a.created_at.getTime() - b.created_at.getTime() || (a.subscription_id < b.subscription_id ? -1 : a.subscription_id > b.subscription_id ? 1 : 0);
+}
+
+/** Attempt list order: newest first, then attempt_number, then id descending (stable). */
+export function compareAttemptsNewestFirst(
+  a: { attempted_at: Date; attempt_number: number; attempt_id: string },
+  b: { attempted_at: Date; attempt_number: number; attempt_id: string },
+): number {
+  return (
+    b.attempted_at.getTime() - a.attempted_at.getTime() ||
+    b.attempt_number - a.attempt_number ||
+    (a.attempt_id < b.attempt_id ? 1 : a.attempt_id > b.attempt_id ? -1 : 0)
+  );
+}
+
+export function cloneSubscription(sub: WebhookSubscription): WebhookSubscription {
+  return {
+    ...sub,
+    event_types: sub.event_types ? [...sub.event_types] : null,
+    created_at: new Date(sub.created_at),
+    metadata: structuredClone(sub.metadata ?? {}),
+    previous_secret: sub.previous_secret ?? null,
+    previous_secret_expires_at: sub.previous_secret_expires_at ? new Date(sub.previous_secret_expires_at) : null,
+    disabled_reason: sub.disabled_reason ?? null,
+  };
+}

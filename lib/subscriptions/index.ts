@@ -1,0 +1,2 @@
+export * from './webhook-subscription.service';
+export * from './subscription-validation';

@@ -1,0 +1,17 @@
+import { Inject } from '@nestjs/common';
+
+/** Injection token of the {@link WebhookSubscriptionStore} in use. */
+export const WEBHOOK_SUBSCRIPTION_STORE = Symbol('WEBHOOK_SUBSCRIPTION_STORE');
+/** Injection token of the {@link WebhookDeliveryStore} in use. */
+export const WEBHOOK_DELIVERY_STORE = Symbol('WEBHOOK_DELIVERY_STORE');
+/** Injection token of the resolved {@link WebhookConfig} (defaults filled in). */
+export const WEBHOOK_CONFIG = Symbol('WEBHOOK_CONFIG');
+/** Injection token of the `HttpService` deliveries are sent with. */
+export const WEBHOOK_HTTP_SERVICE = Symbol('WEBHOOK_HTTP_SERVICE');
+
+/** Injects the subscription store. */
+export const InjectWebhookSubscriptionStore = (): ParameterDecorator => Inject(WEBHOOK_SUBSCRIPTION_STORE);
+/** Injects the delivery store. */
+export const InjectWebhookDeliveryStore = (): ParameterDecorator => Inject(WEBHOOK_DELIVERY_STORE);
+/** Injects the resolved configuration. */
+export const InjectWebhookConfig = (): ParameterDecorator => Inject(WEBHOOK_CONFIG);
