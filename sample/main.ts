@@ -1,0 +1,105 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
+import { WEBHOOK_DELIVERY_STORE, WebhookDeliveryService, WebhookSubscriptionService, type DeliveryAttempt, type WebhookDeliveryStore, type WebhookSubscription } from '../lib';
+import { SAMPLE_ADMIN_KEY } from './api-key.guard';
+import { AppModule, SAMPLE_DB } from './app.module';
+import { startDemoReceiver, type DemoDelivery } from './demo-receiver';
+
+const RECEIVER_PORT = Number(process.env.SAMPLE_RECEIVER_PORT ?? 4599);
+const HTTP_PORT = Number(process.env.SAMPLE_PORT ?? 3000);
+const SERVE = process.argv.includes('--serve');
+
+/**
+ * `npm run sample`: a NestJS app with the webhook module on an SQLite file, a demo receiver on localhost,
+ * one healthy and one failing subscription, a few events, and a readable account of what happened.
+ * Run it twice: the second run finds the first run's subscriptions and history. `-- --serve` keeps it running
+ * with the admin dashboard.
+ */
+async function main(): Promise<void> {
+  const secrets = new Map<string, string>();
+  const seen: DemoDelivery[] = [];
+  const receiver: Server = await startDemoReceiver(RECEIVER_PORT, () => secrets, seen);
+  const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
+  app.enableShutdownHooks();
+  await app.listen(HTTP_PORT, '127.0.0.1');
+
+  const subscriptions = app.get(WebhookSubscriptionService);
+  const delivery = app.get(WebhookDeliveryService);
+  const store = app.get<WebhookDeliveryStore>(WEBHOOK_DELIVERY_STORE);
+
+  line(`Webhook sample: data in ${SAMPLE_DB}`);
+  const earlier = await subscriptions.list({ active_only: false, limit: 1000 });
+  const earlierAttempts = await store.getAttempts({ limit: 1000 });
+  if (earlier.length > 0) {
+    line(`Found ${earlier.length} subscription(s) and ${earlierAttempts.length}${earlierAttempts.length === 1000 ? '+' : ''} logged attempt(s) from earlier runs: history survived the restart.`);
+  } else line('First run: no subscriptions yet.');
+
+  const healthy = await findOrCreate(subscriptions, earlier, `http://127.0.0.1:${RECEIVER_PORT}/ok`, ['order.*'], 'sample: healthy endpoint');
+  const failing = await findOrCreate(subscriptions, earlier, `http://127.0.0.1:${RECEIVER_PORT}/fail`, ['order.paid'], 'sample: always failing endpoint');
+  secrets.set('/ok', healthy.secret);
+  secrets.set('/fail', failing.secret);
+
+  const events: Array<{ event_type: string; payload: Record<string, unknown> }> = [
+    { event_type: 'order.created', payload: { order_id: 'A-1001', total: 42.5 } },
+    { event_type: 'order.paid', payload: { order_id: 'A-1001', method: 'card' } },
+    { event_type: 'order.shipped', payload: { order_id: 'A-1001', carrier: 'DHL' } },
+  ];
+  line('\nDispatching 3 events...');
+  const ids: string[] = [];
+  for (const e of events) {
+    const res = await delivery.dispatch({ ...e, source: 'sample-shop' });
+    ids.push(res.event_id);
+    line(`  ${e.event_type.padEnd(14)} -> ${res.delivery_count} deliver${res.delivery_count === 1 ? 'y' : 'ies'} (event ${res.event_id.slice(0, 8)}...)`);
+  }
+
+  // Wait until every delivery of these events is delivered or dead-lettered (3 tries to the failing one).
+  const finished = async () => {
+    const attempts = (await Promise.all(ids.map((id) => store.getAttempts({ event_id: id })))).flat();
+    const final = attempts.filter((a) => a.status === 'delivered' || a.status === 'dead_letter');
+    return final.length >= 4 ? attempts : null;
+  };
+  let attempts: DeliveryAttempt[] | null = null;
+  for (let i = 0; i < 100 && !(attempts = await finished()); i++) await new Promise((r) => setTimeout(r, 100));
+
+  line('\nWhat the receiver saw:');
+  for (const d of seen) line(`  POST ${d.path.padEnd(5)} ${d.event_type.padEnd(14)} ${d.verified}`);
+  line('\nAttempt log (oldest first):');
+  for (const a of [...(attempts ?? [])].sort((x, y) => x.attempted_at.getTime() - y.attempted_at.getTime() || x.attempt_number - y.attempt_number)) {
+    const target = a.subscription_id === healthy.subscription_id ? '/ok  ' : '/fail';
+    line(`  ${a.event_type.padEnd(14)} ${target} try ${a.attempt_number}  ${a.status.padEnd(11)} ${String(a.status_code ?? '-').padEnd(4)} ${String(a.duration_ms).padStart(4)} ms  ${a.error_message ?? ''}${a.next_retry_at ? `  (retry at ${a.next_retry_at.toISOString().slice(11, 23)})` : ''}`);
+  }
+  const dead = await store.getDeadLetters({ limit: 5 });
+  line(`\nDead letters: ${await store.countDeadLetters()} in total. Latest: ${dead[0] ? `${dead[0].event_type} to /fail, "${dead[0].error_message}"` : 'none'}`);
+  line(`Redeliver one with WebhookDeliveryService.redeliver('${dead[0]?.attempt_id ?? '<attempt id>'}')`);
+  line(`Admin dashboard (guarded): http://127.0.0.1:${HTTP_PORT}/webhooks/ui?key=${SAMPLE_ADMIN_KEY}`);
+
+  if (SERVE) {
+    line('\nServing; press Ctrl+C to stop.');
+    return;
+  }
+  await app.close();
+  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  line('\nDone. Run `npm run sample` again to see the history kept in SQLite.');
+}
+
+async function findOrCreate(service: WebhookSubscriptionService, existing: WebhookSubscription[], url: string, event_types: string[], description: string): Promise<WebhookSubscription> {
+  const found = existing.find((s) => s.description === description);
+  if (found) {
+    line(`  reusing subscription ${found.subscription_id.slice(0, 8)}... (${description}, created ${found.created_at.toISOString()})`);
+    return found.active ? found : service.activate(found.subscription_id);
+  }
+  const created = await service.create({ url, event_types, description });
+  line(`  created subscription ${created.subscription_id.slice(0, 8)}... (${description}) for ${event_types.join(', ')}`);
+  return created;
+}
+
+function line(text: string): void {
+  process.stdout.write(text + '\n');
+}
+
+main().catch((err) => {
+  new Logger('sample').error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});
