@@ -5,6 +5,7 @@ export * from './signing';
 export * from './delivery';
 export * from './subscriptions';
 export * from './security';
+export * from './admin';
 export * from './stores/memory';
 export * from './stores/typeorm';
 export * from './webhook.constants';

@@ -1,0 +1,80 @@
+import { BadRequestException, Body, Get, GoneException, HttpCode, HttpStatus, Inject, Param, Post, Query } from '@nestjs/common';
+import type { WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
+import { DeliveryAttemptNotFoundError } from '../domain/webhook.error';
+import { WebhookDeliveryService } from '../delivery/webhook-delivery.service';
+import { InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
+import { toAttemptView, type AdminHealthView, type DeliveryAttemptView } from './admin.views';
+import { ListDeadLettersQueryDto, ListDeliveriesQueryDto, RedriveDto } from './dto/delivery.dto';
+
+/** Delivery log, dead letters, redelivery and health routes of the admin API. */
+export class WebhookAdminDeliveriesController {
+  constructor(
+    @Inject(WebhookDeliveryService) private readonly delivery: WebhookDeliveryService,
+    @InjectWebhookDeliveryStore() private readonly deliveries: WebhookDeliveryStore,
+    @InjectWebhookSubscriptionStore() private readonly subscriptions: WebhookSubscriptionStore,
+  ) {}
+
+  /** The attempt log, newest first. */
+  @Get('deliveries')
+  async list(@Query() query: ListDeliveriesQueryDto): Promise<DeliveryAttemptView[]> {
+    const attempts = await this.deliveries.getAttempts({
+      subscription_id: query.subscription_id,
+      event_id: query.event_id,
+      status: query.status,
+      limit: query.limit ?? 100,
+      offset: query.offset ?? 0,
+    });
+    return attempts.map(toAttemptView);
+  }
+
+  @Get('deliveries/:attempt_id')
+  async get(@Param('attempt_id') attemptId: string): Promise<DeliveryAttemptView> {
+    const attempt = await this.deliveries.getAttempt(attemptId);
+    if (!attempt) throw new DeliveryAttemptNotFoundError(attemptId);
+    return toAttemptView(attempt);
+  }
+
+  /** Re-sends the attempt's event with its original body (also revives a dead letter); the send is in the background. */
+  @Post('deliveries/:attempt_id/redeliver')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async redeliver(@Param('attempt_id') attemptId: string): Promise<{ status: 'queued' }> {
+    const result = await this.delivery.redeliver(attemptId);
+    if (!result.ok) {
+      if (result.error.code === 'WEBHOOK_ERROR') {
+        throw new GoneException({ statusCode: HttpStatus.GONE, error: 'Gone', message: result.error.message, code: 'EVENT_PURGED' });
+      }
+      throw result.error;
+    }
+    return { status: 'queued' };
+  }
+
+  /** The last attempt of each dead-lettered delivery, newest first. */
+  @Get('dead-letters')
+  async deadLetters(@Query() query: ListDeadLettersQueryDto): Promise<DeliveryAttemptView[]> {
+    const attempts = await this.deliveries.getDeadLetters({ subscription_id: query.subscription_id, limit: query.limit ?? 100, offset: query.offset ?? 0 });
+    return attempts.map(toAttemptView);
+  }
+
+  /** Re-queues the dead letters of a subscription and/or dead-lettered in [since, until); all when the body is empty. */
+  @Post('dead-letters/redrive')
+  @HttpCode(HttpStatus.OK)
+  async redrive(@Body() body: RedriveDto): Promise<{ requeued: number }> {
+    const since = body.since ? new Date(body.since) : undefined;
+    const until = body.until ? new Date(body.until) : undefined;
+    if (since && Number.isNaN(since.getTime())) throw badField('since', 'since is not a valid date');
+    if (until && Number.isNaN(until.getTime())) throw badField('until', 'until is not a valid date');
+    if (since && until && since.getTime() >= until.getTime()) throw badField('until', 'until must be later than since');
+    const requeued = await this.delivery.redrive({ subscription_id: body.subscription_id ?? undefined, since, until });
+    return { requeued };
+  }
+
+  @Get('health')
+  async health(): Promise<AdminHealthView> {
+    const [total, active, dead] = await Promise.all([this.subscriptions.count(), this.subscriptions.count({ active: true }), this.deliveries.countDeadLetters()]);
+    return { total_subscriptions: total, active_subscriptions: active, dead_letter_count: dead };
+  }
+}
+
+function badField(field: string, message: string): BadRequestException {
+  return new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [message], code: 'VALIDATION_FAILED', fields: [field] });
+}

@@ -1,0 +1,51 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { isObservable, lastValueFrom } from 'rxjs';
+import type { WebhookConfig } from '../config/webhook-config';
+import { InjectWebhookConfig } from '../webhook.constants';
+
+/**
+ * The one guard on every admin route (API and dashboard): runs each guard of `admin_guards` in order and lets
+ * the request through only when all of them allow it. A guard returning false gives Nest's 403; a guard
+ * throwing (e.g. `UnauthorizedException`) gives its own status. Guard classes are taken from the container when
+ * the app provides them (so they get the app's dependencies), otherwise created once with `ModuleRef.create()`;
+ * guard instances are used as they are.
+ */
+@Injectable()
+export class WebhookAdminGuard implements CanActivate {
+  private readonly resolved = new Map<Type<CanActivate>, Promise<CanActivate>>();
+
+  constructor(
+    @InjectWebhookConfig() private readonly config: WebhookConfig,
+    @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    for (const entry of this.config.admin_guards ?? []) {
+      const guard = typeof entry === 'function' ? await this.instance(entry) : entry;
+      let allowed = guard.canActivate(context);
+      if (isObservable(allowed)) allowed = lastValueFrom(allowed);
+      if (!(await allowed)) return false;
+    }
+    return true;
+  }
+
+  private instance(cls: Type<CanActivate>): Promise<CanActivate> {
+    let pending = this.resolved.get(cls);
+    if (!pending) {
+      pending = this.resolve(cls);
+      this.resolved.set(cls, pending);
+      // A failed creation is retried on the next request rather than cached.
+      pending.catch(() => this.resolved.delete(cls));
+    }
+    return pending;
+  }
+
+  private async resolve(cls: Type<CanActivate>): Promise<CanActivate> {
+    try {
+      return this.moduleRef.get(cls, { strict: false });
+    } catch {
+      return this.moduleRef.create(cls);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import type { DeliveryAttempt, WebhookSubscription } from '../domain/types';
+
+/** A subscription as the admin API returns it: dates as ISO strings, `secret` masked unless just created or rotated. */
+export interface SubscriptionView {
+  subscription_id: string;
+  url: string;
+  /** The full secret in the responses that create or rotate it; `whsec_****abcd` everywhere else. */
+  secret: string;
+  event_types: string[] | null;
+  active: boolean;
+  description: string | null;
+  tenant_id: string | null;
+  created_at: string;
+  metadata: Record<string, unknown>;
+  /** Why the module deactivated it (auto-disable, 410 Gone), null otherwise. */
+  disabled_reason: string | null;
+  /** Until when the secret replaced by the last rotation still signs deliveries (the old secret itself is never shown). */
+  previous_secret_expires_at: string | null;
+}
+
+/** A delivery attempt as the admin API returns it (dates as ISO strings). */
+export interface DeliveryAttemptView {
+  attempt_id: string;
+  subscription_id: string;
+  event_id: string;
+  event_type: string;
+  status: DeliveryAttempt['status'];
+  status_code: number | null;
+  attempt_number: number;
+  attempted_at: string;
+  next_retry_at: string | null;
+  error_message: string | null;
+  duration_ms: number;
+}
+
+/** `GET /<prefix>/health`. */
+export interface AdminHealthView {
+  total_subscriptions: number;
+  active_subscriptions: number;
+  dead_letter_count: number;
+}
+
+/** `whsec_****` followed by the last 4 characters: enough to tell secrets apart, useless for signing. */
+export function maskSecret(secret: string | null | undefined): string {
+  if (!secret) return '';
+  return `whsec_****${secret.length > 12 ? secret.slice(-4) : ''}`;
+}
+
+function iso(value: Date | string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const d = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(d.getTime()) ? String(value) : d.toISOString();
+}
+
+/** Serializes a subscription; `reveal` only for the responses that create or rotate the secret. */
+export function toSubscriptionView(sub: WebhookSubscription, reveal = false): SubscriptionView {
+  return {
+    subscription_id: sub.subscription_id,
+    url: sub.url,
+    secret: reveal ? sub.secret : maskSecret(sub.secret),
+    event_types: sub.event_types ? [...sub.event_types] : null,
+    active: sub.active,
+    description: sub.description ?? null,
+    tenant_id: sub.tenant_id ?? null,
+    created_at: iso(sub.created_at) as string,
+    metadata: sub.metadata ?? {},
+    disabled_reason: sub.disabled_reason ?? null,
+    previous_secret_expires_at: sub.previous_secret ? iso(sub.previous_secret_expires_at) : null,
+  };
+}
+
+/** Serializes a logged attempt. */
+export function toAttemptView(a: DeliveryAttempt): DeliveryAttemptView {
+  return {
+    attempt_id: a.attempt_id,
+    subscription_id: a.subscription_id,
+    event_id: a.event_id,
+    event_type: a.event_type,
+    status: a.status,
+    status_code: a.status_code ?? null,
+    attempt_number: a.attempt_number,
+    attempted_at: iso(a.attempted_at) as string,
+    next_retry_at: iso(a.next_retry_at),
+    error_message: a.error_message ?? null,
+    duration_ms: a.duration_ms,
+  };
+}

@@ -1,0 +1,46 @@
+import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../../domain/types';
+import { PaginationQueryDto } from './pagination.dto';
+
+/** Query of `GET /<prefix>/deliveries` (the attempt log, newest first). */
+export class ListDeliveriesQueryDto extends PaginationQueryDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  subscription_id?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  event_id?: string;
+
+  @IsOptional()
+  @IsIn(DELIVERY_STATUSES as DeliveryStatus[], { message: `status must be one of ${DELIVERY_STATUSES.join(', ')}` })
+  status?: DeliveryStatus;
+}
+
+/** Query of `GET /<prefix>/dead-letters`. */
+export class ListDeadLettersQueryDto extends PaginationQueryDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  subscription_id?: string;
+}
+
+/** Body of `POST /<prefix>/dead-letters/redrive`: which dead letters to re-queue (all when empty). */
+export class RedriveDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  subscription_id?: string;
+
+  /** ISO 8601: dead-lettered at or after. */
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'since must be an ISO 8601 date-time such as 2024-01-31T12:00:00Z' })
+  since?: string;
+
+  /** ISO 8601: dead-lettered before. */
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'until must be an ISO 8601 date-time such as 2024-01-31T12:00:00Z' })
+  until?: string;
+}

@@ -1,0 +1,90 @@
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { EVENT_TYPE_FILTER_PATTERN } from '../../domain/event-type';
+import { MAX_EVENT_TYPES } from '../../subscriptions/subscription-validation';
+import { PaginationQueryDto } from './pagination.dto';
+
+const EVENT_TYPE_MESSAGE = 'each value in event_types must be an event type name or pattern (letters, digits, . _ - : / and * wildcards, 1-200 characters)';
+
+/** `?active=true|false` as a boolean; anything else is left as is so that validation names the field. */
+const toBoolean = ({ value }: { value: unknown }): unknown => (value === 'true' ? true : value === 'false' ? false : value);
+
+/** Query of `GET /<prefix>/subscriptions`. Without `active`, both active and inactive subscriptions are listed. */
+export class ListSubscriptionsQueryDto extends PaginationQueryDto {
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'active must be true or false' })
+  active?: boolean;
+
+  /** Subscriptions that would receive this event type. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:/-]{1,200}$/, { message: 'event_type must be an event type name (letters, digits, . _ - : /, 1-200 characters)' })
+  event_type?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  tenant_id?: string;
+}
+
+/** Body of `POST /<prefix>/subscriptions`. */
+export class CreateSubscriptionDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2048)
+  url!: string;
+
+  /** Omitted or null: every event type. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1, { message: 'event_types must be null (all events) or contain at least 1 event type' })
+  @ArrayMaxSize(MAX_EVENT_TYPES)
+  @IsString({ each: true })
+  @Matches(EVENT_TYPE_FILTER_PATTERN, { each: true, message: EVENT_TYPE_MESSAGE })
+  event_types?: string[] | null;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  description?: string | null;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  tenant_id?: string | null;
+
+  @IsOptional()
+  @IsObject()
+  metadata?: Record<string, unknown> | null;
+}
+
+/** Body of `PATCH /<prefix>/subscriptions/:id`: omitted fields stay as they are. */
+export class UpdateSubscriptionDto {
+  /** May be omitted, but not null. */
+  @ValidateIf((o: UpdateSubscriptionDto) => o.url !== undefined)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2048)
+  url?: string;
+
+  /** null: every event type. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1, { message: 'event_types must be null (all events) or contain at least 1 event type' })
+  @ArrayMaxSize(MAX_EVENT_TYPES)
+  @IsString({ each: true })
+  @Matches(EVENT_TYPE_FILTER_PATTERN, { each: true, message: EVENT_TYPE_MESSAGE })
+  event_types?: string[] | null;
+
+  /** null clears it. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  description?: string | null;
+
+  /** null clears it. */
+  @IsOptional()
+  @IsObject()
+  metadata?: Record<string, unknown> | null;
+}
