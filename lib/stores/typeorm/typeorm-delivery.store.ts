@@ -1,0 +1,475 @@
+import { Injectable } from '@nestjs/common';
+import { In, type DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import type { AttemptQuery, ClaimOptions, DeadLetterQuery, NewDelivery, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
+import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, DeliveryTransition, StoredEvent } from '../../domain/types';
+import { pageBounds } from '../store.utils';
+import { WebhookDataSourceRef } from './data-source.ref';
+import { chunks, dialectOf, isUniqueViolation, retryOnConflict, serialized, SQL_CHUNK, type SqlDialect } from './typeorm.utils';
+import { insertNewDeliveries } from './delivery-bulk-insert';
+import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { WebhookEventEntity } from './webhook-event.entity';
+
+/** Delivery states after which nothing more happens (an event whose deliveries are all final may be purged). */
+const FINAL_STATUSES = ['delivered', 'dead_letter', 'cancelled'];
+/** Rows deleted per statement by `purge`, so no statement holds its locks for long. */
+const PURGE_BATCH = 1000;
+/** Longest error message kept (MySQL TEXT holds 64 KiB). */
+const MAX_ERROR_MESSAGE = 16_000;
+
+/** Thrown inside the enqueue transaction to roll it back when the event id exists. */
+class DuplicateEvent extends Error {}
+
+/**
+ * The attempt log and delivery queue in the host app's SQL database through TypeORM (tables
+ * `webhook_events`, `webhook_deliveries`, `webhook_delivery_attempts`). Claims use `FOR UPDATE SKIP LOCKED`
+ * on PostgreSQL and MySQL 8/MariaDB 10.6+, and one atomic `UPDATE ... RETURNING` on SQLite, so any number of
+ * workers (and replicas, on a server database) can share the queue. Same semantics as `MemoryDeliveryStore`.
+ */
+@Injectable()
+export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
+  constructor(private readonly ref: WebhookDataSourceRef) {}
+
+  async recordAttempt(attempt: DeliveryAttempt): Promise<void> {
+    await this.run((ds) => insertAttempt(ds.manager, attempt));
+  }
+
+  async getAttempt(attemptId: string): Promise<DeliveryAttempt | null> {
+    const row = await this.run((ds) => ds.getRepository(WebhookDeliveryAttemptEntity).findOneBy({ attempt_id: attemptId }));
+    return row ? attemptFromRow(row) : null;
+  }
+
+  async getAttempts(query: AttemptQuery = {}): Promise<DeliveryAttempt[]> {
+    const { limit, offset } = pageBounds(query);
+    if (limit === 0) return [];
+    const rows = await this.run((ds) => {
+      const qb = ds.getRepository(WebhookDeliveryAttemptEntity).createQueryBuilder('a');
+      if (query.subscription_id !== undefined) qb.andWhere('a.subscription_id = :sub', { sub: query.subscription_id });
+      if (query.event_id !== undefined) qb.andWhere('a.event_id = :event', { event: query.event_id });
+      if (query.status !== undefined) qb.andWhere('a.status = :status', { status: query.status });
+      return newestFirst(qb).offset(offset).limit(limit).getMany();
+    });
+    return rows.map(attemptFromRow);
+  }
+
+  async getDeadLetters(query: DeadLetterQuery = {}): Promise<DeliveryAttempt[]> {
+    const { limit, offset } = pageBounds(query);
+    if (limit === 0) return [];
+    const rows = await this.run((ds) => {
+      const qb = ds
+        .getRepository(WebhookDeliveryAttemptEntity)
+        .createQueryBuilder('a')
+        .innerJoin(WebhookDeliveryEntity, 'd', 'd.last_attempt_id = a.attempt_id')
+        .where('d.status = :dead', { dead: 'dead_letter' });
+      if (query.subscription_id !== undefined) qb.andWhere('d.subscription_id = :sub', { sub: query.subscription_id });
+      return newestFirst(qb).offset(offset).limit(limit).getMany();
+    });
+    return rows.map(attemptFromRow);
+  }
+
+  async countDeadLetters(query: Pick<DeadLetterQuery, 'subscription_id'> = {}): Promise<number> {
+    return this.run((ds) => {
+      const qb = ds.getRepository(WebhookDeliveryEntity).createQueryBuilder('d').where('d.status = :dead', { dead: 'dead_letter' });
+      if (query.subscription_id !== undefined) qb.andWhere('d.subscription_id = :sub', { sub: query.subscription_id });
+      return qb.getCount();
+    });
+  }
+
+  async countRecentFailures(subscriptionId: string, since: Date): Promise<number> {
+    return this.run(async (ds) => {
+      const attempts = ds.getRepository(WebhookDeliveryAttemptEntity);
+      // Only a success at or after `since` can cut the run short: earlier ones precede every counted failure.
+      const lastSuccess = await attempts
+        .createQueryBuilder('a')
+        .where('a.subscription_id = :sub AND a.status = :delivered AND a.attempted_at >= :since', { sub: subscriptionId, delivered: 'delivered', since })
+        .orderBy('a.attempted_at', 'DESC')
+        .limit(1)
+        .getOne();
+      const qb = attempts
+        .createQueryBuilder('a')
+        .where('a.subscription_id = :sub AND a.attempted_at >= :since', { sub: subscriptionId, since })
+        .andWhere('a.status IN (:...failed)', { failed: ['failed', 'dead_letter'] });
+      if (lastSuccess) qb.andWhere('a.attempted_at > :success', { success: lastSuccess.attempted_at });
+      return qb.getCount();
+    });
+  }
+
+  async enqueue(event: StoredEvent, deliveries: NewDelivery[]): Promise<boolean> {
+    return this.run((ds, dialect) =>
+      retryOnConflict(async () => {
+        try {
+          await ds.transaction(async (manager) => {
+            try {
+              await manager.createQueryBuilder().insert().into(WebhookEventEntity).values(eventToRow(event)).updateEntity(false).execute();
+            } catch (error) {
+              if (isUniqueViolation(error)) throw new DuplicateEvent();
+              throw error;
+            }
+            await insertNewDeliveries(manager, dialect, event, deliveries);
+          });
+          return true;
+        } catch (error) {
+          if (error instanceof DuplicateEvent) return false;
+          throw error;
+        }
+      }),
+    );
+  }
+
+  async getEvent(eventId: string): Promise<StoredEvent | null> {
+    const row = await this.run((ds) => ds.getRepository(WebhookEventEntity).findOneBy({ event_id: eventId }));
+    return row ? eventFromRow(row) : null;
+  }
+
+  async getDelivery(eventId: string, subscriptionId: string): Promise<DeliveryRecord | null> {
+    const row = await this.run((ds) => ds.getRepository(WebhookDeliveryEntity).findOneBy({ event_id: eventId, subscription_id: subscriptionId }));
+    return row ? deliveryFromRow(row) : null;
+  }
+
+  async claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    const limit = Math.trunc(options.limit);
+    if (!(limit > 0)) return [];
+    const now = options.now;
+    const lease = { locked_until: new Date(now.getTime() + options.lease_ms), locked_by: options.worker_id, updated_at: now };
+    const dueQuery = (manager: EntityManager, alias: string) => {
+      const qb = manager
+        .getRepository(WebhookDeliveryEntity)
+        .createQueryBuilder(alias)
+        .select(`${alias}.delivery_id`, 'delivery_id')
+        .where(`${alias}.status = :pending`, { pending: 'pending' })
+        .andWhere(`${alias}.next_attempt_at <= :now`, { now })
+        .andWhere(`(${alias}.locked_until IS NULL OR ${alias}.locked_until <= :now)`, { now });
+      if (options.exclude_subscription_ids?.length) {
+        qb.andWhere(`${alias}.subscription_id NOT IN (:...excluded)`, { excluded: [...options.exclude_subscription_ids] });
+      }
+      return qb.orderBy(`${alias}.next_attempt_at`, 'ASC').limit(limit);
+    };
+
+    return this.run(async (ds, dialect) => {
+      if (dialect === 'sqlite') {
+        // One statement picks and leases the rows: atomic even against other processes on the same file.
+        const pick = dueQuery(ds.manager, 'due');
+        const [sql, params] = ds
+          .createQueryBuilder()
+          .update(WebhookDeliveryEntity)
+          .set(lease)
+          .where(`delivery_id IN (${pick.getQuery()})`)
+          .setParameters(pick.getParameters())
+          .getQueryAndParameters();
+        const leased: Array<{ delivery_id: string }> = await ds.query(`${sql} RETURNING delivery_id`, params);
+        return loadClaimed(
+          ds.manager,
+          leased.map((r) => r.delivery_id),
+        );
+      }
+      // READ COMMITTED: InnoDB then locks only the rows it returns (no gap locks blocking enqueues).
+      return retryOnConflict(() =>
+        ds.transaction('READ COMMITTED', async (manager) => {
+          const picked = await dueQuery(manager, 'd').setLock('pessimistic_write').setOnLocked('skip_locked').getRawMany<{ delivery_id: string }>();
+          const ids = picked.map((r) => r.delivery_id);
+          if (ids.length === 0) return [];
+          await manager.createQueryBuilder().update(WebhookDeliveryEntity).set(lease).where('delivery_id IN (:...ids)', { ids }).execute();
+          return loadClaimed(manager, ids);
+        }),
+      );
+    });
+  }
+
+  async completeAttempt(deliveryId: string, workerId: string, attempt: DeliveryAttempt, next: DeliveryTransition): Promise<boolean> {
+    const changes: Partial<WebhookDeliveryEntity> = {
+      status: next.status,
+      attempts: attempt.attempt_number,
+      last_attempt_id: attempt.attempt_id,
+      locked_by: null,
+      locked_until: null,
+      updated_at: attempt.attempted_at,
+    };
+    if (next.status === 'pending') changes.next_attempt_at = next.next_attempt_at;
+    return this.run((ds) =>
+      retryOnConflict(() =>
+        ds.transaction(async (manager) => {
+          await insertAttempt(manager, attempt);
+          const result = await manager
+            .createQueryBuilder()
+            .update(WebhookDeliveryEntity)
+            .set(changes)
+            .where('delivery_id = :id AND locked_by = :worker', { id: deliveryId, worker: workerId })
+            .execute();
+          return (result.affected ?? 0) > 0;
+        }),
+      ),
+    );
+  }
+
+  async requeueDelivery(eventId: string, subscriptionId: string, now: Date): Promise<boolean> {
+    const result = await this.run((ds) =>
+      ds
+        .createQueryBuilder()
+        .update(WebhookDeliveryEntity)
+        .set(revived(now))
+        .where('event_id = :event AND subscription_id = :sub', { event: eventId, sub: subscriptionId })
+        .execute(),
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  async requeueDeadLetters(query: RedriveQuery, now: Date): Promise<number> {
+    return this.run(async (ds) => {
+      let total = 0;
+      for (;;) {
+        // When it was dead-lettered: its last attempt, else its last change.
+        const qb = ds
+          .getRepository(WebhookDeliveryEntity)
+          .createQueryBuilder('d')
+          .leftJoin(WebhookDeliveryAttemptEntity, 'a', 'a.attempt_id = d.last_attempt_id')
+          .select('d.delivery_id', 'delivery_id')
+          .where('d.status = :dead', { dead: 'dead_letter' });
+        if (query.subscription_id !== undefined) qb.andWhere('d.subscription_id = :sub', { sub: query.subscription_id });
+        if (query.since) qb.andWhere('COALESCE(a.attempted_at, d.updated_at) >= :since', { since: query.since });
+        if (query.until) qb.andWhere('COALESCE(a.attempted_at, d.updated_at) < :until', { until: query.until });
+        const ids = (await qb.limit(SQL_CHUNK).getRawMany<{ delivery_id: string }>()).map((r) => r.delivery_id);
+        if (ids.length === 0) return total;
+        const result = await ds
+          .createQueryBuilder()
+          .update(WebhookDeliveryEntity)
+          .set(revived(now))
+          .where('delivery_id IN (:...ids) AND status = :dead', { ids, dead: 'dead_letter' })
+          .execute();
+        total += result.affected ?? 0;
+        if (ids.length < SQL_CHUNK) return total;
+      }
+    });
+  }
+
+  async releaseLeases(workerId: string, deliveryIds?: readonly string[]): Promise<number> {
+    return this.run(async (ds) => {
+      const release = (ids?: string[]) => {
+        const qb = ds
+          .createQueryBuilder()
+          .update(WebhookDeliveryEntity)
+          .set({ locked_by: null, locked_until: null })
+          .where('locked_by = :worker', { worker: workerId });
+        if (ids) qb.andWhere('delivery_id IN (:...ids)', { ids });
+        return qb.execute();
+      };
+      if (deliveryIds === undefined) return (await release()).affected ?? 0;
+      let total = 0;
+      for (const part of chunks([...new Set(deliveryIds)])) total += (await release(part)).affected ?? 0;
+      return total;
+    });
+  }
+
+  async purge(before: Date): Promise<{ attempts: number; events: number }> {
+    return this.run(async (ds) => {
+      let attempts = 0;
+      for (;;) {
+        const ids = (
+          await ds
+            .getRepository(WebhookDeliveryAttemptEntity)
+            .createQueryBuilder('a')
+            .select('a.attempt_id', 'attempt_id')
+            .where('a.attempted_at < :before', { before })
+            .limit(PURGE_BATCH)
+            .getRawMany<{ attempt_id: string }>()
+        ).map((r) => r.attempt_id);
+        if (ids.length === 0) break;
+        const result = await ds.createQueryBuilder().delete().from(WebhookDeliveryAttemptEntity).where('attempt_id IN (:...ids)', { ids }).execute();
+        attempts += result.affected ?? 0;
+        if (ids.length < PURGE_BATCH) break;
+      }
+
+      let events = 0;
+      let after: { created_at: Date; event_id: string } | null = null;
+      for (;;) {
+        // Events created before `before` none of whose deliveries is still pending, oldest first (keyset paging).
+        const qb = ds
+          .getRepository(WebhookEventEntity)
+          .createQueryBuilder('e')
+          .select(['e.event_id', 'e.created_at'])
+          .where('e.created_at < :before', { before })
+          .andWhere(
+            (sub) =>
+              'NOT EXISTS ' +
+              sub
+                .subQuery()
+                .select('1')
+                .from(WebhookDeliveryEntity, 'd')
+                .where('d.event_id = e.event_id')
+                .andWhere('d.status NOT IN (:...final)', { final: FINAL_STATUSES })
+                .getQuery(),
+          );
+        if (after) {
+          qb.andWhere('(e.created_at > :afterAt OR (e.created_at = :afterAt AND e.event_id > :afterId))', { afterAt: after.created_at, afterId: after.event_id });
+        }
+        const batch = await qb.orderBy('e.created_at', 'ASC').addOrderBy('e.event_id', 'ASC').limit(PURGE_BATCH).getMany();
+        if (batch.length === 0) break;
+        const ids = batch.map((e) => e.event_id);
+        events += await retryOnConflict(() =>
+          ds.transaction(async (manager) => {
+            await manager
+              .createQueryBuilder()
+              .delete()
+              .from(WebhookDeliveryEntity)
+              .where('event_id IN (:...ids) AND status IN (:...final)', { ids, final: FINAL_STATUSES })
+              .execute();
+            // An event requeued meanwhile keeps its pending delivery, and so is kept.
+            const driver = manager.connection.driver;
+            const eventsTable = driver.escape(manager.connection.getMetadata(WebhookEventEntity).tableName);
+            const remaining = manager
+              .createQueryBuilder()
+              .select('1')
+              .from(WebhookDeliveryEntity, 'r')
+              .where(`r.event_id = ${eventsTable}.${driver.escape('event_id')}`)
+              .getQuery();
+            const result = await manager
+              .createQueryBuilder()
+              .delete()
+              .from(WebhookEventEntity)
+              .where('event_id IN (:...ids)', { ids })
+              .andWhere(`NOT EXISTS (${remaining})`)
+              .execute();
+            return result.affected ?? 0;
+          }),
+        );
+        if (batch.length < PURGE_BATCH) break;
+        const last = batch[batch.length - 1];
+        after = { created_at: last.created_at, event_id: last.event_id };
+      }
+      return { attempts, events };
+    });
+  }
+
+  async nextDueAt(): Promise<Date | null> {
+    return this.run(async (ds) => {
+      const repo = ds.getRepository(WebhookDeliveryEntity);
+      // Unleased (or lease already over by then): due at next_attempt_at. Leased past it: due when the lease ends.
+      const free = await repo
+        .createQueryBuilder('d')
+        .select(['d.delivery_id', 'd.next_attempt_at'])
+        .where('d.status = :pending', { pending: 'pending' })
+        .andWhere('(d.locked_until IS NULL OR d.locked_until <= d.next_attempt_at)')
+        .orderBy('d.next_attempt_at', 'ASC')
+        .limit(1)
+        .getOne();
+      const leased = await repo
+        .createQueryBuilder('d')
+        .select(['d.delivery_id', 'd.locked_until'])
+        .where('d.status = :pending', { pending: 'pending' })
+        .andWhere('d.locked_until > d.next_attempt_at')
+        .orderBy('d.locked_until', 'ASC')
+        .limit(1)
+        .getOne();
+      const times = [free?.next_attempt_at, leased?.locked_until].filter((t): t is Date => t instanceof Date);
+      return times.length ? new Date(Math.min(...times.map((t) => t.getTime()))) : null;
+    });
+  }
+
+  /** Runs one store operation; on SQLite, one at a time per DataSource (see `serialized`). */
+  private run<T>(fn: (ds: DataSource, dialect: SqlDialect) => Promise<T>): Promise<T> {
+    const ds = this.ref.get();
+    const dialect = dialectOf(ds);
+    return dialect === 'sqlite' ? serialized(ds, () => fn(ds, dialect)) : fn(ds, dialect);
+  }
+}
+
+function newestFirst<T extends object>(qb: SelectQueryBuilder<T>): SelectQueryBuilder<T> {
+  return qb.orderBy('a.attempted_at', 'DESC').addOrderBy('a.attempt_number', 'DESC').addOrderBy('a.attempt_id', 'DESC');
+}
+
+async function insertAttempt(manager: EntityManager, attempt: DeliveryAttempt): Promise<void> {
+  await manager.createQueryBuilder().insert().into(WebhookDeliveryAttemptEntity).values(attemptToRow(attempt)).updateEntity(false).execute();
+}
+
+async function loadClaimed(manager: EntityManager, ids: string[]): Promise<ClaimedDelivery[]> {
+  if (ids.length === 0) return [];
+  const rows: WebhookDeliveryEntity[] = [];
+  for (const part of chunks(ids)) rows.push(...(await manager.getRepository(WebhookDeliveryEntity).findBy({ delivery_id: In(part) })));
+  const eventIds = [...new Set(rows.map((r) => r.event_id))];
+  const events = new Map<string, StoredEvent>();
+  for (const part of chunks(eventIds)) {
+    for (const e of await manager.getRepository(WebhookEventEntity).findBy({ event_id: In(part) })) events.set(e.event_id, eventFromRow(e));
+  }
+  const order = new Map(ids.map((id, i) => [id, i]));
+  rows.sort((a, b) => a.next_attempt_at.getTime() - b.next_attempt_at.getTime() || order.get(a.delivery_id)! - order.get(b.delivery_id)!);
+  const claimed: ClaimedDelivery[] = [];
+  for (const row of rows) {
+    const event = events.get(row.event_id);
+    if (event) claimed.push({ delivery: deliveryFromRow(row), event });
+  }
+  return claimed;
+}
+
+function revived(now: Date): Partial<WebhookDeliveryEntity> {
+  return { status: 'pending', attempts: 0, next_attempt_at: now, locked_by: null, locked_until: null, updated_at: now };
+}
+
+function eventToRow(event: StoredEvent): WebhookEventEntity {
+  return {
+    event_id: event.event_id,
+    event_type: event.event_type,
+    body: event.body,
+    occurred_at: event.occurred_at,
+    source: event.source ?? null,
+    created_at: event.created_at,
+  };
+}
+
+function eventFromRow(row: WebhookEventEntity): StoredEvent {
+  return {
+    event_id: row.event_id,
+    event_type: row.event_type,
+    body: row.body,
+    occurred_at: row.occurred_at,
+    source: row.source ?? null,
+    created_at: row.created_at,
+  };
+}
+
+function deliveryFromRow(row: WebhookDeliveryEntity): DeliveryRecord {
+  return {
+    delivery_id: row.delivery_id,
+    event_id: row.event_id,
+    subscription_id: row.subscription_id,
+    event_type: row.event_type,
+    status: row.status,
+    attempts: Number(row.attempts),
+    next_attempt_at: row.next_attempt_at,
+    locked_until: row.locked_until ?? null,
+    locked_by: row.locked_by ?? null,
+    last_attempt_id: row.last_attempt_id ?? null,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+function attemptToRow(a: DeliveryAttempt): WebhookDeliveryAttemptEntity {
+  return {
+    attempt_id: a.attempt_id,
+    subscription_id: a.subscription_id,
+    event_id: a.event_id,
+    event_type: a.event_type,
+    status: a.status,
+    status_code: a.status_code ?? null,
+    attempt_number: a.attempt_number,
+    attempted_at: a.attempted_at,
+    next_retry_at: a.next_retry_at ?? null,
+    error_message: a.error_message == null ? null : a.error_message.slice(0, MAX_ERROR_MESSAGE),
+    duration_ms: Math.round(a.duration_ms),
+  };
+}
+
+function attemptFromRow(row: WebhookDeliveryAttemptEntity): DeliveryAttempt {
+  return {
+    attempt_id: row.attempt_id,
+    subscription_id: row.subscription_id,
+    event_id: row.event_id,
+    event_type: row.event_type,
+    status: row.status,
+    status_code: row.status_code ?? null,
+    attempt_number: Number(row.attempt_number),
+    attempted_at: row.attempted_at,
+    next_retry_at: row.next_retry_at ?? null,
+    error_message: row.error_message ?? null,
+    duration_ms: Number(row.duration_ms),
+  };
+}

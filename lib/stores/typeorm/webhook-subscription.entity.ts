@@ -1,0 +1,45 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { dateColumn, ID_LENGTH, varcharColumn } from './columns';
+
+/** Row of `webhook_subscriptions`: a customer's endpoint (see `WebhookSubscription`). */
+@Entity({ name: 'webhook_subscriptions' })
+@Index('IDX_webhook_subscriptions_created', ['created_at', 'subscription_id'])
+@Index('IDX_webhook_subscriptions_tenant', ['tenant_id', 'created_at'])
+export class WebhookSubscriptionEntity {
+  @PrimaryColumn({ type: 'varchar', length: ID_LENGTH, primaryKeyConstraintName: 'PK_webhook_subscriptions' })
+  subscription_id: string;
+
+  @Column(varcharColumn(2048))
+  url: string;
+
+  @Column(varcharColumn(255))
+  secret: string;
+
+  /** JSON array of exact names or `*` patterns; NULL = all event types. */
+  @Column({ type: 'simple-json', nullable: true })
+  event_types: string[] | null;
+
+  @Column({ type: 'boolean' })
+  active: boolean;
+
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  @Column(varcharColumn(ID_LENGTH, { nullable: true }))
+  tenant_id: string | null;
+
+  @Column(dateColumn())
+  created_at: Date;
+
+  @Column({ type: 'simple-json' })
+  metadata: Record<string, unknown>;
+
+  @Column(varcharColumn(255, { nullable: true }))
+  previous_secret: string | null;
+
+  @Column(dateColumn({ nullable: true }))
+  previous_secret_expires_at: Date | null;
+
+  @Column(varcharColumn(1000, { nullable: true }))
+  disabled_reason: string | null;
+}

@@ -1,0 +1,807 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import type { NewDelivery, WebhookDeliveryStore, WebhookSubscriptionStore } from '../../lib/domain/stores';
+import type { DeliveryAttempt, DeliveryStatus, StoredEvent, WebhookSubscription } from '../../lib/domain/types';
+import { InvalidSubscriptionError } from '../../lib/domain/webhook.error';
+
+/** What a backend hands the contract. */
+export interface StoreHarness {
+  subscriptions: WebhookSubscriptionStore;
+  deliveries: WebhookDeliveryStore;
+  /**
+   * Another delivery store over the same data through its own connection(s), for the concurrency tests;
+   * defaults to `deliveries` (in-process backends).
+   */
+  peer?: WebhookDeliveryStore;
+  /** Empties every table (called before each test). */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Milliseconds on purpose: every backend must keep them. */
+const T0 = new Date('2031-05-06T07:08:09.123Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+const LEASE = 30_000;
+
+let seq = 0;
+const uid = (prefix: string) => `${prefix}-${(++seq).toString().padStart(6, '0')}`;
+
+function makeSub(overrides: Partial<WebhookSubscription> = {}): WebhookSubscription {
+  const n = ++seq;
+  return {
+    subscription_id: uid('sub'),
+    url: `https://hooks.example.com/${n}`,
+    secret: `whsec_${Buffer.from(`secret-${n}`).toString('base64')}`,
+    event_types: null,
+    active: true,
+    description: null,
+    tenant_id: null,
+    created_at: at(n),
+    metadata: {},
+    previous_secret: null,
+    previous_secret_expires_at: null,
+    disabled_reason: null,
+    ...overrides,
+  };
+}
+
+function makeEvent(overrides: Partial<StoredEvent> = {}): StoredEvent {
+  const id = overrides.event_id ?? uid('evt');
+  return {
+    event_id: id,
+    event_type: 'invoice.paid',
+    body: JSON.stringify({ type: 'invoice.paid', data: { id, amount: 4200, note: 'quote " backslash \\ ünïcødé ✓ 🚀' } }),
+    occurred_at: at(-1000),
+    source: 'billing',
+    created_at: T0,
+    ...overrides,
+  };
+}
+
+function makeAttempt(overrides: Partial<DeliveryAttempt> = {}): DeliveryAttempt {
+  return {
+    attempt_id: uid('att'),
+    subscription_id: 'sub-x',
+    event_id: 'evt-x',
+    event_type: 'invoice.paid',
+    status: 'failed',
+    status_code: 500,
+    attempt_number: 1,
+    attempted_at: T0,
+    next_retry_at: null,
+    error_message: null,
+    duration_ms: 12,
+    ...overrides,
+  };
+}
+
+function deliveriesFor(subIds: string[]): NewDelivery[] {
+  return subIds.map((subscription_id) => ({ delivery_id: uid('dlv'), subscription_id }));
+}
+
+/**
+ * The semantics every `WebhookSubscriptionStore` / `WebhookDeliveryStore` pair keeps, run unchanged against
+ * each backend. `makeStores` is called once; `reset` before every test.
+ */
+export function runStoreContract(name: string, makeStores: () => Promise<StoreHarness>): void {
+  describe(`store contract: ${name}`, () => {
+    let h: StoreHarness;
+    const subs = () => h.subscriptions;
+    const store = () => h.deliveries;
+    const peer = () => h.peer ?? h.deliveries;
+
+    beforeAll(async () => {
+      h = await makeStores();
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+    beforeEach(async () => {
+      await h.reset();
+    });
+
+    /** Enqueues one event to new subscription ids; returns the event and its deliveries. */
+    async function enqueued(opts: { created_at?: Date; subs?: string[]; event_type?: string } = {}) {
+      const event = makeEvent({ created_at: opts.created_at ?? T0, event_type: opts.event_type ?? 'invoice.paid' });
+      const ds = deliveriesFor(opts.subs ?? [uid('sub')]);
+      expect(await store().enqueue(event, ds)).toBe(true);
+      return { event, deliveries: ds };
+    }
+
+    /** Claims then completes one delivery with the given outcome. */
+    async function finish(
+      d: NewDelivery,
+      event: StoredEvent,
+      status: 'delivered' | 'dead_letter' | 'cancelled',
+      attemptedAt: Date,
+      now: Date = attemptedAt,
+    ): Promise<DeliveryAttempt> {
+      const worker = uid('worker');
+      const claimed = await store().claimDue({ worker_id: worker, limit: 1000, lease_ms: LEASE, now });
+      expect(claimed.map((c) => c.delivery.delivery_id)).toContain(d.delivery_id);
+      const attempt = makeAttempt({ subscription_id: d.subscription_id, event_id: event.event_id, status, attempted_at: attemptedAt, status_code: status === 'delivered' ? 200 : 500 });
+      expect(await store().completeAttempt(d.delivery_id, worker, attempt, { status })).toBe(true);
+      // leave the other claimed rows as they were
+      await store().releaseLeases(worker);
+      return attempt;
+    }
+
+    describe('subscriptions', () => {
+      it('creates and reads back every field, with millisecond dates', async () => {
+        const sub = makeSub({
+          event_types: ['invoice.paid', 'user.*'],
+          description: 'Main endpoint ✓',
+          tenant_id: 'tenant-a',
+          created_at: new Date('2030-12-31T23:59:59.999Z'),
+          metadata: { team: 'billing', nested: { n: 1, list: [true, null, 'x'] } },
+          previous_secret: 'whsec_b2xk',
+          previous_secret_expires_at: new Date('2031-01-01T00:00:00.001Z'),
+          disabled_reason: 'auto-disabled after 50 failures',
+        });
+        expect(await subs().create(sub)).toEqual(sub);
+        const got = await subs().get(sub.subscription_id);
+        expect(got).toEqual(sub);
+        expect(got!.created_at.getTime()).toBe(sub.created_at.getTime());
+        expect(got!.previous_secret_expires_at!.getTime()).toBe(sub.previous_secret_expires_at!.getTime());
+        expect(await subs().get('no-such-subscription')).toBeNull();
+      });
+
+      it('reads back null event_types, empty metadata and absent optional fields as null', async () => {
+        const { previous_secret: _a, previous_secret_expires_at: _b, disabled_reason: _c, ...bare } = makeSub();
+        await subs().create(bare);
+        expect(await subs().get(bare.subscription_id)).toEqual({ ...bare, previous_secret: null, previous_secret_expires_at: null, disabled_reason: null });
+      });
+
+      it('refuses a second subscription with the same id', async () => {
+        const sub = makeSub();
+        await subs().create(sub);
+        await expect(subs().create({ ...sub, url: 'https://other.example.com/' })).rejects.toBeInstanceOf(InvalidSubscriptionError);
+        expect((await subs().get(sub.subscription_id))!.url).toBe(sub.url);
+      });
+
+      it('lists active subscriptions by default; active_only: false lists all; active picks one state', async () => {
+        const on = await subs().create(makeSub());
+        const off = await subs().create(makeSub({ active: false }));
+        expect(await subs().list()).toEqual([on]);
+        expect(await subs().list({ active_only: true })).toEqual([on]);
+        expect(await subs().list({ active_only: false })).toEqual([on, off]);
+        expect(await subs().list({ active: false })).toEqual([off]);
+        expect(await subs().list({ active: false, active_only: true })).toEqual([off]);
+        expect(await subs().list({ active: true, active_only: false })).toEqual([on]);
+      });
+
+      it('filters by event type: null, exact names and wildcards', async () => {
+        const all = await subs().create(makeSub({ event_types: null }));
+        const exact = await subs().create(makeSub({ event_types: ['invoice.paid'] }));
+        const other = await subs().create(makeSub({ event_types: ['invoice.created', 'user.created'] }));
+        const prefix = await subs().create(makeSub({ event_types: ['user.*'] }));
+        const star = await subs().create(makeSub({ event_types: ['*'] }));
+        const none = await subs().create(makeSub({ event_types: [] }));
+        const under = await subs().create(makeSub({ event_types: ['order_shipped'] }));
+        await subs().create(makeSub({ event_types: ['invoice.paid'], active: false }));
+        const ids = async (event_type: string) => (await subs().list({ event_type })).map((s) => s.subscription_id);
+
+        expect(await ids('invoice.paid')).toEqual([all, exact, star].map((s) => s.subscription_id));
+        expect(await ids('user.created')).toEqual([all, other, prefix, star].map((s) => s.subscription_id));
+        expect(await ids('user.email.changed')).toEqual([all, prefix, star].map((s) => s.subscription_id));
+        // `_` is an event-type character, not a wildcard
+        expect(await ids('orderXshipped')).toEqual([all, star].map((s) => s.subscription_id));
+        expect(await ids('order_shipped')).toEqual([all, star, under].map((s) => s.subscription_id));
+        // exact names are case-sensitive
+        expect(await ids('INVOICE.PAID')).toEqual([all, star].map((s) => s.subscription_id));
+        expect(await ids('invoice')).toEqual([all, star].map((s) => s.subscription_id));
+        expect(none.event_types).toEqual([]);
+      });
+
+      it('filters by tenant and counts', async () => {
+        const a1 = await subs().create(makeSub({ tenant_id: 'a' }));
+        const a2 = await subs().create(makeSub({ tenant_id: 'a', active: false }));
+        const b1 = await subs().create(makeSub({ tenant_id: 'b' }));
+        await subs().create(makeSub());
+        expect(await subs().list({ tenant_id: 'a' })).toEqual([a1]);
+        expect(await subs().list({ tenant_id: 'a', active_only: false })).toEqual([a1, a2]);
+        expect(await subs().list({ tenant_id: 'b', event_type: 'x.y' })).toEqual([b1]);
+        expect(await subs().count()).toBe(4);
+        expect(await subs().count({ active: true })).toBe(3);
+        expect(await subs().count({ active: false })).toBe(1);
+        expect(await subs().count({ tenant_id: 'a' })).toBe(2);
+        expect(await subs().count({ tenant_id: 'a', active: true })).toBe(1);
+        expect(await subs().count({ tenant_id: 'nobody' })).toBe(0);
+      });
+
+      it('lists oldest first, then by id, and pages stably (also when filtering by event type)', async () => {
+        const created: WebhookSubscription[] = [];
+        // same created_at for pairs, inserted out of order, to exercise the id tie-break
+        for (let i = 0; i < 24; i++) {
+          created.push(
+            makeSub({
+              subscription_id: `page-${String(23 - i).padStart(2, '0')}`,
+              created_at: at(Math.floor(i / 2) * 10),
+              event_types: i % 3 === 0 ? ['other.thing'] : i % 3 === 1 ? ['page.*'] : null,
+            }),
+          );
+        }
+        for (const s of [...created].reverse()) await subs().create(s);
+        const expected = [...created].sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.subscription_id < b.subscription_id ? -1 : 1));
+        expect(await subs().list()).toEqual(expected);
+
+        const paged: WebhookSubscription[] = [];
+        for (let offset = 0; offset < 30; offset += 5) paged.push(...(await subs().list({ limit: 5, offset })));
+        expect(paged).toEqual(expected);
+
+        const matching = expected.filter((s) => s.event_types === null || s.event_types.includes('page.*'));
+        expect(matching).toHaveLength(16);
+        const pagedMatching: WebhookSubscription[] = [];
+        for (let offset = 0; offset < 20; offset += 3) pagedMatching.push(...(await subs().list({ event_type: 'page.viewed', limit: 3, offset })));
+        expect(pagedMatching).toEqual(matching);
+        expect(await subs().list({ event_type: 'page.viewed', limit: 4, offset: 14 })).toEqual(matching.slice(14));
+        expect(await subs().list({ limit: 0 })).toEqual([]);
+        expect(await subs().list({ offset: 100 })).toEqual([]);
+      });
+
+      it('returns at most 100 by default', async () => {
+        for (let i = 0; i < 105; i++) await subs().create(makeSub());
+        expect(await subs().list()).toHaveLength(100);
+        expect(await subs().list({ offset: 100 })).toHaveLength(5);
+        expect(await subs().list({ event_type: 'a.b' })).toHaveLength(100);
+      });
+
+      it('updates and deletes', async () => {
+        const sub = await subs().create(makeSub({ event_types: ['a.b'] }));
+        const changed: WebhookSubscription = {
+          ...sub,
+          url: 'https://new.example.com/hook',
+          event_types: null,
+          active: false,
+          description: 'changed',
+          tenant_id: 't',
+          metadata: { k: 'v' },
+          previous_secret: sub.secret,
+          previous_secret_expires_at: at(86_400_000),
+          secret: 'whsec_bmV3',
+          disabled_reason: 'manual',
+        };
+        expect(await subs().update(changed)).toEqual(changed);
+        expect(await subs().get(sub.subscription_id)).toEqual(changed);
+        // the same values again still count as an update of an existing row
+        expect(await subs().update(changed)).toEqual(changed);
+        expect(await subs().update({ ...changed, subscription_id: 'missing' })).toBeNull();
+        expect(await subs().get('missing')).toBeNull();
+        expect(await subs().delete(sub.subscription_id)).toBe(true);
+        expect(await subs().delete(sub.subscription_id)).toBe(false);
+        expect(await subs().get(sub.subscription_id)).toBeNull();
+        expect(await subs().count()).toBe(0);
+      });
+    });
+
+    describe('attempt log', () => {
+      it('records and reads back an attempt', async () => {
+        const a = makeAttempt({
+          status: 'failed',
+          status_code: 503,
+          attempt_number: 3,
+          attempted_at: new Date('2031-02-03T04:05:06.789Z'),
+          next_retry_at: new Date('2031-02-03T04:05:10.001Z'),
+          error_message: 'HTTP 503: Service Unavailable ✗',
+          duration_ms: 1234,
+        });
+        await store().recordAttempt(a);
+        expect(await store().getAttempt(a.attempt_id)).toEqual(a);
+        const timeout = makeAttempt({ status_code: null, error_message: 'timeout', duration_ms: 30_000 });
+        await store().recordAttempt(timeout);
+        expect(await store().getAttempt(timeout.attempt_id)).toEqual(timeout);
+        expect(await store().getAttempt('missing')).toBeNull();
+      });
+
+      it('lists attempts newest first, filtered and paged', async () => {
+        const rows: DeliveryAttempt[] = [];
+        const statuses: DeliveryStatus[] = ['failed', 'delivered', 'dead_letter'];
+        for (let i = 0; i < 12; i++) {
+          rows.push(
+            makeAttempt({
+              subscription_id: i % 2 ? 'sub-odd' : 'sub-even',
+              event_id: `evt-${i % 3}`,
+              status: statuses[i % 3],
+              attempted_at: at(i * 7),
+              attempt_number: (i % 4) + 1,
+            }),
+          );
+        }
+        // same time as rows[11]: ties break on attempt_number, highest first
+        const tie = makeAttempt({ subscription_id: 'sub-odd', event_id: 'evt-2', status: 'failed', attempted_at: at(11 * 7), attempt_number: 9 });
+        rows.push(tie);
+        for (const r of [...rows].sort(() => 0.5 - Math.random())) await store().recordAttempt(r);
+
+        const newest = [...rows].sort((a, b) => b.attempted_at.getTime() - a.attempted_at.getTime() || b.attempt_number - a.attempt_number);
+        expect(await store().getAttempts()).toEqual(newest);
+        expect((await store().getAttempts())[0]).toEqual(tie);
+        expect(await store().getAttempts({ subscription_id: 'sub-odd' })).toEqual(newest.filter((a) => a.subscription_id === 'sub-odd'));
+        expect(await store().getAttempts({ event_id: 'evt-1' })).toEqual(newest.filter((a) => a.event_id === 'evt-1'));
+        expect(await store().getAttempts({ status: 'delivered' })).toEqual(newest.filter((a) => a.status === 'delivered'));
+        expect(await store().getAttempts({ subscription_id: 'sub-even', status: 'failed', event_id: 'evt-0' })).toEqual(
+          newest.filter((a) => a.subscription_id === 'sub-even' && a.status === 'failed' && a.event_id === 'evt-0'),
+        );
+        expect(await store().getAttempts({ limit: 4, offset: 2 })).toEqual(newest.slice(2, 6));
+        expect(await store().getAttempts({ limit: 0 })).toEqual([]);
+        expect(await store().getAttempts({ subscription_id: 'nobody' })).toEqual([]);
+      });
+    });
+
+    describe('enqueue', () => {
+      it('stores the event and one pending delivery per subscription, due at created_at', async () => {
+        const event = makeEvent({ created_at: at(5) });
+        const ds = deliveriesFor(['s1', 's2', 's3']);
+        expect(await store().enqueue(event, ds)).toBe(true);
+        expect(await store().getEvent(event.event_id)).toEqual(event);
+        for (const d of ds) {
+          expect(await store().getDelivery(event.event_id, d.subscription_id)).toEqual({
+            delivery_id: d.delivery_id,
+            event_id: event.event_id,
+            subscription_id: d.subscription_id,
+            event_type: event.event_type,
+            status: 'pending',
+            attempts: 0,
+            next_attempt_at: at(5),
+            locked_until: null,
+            locked_by: null,
+            last_attempt_id: null,
+            created_at: at(5),
+            updated_at: at(5),
+          });
+        }
+        expect(await store().getDelivery(event.event_id, 's4')).toBeNull();
+        expect(await store().getEvent('missing')).toBeNull();
+        expect(await store().nextDueAt()).toEqual(at(5));
+      });
+
+      it('keeps a large body (300 KiB, any characters) byte for byte', async () => {
+        const chunk = '{"k":"ünïcødé ✓ 🚀 \\" \\\\ \\u0000 \\n"},';
+        const body = `[${chunk.repeat(Math.ceil((300 * 1024) / chunk.length))}null]`;
+        expect(Buffer.byteLength(body)).toBeGreaterThan(300 * 1024);
+        const event = makeEvent({ body, source: null });
+        expect(await store().enqueue(event, deliveriesFor(['s1']))).toBe(true);
+        const got = await store().getEvent(event.event_id);
+        expect(got!.body === body).toBe(true);
+        expect(got).toEqual(event);
+        const [claimed] = await store().claimDue({ worker_id: 'w', limit: 1, lease_ms: LEASE, now: T0 });
+        expect(claimed.event.body === body).toBe(true);
+      });
+
+      it('accepts an event with no deliveries', async () => {
+        const event = makeEvent();
+        expect(await store().enqueue(event, [])).toBe(true);
+        expect(await store().getEvent(event.event_id)).toEqual(event);
+        expect(await store().nextDueAt()).toBeNull();
+        expect(await store().enqueue(event, deliveriesFor(['s1']))).toBe(false);
+      });
+
+      it('is idempotent: a second enqueue of the same event id returns false and writes nothing', async () => {
+        const event = makeEvent();
+        const first = deliveriesFor(['s1', 's2']);
+        expect(await store().enqueue(event, first)).toBe(true);
+        const again = makeEvent({ event_id: event.event_id, body: '{"changed":true}', created_at: at(99) });
+        expect(await store().enqueue(again, deliveriesFor(['s2', 's3']))).toBe(false);
+        expect(await store().getEvent(event.event_id)).toEqual(event);
+        expect((await store().getDelivery(event.event_id, 's2'))!.delivery_id).toBe(first[1].delivery_id);
+        expect(await store().getDelivery(event.event_id, 's3')).toBeNull();
+        const claimed = await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: at(1000) });
+        expect(claimed.map((c) => c.delivery.delivery_id).sort()).toEqual(first.map((d) => d.delivery_id).sort());
+      });
+
+      it('lets exactly one of two concurrent enqueues of the same event id win', async () => {
+        for (let round = 0; round < 5; round++) {
+          const event = makeEvent();
+          const a = deliveriesFor(Array.from({ length: 20 }, (_, i) => `a${i}`));
+          const b = deliveriesFor(Array.from({ length: 20 }, (_, i) => `b${i}`));
+          const results = await Promise.all([store().enqueue(event, a), peer().enqueue({ ...event, body: '{"b":1}' }, b)]);
+          expect([...results].sort()).toEqual([false, true]);
+          const winner = results[0] ? a : b;
+          const loser = results[0] ? b : a;
+          expect((await store().getEvent(event.event_id))!.body).toBe(results[0] ? event.body : '{"b":1}');
+          for (const d of winner) expect(await store().getDelivery(event.event_id, d.subscription_id)).not.toBeNull();
+          for (const d of loser) expect(await store().getDelivery(event.event_id, d.subscription_id)).toBeNull();
+        }
+      });
+
+      it('fans one event out to 10,000 subscriptions in one go', async () => {
+        const event = makeEvent();
+        const ds = deliveriesFor(Array.from({ length: 10_000 }, (_, i) => `fan-${i}`));
+        const started = performance.now();
+        expect(await store().enqueue(event, ds)).toBe(true);
+        const ms = performance.now() - started;
+        // generous bound for shared CI machines; measured times are far lower
+        expect(ms).toBeLessThan(5000);
+        expect(await store().getDelivery(event.event_id, 'fan-0')).not.toBeNull();
+        expect(await store().getDelivery(event.event_id, 'fan-9999')).not.toBeNull();
+        let claimed = 0;
+        for (;;) {
+          const batch = await store().claimDue({ worker_id: 'w', limit: 1000, lease_ms: LEASE, now: T0 });
+          if (batch.length === 0) break;
+          claimed += batch.length;
+        }
+        expect(claimed).toBe(10_000);
+      });
+    });
+
+    describe('claimDue', () => {
+      it('claims only deliveries that are due', async () => {
+        const { deliveries: ds } = await enqueued({ created_at: at(100) });
+        expect(await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: at(99) })).toEqual([]);
+        const claimed = await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: at(100) });
+        expect(claimed.map((c) => c.delivery.delivery_id)).toEqual([ds[0].delivery_id]);
+      });
+
+      it('claims the oldest due first, up to the limit, with the lease and the event', async () => {
+        const late = await enqueued({ created_at: at(30) });
+        const early = await enqueued({ created_at: at(10) });
+        const middle = await enqueued({ created_at: at(20) });
+        const now = at(1000);
+        const claimed = await store().claimDue({ worker_id: 'worker-1', limit: 2, lease_ms: LEASE, now });
+        expect(claimed.map((c) => c.delivery.delivery_id)).toEqual([early.deliveries[0].delivery_id, middle.deliveries[0].delivery_id]);
+        expect(claimed[0].event).toEqual(early.event);
+        expect(claimed[1].event).toEqual(middle.event);
+        expect(claimed[0].delivery).toMatchObject({
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: at(10),
+          locked_by: 'worker-1',
+          locked_until: new Date(now.getTime() + LEASE),
+        });
+        expect(await store().getDelivery(early.event.event_id, early.deliveries[0].subscription_id)).toMatchObject({
+          locked_by: 'worker-1',
+          locked_until: new Date(now.getTime() + LEASE),
+        });
+        const rest = await store().claimDue({ worker_id: 'worker-2', limit: 5, lease_ms: LEASE, now });
+        expect(rest.map((c) => c.delivery.delivery_id)).toEqual([late.deliveries[0].delivery_id]);
+        expect(await store().claimDue({ worker_id: 'worker-3', limit: 5, lease_ms: LEASE, now })).toEqual([]);
+        expect(await store().claimDue({ worker_id: 'worker-3', limit: 0, lease_ms: LEASE, now })).toEqual([]);
+      });
+
+      it('reclaims a delivery once its lease has expired; the old holder can no longer complete it', async () => {
+        const { event, deliveries: ds } = await enqueued();
+        const [first] = await store().claimDue({ worker_id: 'a', limit: 1, lease_ms: 1000, now: T0 });
+        expect(first.delivery.delivery_id).toBe(ds[0].delivery_id);
+        expect(await store().claimDue({ worker_id: 'b', limit: 1, lease_ms: 1000, now: at(999) })).toEqual([]);
+        const [second] = await store().claimDue({ worker_id: 'b', limit: 1, lease_ms: 1000, now: at(1000) });
+        expect(second.delivery).toMatchObject({ delivery_id: ds[0].delivery_id, locked_by: 'b', locked_until: at(2000) });
+
+        const stale = makeAttempt({ subscription_id: ds[0].subscription_id, event_id: event.event_id, status: 'delivered', attempted_at: at(1500) });
+        expect(await store().completeAttempt(ds[0].delivery_id, 'a', stale, { status: 'delivered' })).toBe(false);
+        expect(await store().getAttempt(stale.attempt_id)).toEqual(stale);
+        expect(await store().getDelivery(event.event_id, ds[0].subscription_id)).toMatchObject({ status: 'pending', locked_by: 'b', attempts: 0 });
+
+        const fresh = makeAttempt({ subscription_id: ds[0].subscription_id, event_id: event.event_id, status: 'delivered', attempted_at: at(1600) });
+        expect(await store().completeAttempt(ds[0].delivery_id, 'b', fresh, { status: 'delivered' })).toBe(true);
+      });
+
+      it('skips excluded subscriptions and claims them later', async () => {
+        const { deliveries: ds } = await enqueued({ subs: ['busy', 'free-1', 'free-2'] });
+        const first = await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: T0, exclude_subscription_ids: ['busy', 'unknown'] });
+        expect(first.map((c) => c.delivery.subscription_id).sort()).toEqual(['free-1', 'free-2']);
+        const later = await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: T0, exclude_subscription_ids: [] });
+        expect(later.map((c) => c.delivery.delivery_id)).toEqual([ds[0].delivery_id]);
+      });
+
+      it('never claims delivered, dead-lettered or cancelled deliveries', async () => {
+        const { event, deliveries: ds } = await enqueued({ subs: ['d', 'x', 'c'] });
+        await finish(ds[0], event, 'delivered', at(1));
+        await finish(ds[1], event, 'dead_letter', at(2));
+        await finish(ds[2], event, 'cancelled', at(3));
+        expect(await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: at(10_000_000) })).toEqual([]);
+        expect(await store().nextDueAt()).toBeNull();
+      });
+
+      it('gives concurrent claimers disjoint deliveries', async () => {
+        const all: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          const { deliveries: ds } = await enqueued({ created_at: at(i), subs: Array.from({ length: 20 }, (_, j) => `c${i}-${j}`) });
+          all.push(...ds.map((d) => d.delivery_id));
+        }
+        const seen: string[] = [];
+        const claimer = async (n: number) => {
+          const s = n % 2 ? peer() : store();
+          for (;;) {
+            const batch = await s.claimDue({ worker_id: `w${n}`, limit: 7, lease_ms: LEASE, now: at(50) });
+            if (batch.length === 0) return;
+            for (const c of batch) {
+              expect(c.delivery.locked_by).toBe(`w${n}`);
+              seen.push(c.delivery.delivery_id);
+            }
+          }
+        };
+        await Promise.all([0, 1, 2, 3, 4, 5].map(claimer));
+        expect(seen).toHaveLength(all.length);
+        expect(new Set(seen).size).toBe(all.length);
+        expect([...seen].sort()).toEqual([...all].sort());
+      });
+    });
+
+    describe('completeAttempt', () => {
+      it('marks a delivery delivered, logs the attempt and releases the lease', async () => {
+        const { event, deliveries: ds } = await enqueued();
+        await store().claimDue({ worker_id: 'w', limit: 1, lease_ms: LEASE, now: T0 });
+        const attempt = makeAttempt({ subscription_id: ds[0].subscription_id, event_id: event.event_id, status: 'delivered', status_code: 204, attempted_at: at(250) });
+        expect(await store().completeAttempt(ds[0].delivery_id, 'w', attempt, { status: 'delivered' })).toBe(true);
+        expect(await store().getAttempt(attempt.attempt_id)).toEqual(attempt);
+        expect(await store().getDelivery(event.event_id, ds[0].subscription_id)).toEqual({
+          delivery_id: ds[0].delivery_id,
+          event_id: event.event_id,
+          subscription_id: ds[0].subscription_id,
+          event_type: event.event_type,
+          status: 'delivered',
+          attempts: 1,
+          next_attempt_at: T0,
+          locked_until: null,
+          locked_by: null,
+          last_attempt_id: attempt.attempt_id,
+          created_at: T0,
+          updated_at: at(250),
+        });
+        expect(await store().claimDue({ worker_id: 'w', limit: 1, lease_ms: LEASE, now: at(10_000_000) })).toEqual([]);
+        expect(await store().nextDueAt()).toBeNull();
+      });
+
+      it('schedules a retry: pending again, due at the next time', async () => {
+        const { event, deliveries: ds } = await enqueued();
+        await store().claimDue({ worker_id: 'w', limit: 1, lease_ms: LEASE, now: T0 });
+        const retryAt = at(2_001);
+        const attempt = makeAttempt({ subscription_id: ds[0].subscription_id, event_id: event.event_id, status: 'failed', attempted_at: at(1), next_retry_at: retryAt });
+        expect(await store().completeAttempt(ds[0].delivery_id, 'w', attempt, { status: 'pending', next_attempt_at: retryAt })).toBe(true);
+        expect(await store().getDelivery(event.event_id, ds[0].subscription_id)).toMatchObject({
+          status: 'pending',
+          attempts: 1,
+          next_attempt_at: retryAt,
+          locked_by: null,
+          locked_until: null,
+          last_attempt_id: attempt.attempt_id,
+        });
+        expect(await store().nextDueAt()).toEqual(retryAt);
+        expect(await store().claimDue({ worker_id: 'w', limit: 1, lease_ms: LEASE, now: at(2_000) })).toEqual([]);
+        const [again] = await store().claimDue({ worker_id: 'w2', limit: 1, lease_ms: LEASE, now: retryAt });
+        expect(again.delivery).toMatchObject({ delivery_id: ds[0].delivery_id, attempts: 1, locked_by: 'w2' });
+        const second = makeAttempt({ subscription_id: ds[0].subscription_id, event_id: event.event_id, status: 'delivered', attempt_number: 2, attempted_at: at(2_100) });
+        expect(await store().completeAttempt(ds[0].delivery_id, 'w2', second, { status: 'delivered' })).toBe(true);
+        expect(await store().getDelivery(event.event_id, ds[0].subscription_id)).toMatchObject({ status: 'delivered', attempts: 2, last_attempt_id: second.attempt_id });
+      });
+
+      it('dead-letters: the last attempt shows in getDeadLetters and countDeadLetters', async () => {
+        const one = await enqueued({ subs: ['s-a', 's-b'] });
+        const two = await enqueued({ subs: ['s-a'] });
+        const a1 = await finish(one.deliveries[0], one.event, 'dead_letter', at(10));
+        const b1 = await finish(one.deliveries[1], one.event, 'dead_letter', at(30));
+        const a2 = await finish(two.deliveries[0], two.event, 'dead_letter', at(20));
+        // an older failed attempt of the same delivery is not a dead letter
+        await store().recordAttempt(makeAttempt({ subscription_id: 's-a', event_id: one.event.event_id, status: 'failed', attempted_at: at(5) }));
+        expect(await store().getDeadLetters()).toEqual([b1, a2, a1]);
+        expect(await store().getDeadLetters({ subscription_id: 's-a' })).toEqual([a2, a1]);
+        expect(await store().getDeadLetters({ limit: 1, offset: 1 })).toEqual([a2]);
+        expect(await store().getDeadLetters({ subscription_id: 'nobody' })).toEqual([]);
+        expect(await store().countDeadLetters()).toBe(3);
+        expect(await store().countDeadLetters({ subscription_id: 's-a' })).toBe(2);
+        expect(await store().countDeadLetters({ subscription_id: 's-b' })).toBe(1);
+        expect(await store().getDelivery(one.event.event_id, 's-a')).toMatchObject({ status: 'dead_letter', last_attempt_id: a1.attempt_id, locked_by: null });
+      });
+
+      it('cancels', async () => {
+        const { event, deliveries: ds } = await enqueued();
+        await finish(ds[0], event, 'cancelled', at(1));
+        expect(await store().getDelivery(event.event_id, ds[0].subscription_id)).toMatchObject({ status: 'cancelled', attempts: 1, locked_by: null });
+        expect(await store().countDeadLetters()).toBe(0);
+      });
+
+      it('does not apply without the lease, but still logs the attempt', async () => {
+        const { event, deliveries: ds } = await enqueued();
+        const attempt = makeAttempt({ subscription_id: ds[0].subscription_id, event_id: event.event_id, status: 'delivered' });
+        expect(await store().completeAttempt(ds[0].delivery_id, 'w', attempt, { status: 'delivered' })).toBe(false);
+        expect(await store().getAttempt(attempt.attempt_id)).toEqual(attempt);
+        expect(await store().getDelivery(event.event_id, ds[0].subscription_id)).toMatchObject({ status: 'pending', attempts: 0, last_attempt_id: null });
+        const ghost = makeAttempt({ attempt_id: uid('ghost') });
+        expect(await store().completeAttempt('no-such-delivery', 'w', ghost, { status: 'delivered' })).toBe(false);
+        expect(await store().getAttempt(ghost.attempt_id)).toEqual(ghost);
+      });
+    });
+
+    describe('requeue', () => {
+      it('requeueDelivery makes one delivery due now with a fresh cycle, whatever its state', async () => {
+        const { event, deliveries: ds } = await enqueued({ subs: ['x', 'y'] });
+        const last = await finish(ds[0], event, 'dead_letter', at(10));
+        await finish(ds[1], event, 'delivered', at(11));
+        expect(await store().requeueDelivery(event.event_id, 'x', at(500))).toBe(true);
+        expect(await store().getDelivery(event.event_id, 'x')).toMatchObject({
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: at(500),
+          locked_by: null,
+          locked_until: null,
+          last_attempt_id: last.attempt_id,
+          updated_at: at(500),
+        });
+        expect(await store().getDeadLetters()).toEqual([]);
+        expect(await store().countDeadLetters()).toBe(0);
+        expect(await store().requeueDelivery(event.event_id, 'y', at(500))).toBe(true);
+        expect(await store().requeueDelivery(event.event_id, 'nobody', at(500))).toBe(false);
+        expect(await store().requeueDelivery('no-event', 'x', at(500))).toBe(false);
+        expect(await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: at(499) })).toEqual([]);
+        expect((await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: at(500) })).map((c) => c.delivery.subscription_id).sort()).toEqual(['x', 'y']);
+      });
+
+      it('requeueDelivery takes a leased delivery away from its worker', async () => {
+        const { event, deliveries: ds } = await enqueued();
+        await store().claimDue({ worker_id: 'w', limit: 1, lease_ms: LEASE, now: T0 });
+        expect(await store().requeueDelivery(event.event_id, ds[0].subscription_id, at(5))).toBe(true);
+        expect(await store().getDelivery(event.event_id, ds[0].subscription_id)).toMatchObject({ locked_by: null, locked_until: null, next_attempt_at: at(5) });
+      });
+
+      it('requeueDeadLetters revives dead letters by subscription and time of the last attempt', async () => {
+        const e1 = await enqueued({ subs: ['r-a', 'r-b'] });
+        const e2 = await enqueued({ subs: ['r-a', 'r-b'] });
+        await finish(e1.deliveries[0], e1.event, 'dead_letter', at(100)); // r-a @100
+        await finish(e1.deliveries[1], e1.event, 'dead_letter', at(200)); // r-b @200
+        await finish(e2.deliveries[0], e2.event, 'dead_letter', at(300)); // r-a @300
+        await finish(e2.deliveries[1], e2.event, 'delivered', at(400)); // not a dead letter
+
+        // since is inclusive, until exclusive
+        expect(await store().requeueDeadLetters({ since: at(200), until: at(300) }, at(1000))).toBe(1);
+        expect(await store().getDelivery(e1.event.event_id, 'r-b')).toMatchObject({ status: 'pending', attempts: 0, next_attempt_at: at(1000) });
+        expect(await store().requeueDeadLetters({ subscription_id: 'r-b' }, at(1000))).toBe(0);
+        expect(await store().requeueDeadLetters({ subscription_id: 'r-a', until: at(100) }, at(1000))).toBe(0);
+        expect(await store().requeueDeadLetters({ subscription_id: 'r-a', since: at(101) }, at(1000))).toBe(1);
+        expect(await store().getDelivery(e2.event.event_id, 'r-a')).toMatchObject({ status: 'pending' });
+        expect(await store().countDeadLetters()).toBe(1);
+        expect(await store().requeueDeadLetters({}, at(1000))).toBe(1);
+        expect(await store().countDeadLetters()).toBe(0);
+        expect(await store().getDelivery(e2.event.event_id, 'r-b')).toMatchObject({ status: 'delivered' });
+        const claimed = await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: at(1000) });
+        expect(claimed).toHaveLength(3);
+      });
+    });
+
+    describe('releaseLeases', () => {
+      it('drops the leases of one worker so others claim them at once', async () => {
+        const { deliveries: ds } = await enqueued({ subs: ['l1', 'l2', 'l3', 'l4'] });
+        const mine = await store().claimDue({ worker_id: 'a', limit: 3, lease_ms: LEASE, now: T0 });
+        await store().claimDue({ worker_id: 'b', limit: 3, lease_ms: LEASE, now: T0 });
+        const ids = mine.map((c) => c.delivery.delivery_id);
+        expect(await store().releaseLeases('nobody')).toBe(0);
+        expect(await store().releaseLeases('a', [])).toBe(0);
+        expect(await store().releaseLeases('a', [ids[0], 'unknown'])).toBe(1);
+        expect(await store().releaseLeases('a', [ids[0]])).toBe(0);
+        expect(await store().releaseLeases('a')).toBe(2);
+        const again = await store().claimDue({ worker_id: 'c', limit: 10, lease_ms: LEASE, now: T0 });
+        expect(again.map((c) => c.delivery.delivery_id).sort()).toEqual([...ids].sort());
+        expect(ds).toHaveLength(4);
+      });
+    });
+
+    describe('countRecentFailures', () => {
+      it('counts failures since a time and after the last success', async () => {
+        const rec = (subscription_id: string, status: DeliveryStatus, ms: number) => store().recordAttempt(makeAttempt({ subscription_id, status, attempted_at: at(ms) }));
+        await rec('f', 'failed', 10);
+        await rec('f', 'failed', 20);
+        await rec('f', 'dead_letter', 30);
+        await rec('f', 'cancelled', 35);
+        await rec('other', 'failed', 40);
+        expect(await store().countRecentFailures('f', at(0))).toBe(3);
+        expect(await store().countRecentFailures('f', at(20))).toBe(2);
+        expect(await store().countRecentFailures('f', at(31))).toBe(0);
+        await rec('f', 'delivered', 50);
+        expect(await store().countRecentFailures('f', at(0))).toBe(0);
+        await rec('f', 'failed', 60);
+        await rec('f', 'failed', 70);
+        expect(await store().countRecentFailures('f', at(0))).toBe(2);
+        expect(await store().countRecentFailures('f', at(65))).toBe(1);
+        // a success before `since` changes nothing
+        expect(await store().countRecentFailures('f', at(55))).toBe(2);
+        // a failure at the same instant as the success is not after it
+        await rec('g', 'delivered', 100);
+        await rec('g', 'failed', 100);
+        await rec('g', 'failed', 101);
+        expect(await store().countRecentFailures('g', at(0))).toBe(1);
+        expect(await store().countRecentFailures('nobody', at(0))).toBe(0);
+      });
+    });
+
+    describe('purge', () => {
+      it('deletes old attempts, and old events whose deliveries are all final', async () => {
+        const cutoff = at(1_000_000);
+        const done = await enqueued({ created_at: at(0), subs: ['p1', 'p2', 'p3'] });
+        const doneAttempts = [
+          await finish(done.deliveries[0], done.event, 'delivered', at(10)),
+          await finish(done.deliveries[1], done.event, 'dead_letter', at(20)),
+          await finish(done.deliveries[2], done.event, 'cancelled', at(30)),
+        ];
+        const open = await enqueued({ created_at: at(1), subs: ['p1', 'p2'] });
+        await finish(open.deliveries[0], open.event, 'delivered', at(40));
+        const empty = makeEvent({ created_at: at(2) });
+        await store().enqueue(empty, []);
+        const recent = await enqueued({ created_at: at(2_000_000), subs: ['p1'] });
+        await finish(recent.deliveries[0], recent.event, 'delivered', at(2_000_001));
+        const keptAttempt = makeAttempt({ attempted_at: cutoff });
+        await store().recordAttempt(keptAttempt);
+
+        expect(await store().purge(cutoff)).toEqual({ attempts: 4, events: 2 });
+        for (const a of doneAttempts) expect(await store().getAttempt(a.attempt_id)).toBeNull();
+        expect(await store().getAttempt(keptAttempt.attempt_id)).toEqual(keptAttempt);
+        expect(await store().getEvent(done.event.event_id)).toBeNull();
+        expect(await store().getEvent(empty.event_id)).toBeNull();
+        for (const d of done.deliveries) expect(await store().getDelivery(done.event.event_id, d.subscription_id)).toBeNull();
+        expect(await store().countDeadLetters()).toBe(0);
+        expect(await store().getEvent(open.event.event_id)).toEqual(open.event);
+        expect(await store().getDelivery(open.event.event_id, 'p1')).toMatchObject({ status: 'delivered' });
+        expect(await store().getDelivery(open.event.event_id, 'p2')).toMatchObject({ status: 'pending' });
+        expect(await store().getEvent(recent.event.event_id)).toEqual(recent.event);
+        expect(await store().getAttempts()).toHaveLength(2);
+        expect(await store().purge(cutoff)).toEqual({ attempts: 0, events: 0 });
+      });
+
+      it('purges more rows than one batch', async () => {
+        const total = 1234;
+        const attempts = Array.from({ length: total }, (_, i) => makeAttempt({ subscription_id: `bulk-${i % 7}`, attempted_at: at(i) }));
+        for (let i = 0; i < attempts.length; i += 50) await Promise.all(attempts.slice(i, i + 50).map((a) => store().recordAttempt(a)));
+        const events = Array.from({ length: 1100 }, (_, i) => makeEvent({ created_at: at(i % 50) }));
+        for (let i = 0; i < events.length; i += 50) await Promise.all(events.slice(i, i + 50).map((e) => store().enqueue(e, [])));
+        expect(await store().purge(at(1000))).toEqual({ attempts: 1000, events: 1100 });
+        expect(await store().getAttempts({ limit: 1000 })).toHaveLength(total - 1000);
+        expect(await store().purge(at(total))).toEqual({ attempts: total - 1000, events: 0 });
+      });
+    });
+
+    describe('nextDueAt', () => {
+      it('is the earliest time a pending delivery can be claimed', async () => {
+        expect(await store().nextDueAt()).toBeNull();
+        await enqueued({ created_at: at(300) });
+        await enqueued({ created_at: at(100) });
+        expect(await store().nextDueAt()).toEqual(at(100));
+        // claimed: due again when its lease ends
+        await store().claimDue({ worker_id: 'w', limit: 1, lease_ms: 1000, now: at(150) });
+        expect(await store().nextDueAt()).toEqual(at(300));
+        await store().claimDue({ worker_id: 'w', limit: 1, lease_ms: 1000, now: at(310) });
+        expect(await store().nextDueAt()).toEqual(at(1150));
+        await store().releaseLeases('w');
+        expect(await store().nextDueAt()).toEqual(at(100));
+      });
+    });
+
+    describe('identifiers', () => {
+      it('compare exactly: ids and tenants differing only in case are distinct', async () => {
+        const upper = await subs().create(makeSub({ subscription_id: 'Case-Sub', tenant_id: 'Tenant' }));
+        const lower = await subs().create(makeSub({ subscription_id: 'case-sub', tenant_id: 'tenant' }));
+        expect(await subs().get('CASE-SUB')).toBeNull();
+        expect(await subs().list({ tenant_id: 'Tenant' })).toEqual([upper]);
+        expect(await subs().count({ tenant_id: 'tenant' })).toBe(1);
+        expect(await subs().delete('case-sub')).toBe(true);
+        expect(await subs().get('Case-Sub')).toEqual(upper);
+        expect(lower.subscription_id).toBe('case-sub');
+
+        const a = makeEvent({ event_id: 'Order-42' });
+        const b = makeEvent({ event_id: 'order-42' });
+        expect(await store().enqueue(a, [{ delivery_id: 'Dlv-1', subscription_id: 'Case-Sub' }])).toBe(true);
+        expect(await store().enqueue(b, [{ delivery_id: 'dlv-1', subscription_id: 'case-sub' }])).toBe(true);
+        expect(await store().getEvent('ORDER-42')).toBeNull();
+        expect((await store().getEvent('order-42'))!.body).toBe(b.body);
+        expect(await store().getDelivery('Order-42', 'case-sub')).toBeNull();
+        expect((await store().getDelivery('order-42', 'case-sub'))!.delivery_id).toBe('dlv-1');
+        await store().recordAttempt(makeAttempt({ attempt_id: 'Att-1', subscription_id: 'Case-Sub' }));
+        await store().recordAttempt(makeAttempt({ attempt_id: 'att-1', subscription_id: 'case-sub' }));
+        expect((await store().getAttempts({ subscription_id: 'case-sub' })).map((x) => x.attempt_id)).toEqual(['att-1']);
+      });
+    });
+
+    describe('dates', () => {
+      it('round-trip with millisecond precision everywhere', async () => {
+        const stamps = [new Date('2031-01-01T00:00:00.001Z'), new Date('2031-06-30T12:34:56.999Z'), new Date('2031-03-27T01:30:00.500Z')];
+        for (const t of stamps) {
+          const event = makeEvent({ created_at: t, occurred_at: new Date(t.getTime() - 1) });
+          await store().enqueue(event, deliveriesFor(['ms']));
+          expect(await store().getEvent(event.event_id)).toMatchObject({ created_at: t, occurred_at: new Date(t.getTime() - 1) });
+          expect((await store().getDelivery(event.event_id, 'ms'))!.next_attempt_at.getTime()).toBe(t.getTime());
+        }
+        // 1 ms apart still orders and gates correctly
+        expect(await store().claimDue({ worker_id: 'w', limit: 5, lease_ms: 7, now: new Date(stamps[0].getTime() - 1) })).toEqual([]);
+        const claimed = await store().claimDue({ worker_id: 'w', limit: 5, lease_ms: 7, now: stamps[2] });
+        expect(claimed.map((c) => c.delivery.next_attempt_at)).toEqual([stamps[0], stamps[2]]);
+        expect(claimed[0].delivery.locked_until).toEqual(new Date(stamps[2].getTime() + 7));
+        expect(await store().nextDueAt()).toEqual(new Date(stamps[2].getTime() + 7));
+      });
+    });
+  });
+}
