@@ -81,6 +81,20 @@ export interface NewDelivery {
   subscription_id: string;
 }
 
+/** One finished attempt and the delivery's next state, for {@link WebhookDeliveryStore.completeAttempts}. */
+export interface AttemptCompletion {
+  delivery_id: string;
+  worker_id: string;
+  attempt: DeliveryAttempt;
+  next: DeliveryTransition;
+}
+
+/** One event and its deliveries, for {@link WebhookDeliveryStore.enqueueMany}. */
+export interface EnqueueItem {
+  event: StoredEvent;
+  deliveries: NewDelivery[];
+}
+
 /**
  * The attempt log and the delivery queue. The queue operations (`enqueue`, `claimDue`, `completeAttempt`,
  * `requeue*`, `releaseLeases`) define the semantics every backend keeps: see the contract tests.
@@ -102,6 +116,11 @@ export interface WebhookDeliveryStore {
    * Returns false (and writes nothing) when an event with this id already exists.
    */
   enqueue(event: StoredEvent, deliveries: NewDelivery[]): Promise<boolean>;
+  /**
+   * `enqueue` for several events in one transaction (one commit for many dispatches). Returns, per item, whether
+   * its event was new; a repeated id (already stored, or earlier in the same batch) writes nothing for that item.
+   */
+  enqueueMany(items: readonly EnqueueItem[]): Promise<boolean[]>;
   getEvent(eventId: string): Promise<StoredEvent | null>;
   getDelivery(eventId: string, subscriptionId: string): Promise<DeliveryRecord | null>;
   /**
@@ -114,6 +133,8 @@ export interface WebhookDeliveryStore {
    * The state change applies only while `workerId` still holds the lease; returns whether it applied.
    */
   completeAttempt(deliveryId: string, workerId: string, attempt: DeliveryAttempt, next: DeliveryTransition): Promise<boolean>;
+  /** `completeAttempt` for several deliveries in one transaction; returns, per item, whether its state change applied. */
+  completeAttempts(items: readonly AttemptCompletion[]): Promise<boolean[]>;
   /** Makes one delivery due now with a fresh retry cycle (whatever its state). False when it does not exist. */
   requeueDelivery(eventId: string, subscriptionId: string, now: Date): Promise<boolean>;
   /** Revives dead letters matching the query; returns how many. */

@@ -600,6 +600,79 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
       });
     });
 
+    describe('batches', () => {
+      it('enqueueMany stores several events in one go; repeated ids (stored or in the batch) write nothing', async () => {
+        const stored = await enqueued();
+        const a = makeEvent({ created_at: at(5) });
+        const b = makeEvent({ created_at: at(6) });
+        const [da, db] = [deliveriesFor([uid('sub'), uid('sub')]), deliveriesFor([uid('sub')])];
+        const result = await store().enqueueMany([
+          { event: a, deliveries: da },
+          { event: stored.event, deliveries: deliveriesFor([uid('sub')]) },
+          { event: b, deliveries: db },
+          { event: { ...a, body: '{"other":true}' }, deliveries: deliveriesFor([uid('sub')]) },
+        ]);
+        expect(result).toEqual([true, false, true, false]);
+        expect(await store().getEvent(a.event_id)).toEqual(a);
+        expect(await store().getEvent(b.event_id)).toEqual(b);
+        const claimed = await store().claimDue({ worker_id: 'w', limit: 100, lease_ms: LEASE, now: at(1000) });
+        expect(claimed.map((c) => c.delivery.delivery_id).sort()).toEqual([...stored.deliveries, ...da, ...db].map((d) => d.delivery_id).sort());
+        expect(claimed.find((c) => c.delivery.delivery_id === da[0].delivery_id)!.delivery.next_attempt_at).toEqual(at(5));
+        expect(await store().enqueueMany([])).toEqual([]);
+      });
+
+      it('enqueueMany settles a race with a concurrent enqueue of the same id: exactly one wins', async () => {
+        const shared = makeEvent();
+        const own = makeEvent();
+        const [batch, single] = await Promise.all([
+          store().enqueueMany([
+            { event: own, deliveries: deliveriesFor([uid('sub')]) },
+            { event: shared, deliveries: deliveriesFor([uid('sub')]) },
+          ]),
+          peer().enqueue(shared, deliveriesFor([uid('sub')])),
+        ]);
+        expect(batch[0]).toBe(true);
+        expect([batch[1], single].filter(Boolean)).toHaveLength(1);
+        const claimed = await store().claimDue({ worker_id: 'w', limit: 100, lease_ms: LEASE, now: at(1000) });
+        expect(claimed.filter((c) => c.event.event_id === shared.event_id)).toHaveLength(1);
+      });
+
+      it('completeAttempts applies each transition that still holds its lease, and logs every attempt', async () => {
+        const { event, deliveries: ds } = await enqueued({ subs: [uid('sub'), uid('sub'), uid('sub')] });
+        await store().claimDue({ worker_id: 'w', limit: 3, lease_ms: LEASE, now: T0 });
+        await store().releaseLeases('w', [ds[2].delivery_id]);
+        const attempts = ds.map((d, i) =>
+          makeAttempt({ subscription_id: d.subscription_id, event_id: event.event_id, status: i === 1 ? 'failed' : 'delivered', attempted_at: at(100 + i) }),
+        );
+        const result = await store().completeAttempts([
+          { delivery_id: ds[0].delivery_id, worker_id: 'w', attempt: attempts[0], next: { status: 'delivered' } },
+          { delivery_id: ds[1].delivery_id, worker_id: 'w', attempt: attempts[1], next: { status: 'pending', next_attempt_at: at(5000) } },
+          { delivery_id: ds[2].delivery_id, worker_id: 'w', attempt: attempts[2], next: { status: 'delivered' } },
+        ]);
+        expect(result).toEqual([true, true, false]);
+        for (const a of attempts) expect(await store().getAttempt(a.attempt_id)).toEqual(a);
+        expect(await store().getDelivery(event.event_id, ds[0].subscription_id)).toMatchObject({ status: 'delivered', attempts: 1, locked_by: null, last_attempt_id: attempts[0].attempt_id });
+        expect(await store().getDelivery(event.event_id, ds[1].subscription_id)).toMatchObject({ status: 'pending', next_attempt_at: at(5000), locked_by: null, locked_until: null });
+        expect(await store().getDelivery(event.event_id, ds[2].subscription_id)).toMatchObject({ status: 'pending', last_attempt_id: null });
+        expect(await store().completeAttempts([])).toEqual([]);
+      });
+    });
+
+    describe('claimDue per_subscription_limit', () => {
+      it('takes at most that many of one subscription, leaving room for the others', async () => {
+        const busy = uid('sub');
+        const quiet = uid('sub');
+        const backlog = [];
+        for (let i = 0; i < 6; i++) backlog.push(await enqueued({ created_at: at(i), subs: [busy] }));
+        const other = await enqueued({ created_at: at(50), subs: [quiet] });
+        const claimed = await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: at(1000), per_subscription_limit: 2 });
+        const ids = claimed.map((c) => c.delivery.delivery_id);
+        expect(ids).toEqual([backlog[0].deliveries[0].delivery_id, backlog[1].deliveries[0].delivery_id, other.deliveries[0].delivery_id]);
+        const next = await store().claimDue({ worker_id: 'w2', limit: 10, lease_ms: LEASE, now: at(1000), per_subscription_limit: 2 });
+        expect(next.map((c) => c.delivery.delivery_id)).toEqual([backlog[2].deliveries[0].delivery_id, backlog[3].deliveries[0].delivery_id]);
+      });
+    });
+
     describe('requeue', () => {
       it('requeueDelivery makes one delivery due now with a fresh cycle, whatever its state', async () => {
         const { event, deliveries: ds } = await enqueued({ subs: ['x', 'y'] });

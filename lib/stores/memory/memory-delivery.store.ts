@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type {
+  AttemptCompletion,
   AttemptQuery,
+  EnqueueItem,
   ClaimOptions,
   DeadLetterQuery,
   NewDelivery,
@@ -101,6 +103,12 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
     return true;
   }
 
+  async enqueueMany(items: readonly EnqueueItem[]): Promise<boolean[]> {
+    const out: boolean[] = [];
+    for (const item of items) out.push(await this.enqueue(item.event, item.deliveries));
+    return out;
+  }
+
   async getEvent(eventId: string): Promise<StoredEvent | null> {
     return this.events.get(eventId) ?? null;
   }
@@ -173,6 +181,12 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
       this.deadLetters.add(deliveryId);
     }
     return true;
+  }
+
+  async completeAttempts(items: readonly AttemptCompletion[]): Promise<boolean[]> {
+    const out: boolean[] = [];
+    for (const c of items) out.push(await this.completeAttempt(c.delivery_id, c.worker_id, c.attempt, c.next));
+    return out;
   }
 
   async requeueDelivery(eventId: string, subscriptionId: string, now: Date): Promise<boolean> {

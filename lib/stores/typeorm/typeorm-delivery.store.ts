@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { In, type DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
-import type { AttemptQuery, ClaimOptions, DeadLetterQuery, NewDelivery, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
+import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, NewDelivery, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, DeliveryTransition, StoredEvent } from '../../domain/types';
 import { pageBounds } from '../store.utils';
 import { WebhookDataSourceRef } from './data-source.ref';
 import { chunks, dialectOf, isUniqueViolation, retryOnConflict, serialized, SQL_CHUNK, type SqlDialect } from './typeorm.utils';
-import { insertNewDeliveries } from './delivery-bulk-insert';
+import { deliveryRows, insertNewDeliveries } from './delivery-bulk-insert';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookEventEntity } from './webhook-event.entity';
@@ -14,11 +14,16 @@ import { WebhookEventEntity } from './webhook-event.entity';
 const FINAL_STATUSES = ['delivered', 'dead_letter', 'cancelled'];
 /** Rows deleted per statement by `purge`, so no statement holds its locks for long. */
 const PURGE_BATCH = 1000;
+/** A fair claim considers at most this many times `limit` of the oldest due rows... */
+const CLAIM_WINDOW_FACTOR = 10;
+/** ...and never more than this many. */
+const CLAIM_WINDOW_MAX = 5000;
+/** Events per multi-row INSERT (7 parameters each). */
+const EVENTS_PER_INSERT = 500;
+/** Attempts per multi-row INSERT (11 parameters each). */
+const ATTEMPTS_PER_INSERT = 500;
 /** Longest error message kept (MySQL TEXT holds 64 KiB). */
 const MAX_ERROR_MESSAGE = 16_000;
-
-/** Thrown inside the enqueue transaction to roll it back when the event id exists. */
-class DuplicateEvent extends Error {}
 
 /**
  * The attempt log and delivery queue in the host app's SQL database through TypeORM (tables
@@ -95,25 +100,44 @@ export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
   }
 
   async enqueue(event: StoredEvent, deliveries: NewDelivery[]): Promise<boolean> {
-    return this.run((ds, dialect) =>
-      retryOnConflict(async () => {
-        try {
-          await ds.transaction(async (manager) => {
-            try {
-              await manager.createQueryBuilder().insert().into(WebhookEventEntity).values(eventToRow(event)).updateEntity(false).execute();
-            } catch (error) {
-              if (isUniqueViolation(error)) throw new DuplicateEvent();
-              throw error;
+    return (await this.enqueueMany([{ event, deliveries }]))[0];
+  }
+
+  async enqueueMany(items: readonly EnqueueItem[]): Promise<boolean[]> {
+    if (items.length === 0) return [];
+    try {
+      return await this.run((ds, dialect) =>
+        retryOnConflict(() =>
+          ds.transaction(async (manager) => {
+            const ids = [...new Set(items.map((i) => i.event.event_id))];
+            const existing = new Set<string>();
+            for (const part of chunks(ids)) {
+              const rows = await manager.getRepository(WebhookEventEntity).createQueryBuilder('e').select('e.event_id', 'event_id').where('e.event_id IN (:...part)', { part }).getRawMany<{ event_id: string }>();
+              for (const r of rows) existing.add(r.event_id);
             }
-            await insertNewDeliveries(manager, dialect, event, deliveries);
-          });
-          return true;
-        } catch (error) {
-          if (error instanceof DuplicateEvent) return false;
-          throw error;
-        }
-      }),
-    );
+            const fresh = items.map((item) => {
+              if (existing.has(item.event.event_id)) return false;
+              existing.add(item.event.event_id);
+              return true;
+            });
+            const accepted = items.filter((_, i) => fresh[i]);
+            for (const part of chunks(accepted, EVENTS_PER_INSERT)) {
+              await manager.createQueryBuilder().insert().into(WebhookEventEntity).values(part.map((i) => eventToRow(i.event))).updateEntity(false).execute();
+            }
+            await insertNewDeliveries(manager, dialect, accepted.flatMap((i) => deliveryRows(i.event, i.deliveries)));
+            return fresh;
+          }),
+        ),
+      );
+    } catch (error) {
+      // A concurrent enqueue stored one of these ids between our check and our insert: the whole batch rolled
+      // back, so redo it one event at a time, where a conflict means exactly "already stored".
+      if (!isUniqueViolation(error)) throw error;
+      if (items.length === 1) return [false];
+      const out: boolean[] = [];
+      for (const item of items) out.push((await this.enqueueMany([item]))[0]);
+      return out;
+    }
   }
 
   async getEvent(eventId: string): Promise<StoredEvent | null> {
@@ -131,16 +155,31 @@ export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
     if (!(limit > 0)) return [];
     const now = options.now;
     const lease = { locked_until: new Date(now.getTime() + options.lease_ms), locked_by: options.worker_id, updated_at: now };
-    const dueQuery = (manager: EntityManager, alias: string) => {
-      const qb = manager
-        .getRepository(WebhookDeliveryEntity)
-        .createQueryBuilder(alias)
-        .select(`${alias}.delivery_id`, 'delivery_id')
-        .where(`${alias}.status = :pending`, { pending: 'pending' })
+    const excluded = options.exclude_subscription_ids?.length ? [...options.exclude_subscription_ids] : null;
+    const perSubscription = options.per_subscription_limit !== undefined && options.per_subscription_limit < limit ? Math.max(Math.trunc(options.per_subscription_limit), 1) : null;
+    const whereDue = <Q extends SelectQueryBuilder<WebhookDeliveryEntity>>(qb: Q, alias: string): Q => {
+      qb.where(`${alias}.status = :pending`, { pending: 'pending' })
         .andWhere(`${alias}.next_attempt_at <= :now`, { now })
         .andWhere(`(${alias}.locked_until IS NULL OR ${alias}.locked_until <= :now)`, { now });
-      if (options.exclude_subscription_ids?.length) {
-        qb.andWhere(`${alias}.subscription_id NOT IN (:...excluded)`, { excluded: [...options.exclude_subscription_ids] });
+      if (excluded) qb.andWhere(`${alias}.subscription_id NOT IN (:...excluded)`, { excluded });
+      return qb;
+    };
+    const dueQuery = (manager: EntityManager, alias: string) => {
+      const repo = manager.getRepository(WebhookDeliveryEntity);
+      const qb = whereDue(repo.createQueryBuilder(alias).select(`${alias}.delivery_id`, 'delivery_id'), alias);
+      if (perSubscription) {
+        // Fairness: of the oldest due rows (a bounded window), at most `perSubscription` per subscription. Window
+        // functions cannot sit in a locking SELECT, so they pick candidate ids in a subquery.
+        const window = whereDue(
+          repo.createQueryBuilder('c').select('c.delivery_id', 'cid').addSelect('c.subscription_id', 'csub').addSelect('c.next_attempt_at', 'cat'),
+          'c',
+        )
+          .orderBy('c.next_attempt_at', 'ASC')
+          .limit(Math.min(limit * CLAIM_WINDOW_FACTOR, CLAIM_WINDOW_MAX));
+        qb.andWhere(
+          `${alias}.delivery_id IN (SELECT r.cid FROM (SELECT w.cid, ROW_NUMBER() OVER (PARTITION BY w.csub ORDER BY w.cat, w.cid) AS rn FROM (${window.getQuery()}) w) r WHERE r.rn <= :perSubscription)`,
+          { perSubscription },
+        );
       }
       return qb.orderBy(`${alias}.next_attempt_at`, 'ASC').limit(limit);
     };
@@ -176,26 +215,32 @@ export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
   }
 
   async completeAttempt(deliveryId: string, workerId: string, attempt: DeliveryAttempt, next: DeliveryTransition): Promise<boolean> {
-    const changes: Partial<WebhookDeliveryEntity> = {
-      status: next.status,
-      attempts: attempt.attempt_number,
-      last_attempt_id: attempt.attempt_id,
-      locked_by: null,
-      locked_until: null,
-      updated_at: attempt.attempted_at,
-    };
-    if (next.status === 'pending') changes.next_attempt_at = next.next_attempt_at;
-    return this.run((ds) =>
+    return (await this.completeAttempts([{ delivery_id: deliveryId, worker_id: workerId, attempt, next }]))[0];
+  }
+
+  async completeAttempts(items: readonly AttemptCompletion[]): Promise<boolean[]> {
+    if (items.length === 0) return [];
+    return this.run((ds, dialect) =>
       retryOnConflict(() =>
         ds.transaction(async (manager) => {
-          await insertAttempt(manager, attempt);
-          const result = await manager
-            .createQueryBuilder()
-            .update(WebhookDeliveryEntity)
-            .set(changes)
-            .where('delivery_id = :id AND locked_by = :worker', { id: deliveryId, worker: workerId })
-            .execute();
-          return (result.affected ?? 0) > 0;
+          for (const part of chunks(items, ATTEMPTS_PER_INSERT)) {
+            await manager.createQueryBuilder().insert().into(WebhookDeliveryAttemptEntity).values(part.map((c) => attemptToRow(c.attempt))).updateEntity(false).execute();
+          }
+          if (dialect === 'postgres') {
+            const applied = await completeAllPostgres(manager, items);
+            return items.map((c) => applied.has(c.delivery_id));
+          }
+          const out: boolean[] = [];
+          for (const c of items) {
+            const result = await manager
+              .createQueryBuilder()
+              .update(WebhookDeliveryEntity)
+              .set(completedChanges(c))
+              .where('delivery_id = :id AND locked_by = :worker', { id: c.delivery_id, worker: c.worker_id })
+              .execute();
+            out.push((result.affected ?? 0) > 0);
+          }
+          return out;
         }),
       ),
     );
@@ -397,6 +442,57 @@ async function loadClaimed(manager: EntityManager, ids: string[]): Promise<Claim
     if (event) claimed.push({ delivery: deliveryFromRow(row), event });
   }
   return claimed;
+}
+
+/** The delivery's new state after an attempt. */
+function completedChanges(c: AttemptCompletion): Partial<WebhookDeliveryEntity> {
+  const changes: Partial<WebhookDeliveryEntity> = {
+    status: c.next.status,
+    attempts: c.attempt.attempt_number,
+    last_attempt_id: c.attempt.attempt_id,
+    locked_by: null,
+    locked_until: null,
+    updated_at: c.attempt.attempted_at,
+  };
+  if (c.next.status === 'pending') changes.next_attempt_at = c.next.next_attempt_at;
+  return changes;
+}
+
+/** All state changes of a batch in one `UPDATE ... FROM unnest(...)`; returns the ids whose lease still held. */
+async function completeAllPostgres(manager: EntityManager, items: readonly AttemptCompletion[]): Promise<Set<string>> {
+  const driver = manager.connection.driver;
+  const meta = manager.connection.getMetadata(WebhookDeliveryEntity);
+  const table = meta.tablePath
+    .split('.')
+    .map((part) => driver.escape(part))
+    .join('.');
+  const col = (name: keyof WebhookDeliveryEntity) => driver.escape(meta.findColumnWithPropertyName(name)!.databaseName);
+  const dateColumn = meta.findColumnWithPropertyName('next_attempt_at')!;
+  const at = (d: Date | null) => (d ? driver.preparePersistentValue(d, dateColumn) : null);
+  const applied = new Set<string>();
+  for (const part of chunks(items)) {
+    const result: unknown = await manager.query(
+      `UPDATE ${table} AS d SET ${col('status')} = v.status, ${col('attempts')} = v.attempts, ${col('last_attempt_id')} = v.attempt_id, ` +
+        `${col('locked_by')} = NULL, ${col('locked_until')} = NULL, ${col('updated_at')} = v.updated_at, ` +
+        `${col('next_attempt_at')} = COALESCE(v.next_at, d.${col('next_attempt_at')}) ` +
+        `FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[], $5::varchar[], $6::timestamp(3)[], $7::timestamp(3)[]) ` +
+        `AS v(id, worker, status, attempts, attempt_id, updated_at, next_at) ` +
+        `WHERE d.${col('delivery_id')} = v.id AND d.${col('locked_by')} = v.worker RETURNING d.${col('delivery_id')} AS delivery_id`,
+      [
+        part.map((c) => c.delivery_id),
+        part.map((c) => c.worker_id),
+        part.map((c) => c.next.status),
+        part.map((c) => c.attempt.attempt_number),
+        part.map((c) => c.attempt.attempt_id),
+        part.map((c) => at(c.attempt.attempted_at)),
+        part.map((c) => at(c.next.status === 'pending' ? c.next.next_attempt_at : null)),
+      ],
+    );
+    // TypeORM returns [rows, affected] for an UPDATE ... RETURNING on PostgreSQL.
+    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Array<{ delivery_id: string }>;
+    for (const r of rows) applied.add(r.delivery_id);
+  }
+  return applied;
 }
 
 function revived(now: Date): Partial<WebhookDeliveryEntity> {
