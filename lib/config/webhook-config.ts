@@ -74,6 +74,12 @@ export interface WebhookConfig {
   shutdown_timeout_seconds: number;
   /** `User-Agent` of deliveries. Default `nestjs-webhooks`. */
   user_agent: string;
+  /**
+   * How long each process reuses its list of active subscriptions for matching and signing, ms (0 = read the
+   * store every time). Changes made through this process apply at once; another replica's after at most this.
+   * Default 1000.
+   */
+  subscription_cache_ms: number;
 }
 
 /** The options `forRoot` accepts: any subset of {@link WebhookConfig}. */
@@ -113,6 +119,7 @@ export const DEFAULT_WEBHOOK_CONFIG: Readonly<Omit<WebhookConfig, 'lease_seconds
   claim_batch_size: 100,
   shutdown_timeout_seconds: 10,
   user_agent: 'nestjs-webhooks',
+  subscription_cache_ms: 1000,
 });
 
 type Check = (value: unknown) => string | null;
@@ -170,6 +177,7 @@ const CHECKS: Record<keyof WebhookConfig, Check> = {
   claim_batch_size: positiveInt,
   shutdown_timeout_seconds: nonNegativeNumber,
   user_agent: nonEmptyString,
+  subscription_cache_ms: nonNegativeInt,
 };
 
 /** The documented keys, for error messages. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Subject } from 'rxjs';
 import type { WebhookConfig } from '../config/webhook-config';
@@ -16,7 +17,10 @@ const LEASE_SAFETY_MS = 1000;
 
 interface Held {
   claimed: ClaimedDelivery;
+  /** As read when it was claimed. */
   subscription: WebhookSubscription | null;
+  /** Set aside for a free slot instead of starting at once: its subscription is read again before sending. */
+  waited?: boolean;
 }
 
 /**
@@ -44,12 +48,16 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
   private readonly waiting = new Map<string, Held[]>();
   private waitingCount = 0;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Lease releases not yet acknowledged by the store; shutdown waits for them. */
+  private readonly releasing = new Set<Promise<unknown>>();
   private pumping: Promise<void> | null = null;
   private pumpAgain = false;
   private wakeScheduled = false;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
+  /** No more claims or sends (set by {@link stopClaiming}, first thing at shutdown). */
   private stopped = false;
+  private shutDown = false;
 
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
@@ -61,11 +69,26 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
     this.timeoutMs = config.delivery_timeout_seconds * 1000;
     this.leaseMs = config.lease_seconds * 1000;
     this.leaseMarginMs = Math.min(LEASE_SAFETY_MS, (this.leaseMs - this.timeoutMs) / 2);
+    // Every send in flight listens on this one signal (up to max_concurrent_deliveries at once, each removed when
+    // its send ends): not a leak, so no MaxListenersExceededWarning past 10.
+    setMaxListeners(0, this.aborter.signal);
   }
 
   /** Sends currently in flight in this process. */
   get activeSends(): number {
     return this.running;
+  }
+
+  /**
+   * Stops claiming and starting sends; sends in flight go on. Called by the retry processor when the module is
+   * destroyed, before it waits for its running tick: a pump that kept claiming while work flows would otherwise
+   * hold shutdown until the backlog ran dry. Idempotent.
+   */
+  stopClaiming(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = Infinity;
   }
 
   /** Looks for due work soon (coalesced: many wakes in one tick cause one claim). */
@@ -153,6 +176,9 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
       this.waitingCount++;
     }
     this.startWaiting();
+    // What could not start now may wait up to a timeout, during which the subscription may be disabled (410),
+    // deactivated or changed: such deliveries re-read it before they are sent.
+    for (const queue of this.waiting.values()) for (const held of queue) held.waited = true;
   }
 
   /** Starts held deliveries while there is room, releasing any whose lease would end before its send could. */
@@ -196,8 +222,9 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
   }
 
   /** One attempt: sign, send, log it and move the delivery on, in one store write. */
-  private async deliver({ claimed, subscription }: Held): Promise<void> {
+  private async deliver({ claimed, subscription: claimedWith, waited }: Held): Promise<void> {
     const { delivery, event } = claimed;
+    const subscription = waited ? await this.subscriptions.get(delivery.subscription_id).catch(() => claimedWith) : claimedWith;
     const attemptedAt = new Date();
     const attemptNumber = delivery.attempts + 1;
     let result: SendResult;
@@ -279,7 +306,11 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
   }
 
   private release(ids: string[]): void {
-    this.deliveries.releaseLeases(this.workerId, ids).catch((err) => this.logger.warn(`releasing ${ids.length} leases failed (they will expire): ${(err as Error).message}`));
+    const p = this.deliveries
+      .releaseLeases(this.workerId, ids)
+      .catch((err) => this.logger.warn(`releasing ${ids.length} leases failed (they will expire): ${(err as Error).message}`))
+      .finally(() => this.releasing.delete(p));
+    this.releasing.add(p);
   }
 
   /**
@@ -287,10 +318,9 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
    * sends in flight; whatever is still running then is released so another replica can take it at once.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    if (this.shutDown) return;
+    this.shutDown = true;
+    this.stopClaiming();
     await this.pumping;
     const notStarted = [...this.waiting.values()].flat().map((h) => h.claimed.delivery.delivery_id);
     this.waiting.clear();
@@ -308,6 +338,8 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
         await this.deliveries.releaseLeases(this.workerId).catch(() => 0);
       }
     }
+    // Releases started while the last claim came back (deliveries that could no longer start).
+    await Promise.allSettled([...this.releasing]);
     this.outcomes.complete();
   }
 }

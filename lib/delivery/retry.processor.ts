@@ -29,6 +29,8 @@ export class RetryProcessor implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    // Stop claiming first: the tick being awaited is a pump, which would otherwise keep claiming new work.
+    this.worker.stopClaiming();
     await this.task.stop();
   }
 }

@@ -18,12 +18,15 @@ export function describeSendError(err: unknown, url: string): string {
   const ssrf = findSsrfError(err);
   if (ssrf) return ssrf.message;
   if (has('ECONNREFUSED')) return 'connection refused';
+  if (has('UND_ERR_HEADERS_OVERFLOW')) return 'invalid HTTP response: headers too large';
   if (has('ECONNRESET')) return 'connection reset by the receiver';
   if (has('UND_ERR_SOCKET')) return 'connection closed by the receiver before a complete response';
   if (has('ENOTFOUND') || has('EAI_AGAIN')) return `DNS lookup failed for ${safeHost(url)}`;
   if (has('UND_ERR_CONNECT_TIMEOUT') || has('ETIMEDOUT')) return 'connect timeout';
   if (has('EHOSTUNREACH') || has('ENETUNREACH')) return `host unreachable: ${safeHost(url)}`;
-  if (has('HPE_INVALID_CONSTANT') || codes.some((c) => c.startsWith('HPE_'))) return 'invalid HTTP response';
+  // undici's HTTPParserError carries an `HPE_*` code only for some parser errors (none for a non-HTTP answer).
+  const parserError = chain.find((e) => e.name === 'HTTPParserError' || e.code?.startsWith('HPE_'));
+  if (parserError) return `invalid HTTP response: ${parserError.message}`.slice(0, 300);
   const tls = codes.find((c) => TLS_CODES.test(c));
   if (tls) return `TLS error: ${tls}`;
   if (top?.name === 'AbortError') return 'aborted (shutting down)';

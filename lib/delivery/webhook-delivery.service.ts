@@ -61,7 +61,7 @@ export class WebhookDeliveryService {
    */
   async redeliver(attemptId: string): Promise<Result<void, WebhookError>> {
     const attempt = typeof attemptId === 'string' && attemptId ? await this.deliveries.getAttempt(attemptId) : null;
-    if (!attempt) return { ok: false, error: new DeliveryAttemptNotFoundError(String(attemptId)) };
+    if (!attempt) return { ok: false, error: new DeliveryAttemptNotFoundError(printable(attemptId)) };
     const sub = await this.subscriptions.get(attempt.subscription_id);
     if (!sub) return { ok: false, error: new SubscriptionNotFoundError(attempt.subscription_id) };
     if (!sub.active) return { ok: false, error: new SubscriptionInactiveError(attempt.subscription_id) };
@@ -76,5 +76,14 @@ export class WebhookDeliveryService {
     const n = await this.deliveries.requeueDeadLetters(query, new Date());
     if (n > 0) this.worker.wake();
     return n;
+  }
+}
+
+/** `String(value)`, for values that refuse it (null-prototype objects, objects whose toString throws). */
+function printable(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
   }
 }

@@ -437,6 +437,9 @@ export async function checkUrlTarget(
   const hostname = stripBrackets(url.hostname);
   if (isIP(hostname)) return refusal(allow, false, hostname, hostname);
   if (allow.allowsHost(hostname)) return null;
+  // `localhost` and `*.localhost` are loopback by definition (RFC 6761), whatever DNS says or fails to say
+  // (the trailing-dot form `localhost.` is often not in /etc/hosts and would otherwise slip through as unresolvable).
+  if (isLoopbackName(hostname)) return refusal(allow, false, hostname, '127.0.0.1');
 
   const addresses = await new Promise<dns.LookupAddress[]>((resolve, reject) => {
     lookupFn(hostname, { all: true }, (err, result, family) => {
@@ -450,6 +453,12 @@ export async function checkUrlTarget(
     if (reason) return reason;
   }
   return null;
+}
+
+/** `localhost`, `*.localhost`, with or without a trailing dot (RFC 6761 special-use names). */
+function isLoopbackName(hostname: string): boolean {
+  const name = hostname.toLowerCase().replace(/\.$/, '');
+  return name === 'localhost' || name.endsWith('.localhost');
 }
 
 /**

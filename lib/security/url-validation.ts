@@ -26,7 +26,7 @@ export function validateWebhookUrl(url: string, opts: ValidateWebhookUrlOptions 
   const maxLength = opts.max_length ?? DEFAULT_MAX_WEBHOOK_URL_LENGTH;
 
   if (typeof url !== 'string') {
-    throw new InvalidWebhookURLError(String(url), `must be a string, got ${url === null ? 'null' : typeof url}`);
+    throw new InvalidWebhookURLError(printable(url), `must be a string, got ${url === null ? 'null' : typeof url}`);
   }
   if (url.length === 0) throw new InvalidWebhookURLError(url, 'is empty: give the endpoint\'s full http(s) URL');
   if (url.length > maxLength) {
@@ -56,8 +56,9 @@ export function validateWebhookUrl(url: string, opts: ValidateWebhookUrlOptions 
     throw new InvalidWebhookURLError(url, `scheme must be http or https, not ${parsed.protocol.replace(/:$/, '')}`);
   }
   if (parsed.username !== '' || parsed.password !== '') {
+    // The credentials are secrets: the error (logged, returned by the admin API) shows them redacted.
     throw new InvalidWebhookURLError(
-      url,
+      redactCredentials(parsed),
       'must not contain credentials (user:password@): authenticate with the webhook signature instead',
     );
   }
@@ -66,4 +67,21 @@ export function validateWebhookUrl(url: string, opts: ValidateWebhookUrlOptions 
   if (parsed.href.includes('#')) throw new InvalidWebhookURLError(url, 'has a fragment: remove the #fragment');
 
   return parsed;
+}
+
+/** `scheme://***@host/path...`: the URL with its userinfo replaced, for messages. */
+function redactCredentials(parsed: URL): string {
+  const copy = new URL(parsed.href);
+  copy.username = '';
+  copy.password = '';
+  return copy.href.replace(/^([a-z][a-z0-9+.-]*:\/\/)/i, '$1***@');
+}
+
+/** `String(value)`, for values that refuse it (null-prototype objects, objects whose toString throws). */
+function printable(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }

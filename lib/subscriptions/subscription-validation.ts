@@ -14,7 +14,7 @@ export function validateEventTypes(value: unknown): string[] | null {
   }
   for (const t of value) {
     if (typeof t !== 'string' || !EVENT_TYPE_FILTER_PATTERN.test(t)) {
-      throw new InvalidSubscriptionError(`event_types: ${JSON.stringify(t)} is not an event type (letters, digits, . _ - : / and * wildcards, 1-200 characters)`);
+      throw new InvalidSubscriptionError(`event_types: ${typeof t === 'string' ? JSON.stringify(t) : typeof t} is not an event type (letters, digits, . _ - : / and * wildcards, 1-200 characters)`);
     }
   }
   return [...new Set(value as string[])];

@@ -55,7 +55,7 @@ export class WebhookSubscriptionService {
   /** Throws {@link SubscriptionNotFoundError} when it does not exist. */
   async get(id: string): Promise<WebhookSubscription> {
     const sub = typeof id === 'string' && id ? await this.store.get(id) : null;
-    if (!sub) throw new SubscriptionNotFoundError(String(id));
+    if (!sub) throw new SubscriptionNotFoundError(printable(id));
     return sub;
   }
 
@@ -77,7 +77,7 @@ export class WebhookSubscriptionService {
   }
 
   async delete(id: string): Promise<void> {
-    if (!(typeof id === 'string' && id && (await this.store.delete(id)))) throw new SubscriptionNotFoundError(String(id));
+    if (!(typeof id === 'string' && id && (await this.store.delete(id)))) throw new SubscriptionNotFoundError(printable(id));
   }
 
   async activate(id: string): Promise<WebhookSubscription> {
@@ -123,5 +123,14 @@ export class WebhookSubscriptionService {
     }
     if (refusal) throw new InvalidWebhookURLError(parsed.href, refusal);
     return parsed.href;
+  }
+}
+
+/** `String(value)`, for values that refuse it (null-prototype objects, objects whose toString throws). */
+function printable(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
   }
 }

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import type { WebhookConfig } from '../config/webhook-config';
+import { eventTypeMatches } from '../domain/event-type';
+import type { WebhookSubscriptionStore } from '../domain/stores';
+import type { WebhookSubscription } from '../domain/types';
+import { MAX_PAGE_LIMIT } from '../stores/store.utils';
+import { InjectWebhookConfig, InjectWebhookSubscriptionStore } from '../webhook.constants';
+
+/**
+ * The active subscriptions, read from the store at most once per `subscription_cache_ms` and shared by every
+ * dispatch and send of this process: matching an event then costs no query. `invalidate()` (called on every
+ * change made through this process) makes the next read fresh.
+ */
+@Injectable()
+export class SubscriptionCache {
+  private snapshot: { at: number; byId: Map<string, WebhookSubscription> } | null = null;
+  private loading: Promise<Map<string, WebhookSubscription>> | null = null;
+  private generation = 0;
+
+  constructor(
+    @InjectWebhookConfig() private readonly config: WebhookConfig,
+    @InjectWebhookSubscriptionStore() private readonly store: WebhookSubscriptionStore,
+  ) {}
+
+  /** Ids of the active subscriptions that receive `eventType` (of `tenantId` only, when given). */
+  async match(eventType: string, tenantId: string | null): Promise<string[]> {
+    const out: string[] = [];
+    if (this.config.subscription_cache_ms <= 0) {
+      for (let offset = 0; ; offset += MAX_PAGE_LIMIT) {
+        const page = await this.store.list({ active: true, event_type: eventType, tenant_id: tenantId ?? undefined, limit: MAX_PAGE_LIMIT, offset });
+        for (const s of page) out.push(s.subscription_id);
+        if (page.length < MAX_PAGE_LIMIT) return out;
+      }
+    }
+    for (const s of (await this.active()).values()) {
+      if ((tenantId === null || s.tenant_id === tenantId) && eventTypeMatches(s.event_types, eventType)) out.push(s.subscription_id);
+    }
+    return out;
+  }
+
+  /** A subscription as recently known: from the snapshot when it is active there, else from the store. */
+  async get(id: string): Promise<WebhookSubscription | null> {
+    if (this.config.subscription_cache_ms > 0) {
+      const hit = (await this.active()).get(id);
+      if (hit) return hit;
+    }
+    return this.store.get(id);
+  }
+
+  /** Forget the snapshot: the next read goes to the store. */
+  invalidate(): void {
+    this.generation++;
+    this.snapshot = null;
+    this.loading = null;
+  }
+
+  private async active(): Promise<Map<string, WebhookSubscription>> {
+    if (this.snapshot && Date.now() - this.snapshot.at < this.config.subscription_cache_ms) return this.snapshot.byId;
+    if (!this.loading) {
+      const generation = this.generation;
+      const at = Date.now();
+      const loading: Promise<Map<string, WebhookSubscription>> = this.load()
+        .then((byId) => {
+          // A change made while loading may be missing from what was read: keep it only if none happened.
+          if (generation === this.generation) this.snapshot = { at, byId };
+          return byId;
+        })
+        .finally(() => {
+          if (this.loading === loading) this.loading = null;
+        });
+      this.loading = loading;
+    }
+    return this.loading;
+  }
+
+  private async load(): Promise<Map<string, WebhookSubscription>> {
+    const byId = new Map<string, WebhookSubscription>();
+    for (let offset = 0; ; offset += MAX_PAGE_LIMIT) {
+      const page = await this.store.list({ active: true, limit: MAX_PAGE_LIMIT, offset });
+      for (const s of page) byId.set(s.subscription_id, s);
+      if (page.length < MAX_PAGE_LIMIT) return byId;
+    }
+  }
+}
