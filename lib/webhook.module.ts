@@ -7,6 +7,7 @@ import { InvalidWebhookConfigError } from './domain/webhook.error';
 import { DeliveryWorker } from './delivery/delivery.worker';
 import { RetentionProcessor } from './delivery/retention.processor';
 import { RetryProcessor } from './delivery/retry.processor';
+import { SubscriptionCache } from './delivery/subscription-cache';
 import { WebhookDeliveryService } from './delivery/webhook-delivery.service';
 import { WebhookHttpClient } from './delivery/webhook-http.client';
 import { MemoryDeliveryStore } from './stores/memory/memory-delivery.store';
@@ -57,6 +58,7 @@ const providers: Provider[] = [
   },
   WebhookHttpClient,
   { provide: WEBHOOK_HTTP_SERVICE, inject: [WebhookHttpClient], useFactory: (client: WebhookHttpClient) => client.http },
+  SubscriptionCache,
   DeliveryWorker,
   RetryProcessor,
   RetentionProcessor,

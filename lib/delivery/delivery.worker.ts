@@ -5,11 +5,13 @@ import { hostname } from 'node:os';
 import { Subject } from 'rxjs';
 import type { WebhookConfig } from '../config/webhook-config';
 import type { WebhookOutcome } from '../domain/outcome';
-import type { WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
+import type { AttemptCompletion, WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryStatus, DeliveryTransition, WebhookSubscription } from '../domain/types';
 import { WebhookSigner } from '../signing/webhook-signer';
 import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
 import { isLastAttempt, retryDelayMs } from './retry-policy';
+import { SubscriptionCache } from './subscription-cache';
+import { WriteBatcher } from './write-batcher';
 import { WebhookHttpClient, type SendResult } from './webhook-http.client';
 
 /** Most extra time a claimed delivery's lease must have left, beyond the timeout, to start its send. */
@@ -43,6 +45,7 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
   private readonly leaseMarginMs: number;
   /** Aborts the sends in flight when shutdown runs out of patience. */
   private readonly aborter = new AbortController();
+  private readonly completions: WriteBatcher<AttemptCompletion, boolean>;
   private running = 0;
   private readonly runningBySubscription = new Map<string, number>();
   private readonly waiting = new Map<string, Held[]>();
@@ -64,7 +67,10 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
     @InjectWebhookDeliveryStore() private readonly deliveries: WebhookDeliveryStore,
     @InjectWebhookSubscriptionStore() private readonly subscriptions: WebhookSubscriptionStore,
     @Inject(WebhookHttpClient) private readonly http: WebhookHttpClient,
+    @Inject(SubscriptionCache) private readonly cache: SubscriptionCache,
   ) {
+    // Attempts finishing together are logged, and their deliveries moved on, in one transaction.
+    this.completions = new WriteBatcher((items) => this.deliveries.completeAttempts(items), config.max_concurrent_deliveries, 2);
     this.signer = new WebhookSigner(config);
     this.timeoutMs = config.delivery_timeout_seconds * 1000;
     this.leaseMs = config.lease_seconds * 1000;
@@ -167,7 +173,7 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
   private async hold(claimed: ClaimedDelivery[]): Promise<void> {
     const ids = [...new Set(claimed.map((c) => c.delivery.subscription_id))];
     const subs = new Map<string, WebhookSubscription | null>();
-    await Promise.all(ids.map(async (id) => subs.set(id, await this.subscriptions.get(id))));
+    await Promise.all(ids.map(async (id) => subs.set(id, await this.cache.get(id))));
     for (const c of claimed) {
       const id = c.delivery.subscription_id;
       let queue = this.waiting.get(id);
@@ -267,7 +273,7 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
       error_message: result.error_message,
       duration_ms: result.duration_ms,
     };
-    const applied = await this.deliveries.completeAttempt(delivery.delivery_id, this.workerId, attempt, next);
+    const applied = await this.completions.add({ delivery_id: delivery.delivery_id, worker_id: this.workerId, attempt, next });
     if (!applied) {
       this.logger.warn(`delivery ${delivery.delivery_id} was re-queued or re-claimed while being sent; attempt logged, state left to its new owner`);
       return;
@@ -293,6 +299,7 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
     const current = await this.subscriptions.get(subscription.subscription_id);
     if (!current || !current.active) return;
     await this.subscriptions.update({ ...current, active: false, disabled_reason: reason });
+    this.cache.invalidate();
     this.logger.warn(`subscription ${subscription.subscription_id} disabled: ${reason}`);
     this.emit({ type: 'subscription_disabled', subscription_id: subscription.subscription_id, reason });
   }

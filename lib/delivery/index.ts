@@ -6,3 +6,5 @@ export * from './retry.processor';
 export * from './retention.processor';
 export * from './event-serializer';
 export * from './undici-axios.adapter';
+export * from './subscription-cache';
+export * from './write-batcher';

@@ -3,13 +3,17 @@ import { randomUUID } from 'node:crypto';
 import type { Observable } from 'rxjs';
 import type { WebhookConfig } from '../config/webhook-config';
 import type { WebhookOutcome } from '../domain/outcome';
-import type { NewDelivery, RedriveQuery, WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
+import type { EnqueueItem, NewDelivery, RedriveQuery, WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
 import type { Result, WebhookEventInput } from '../domain/types';
 import { DeliveryAttemptNotFoundError, SubscriptionInactiveError, SubscriptionNotFoundError, WebhookError } from '../domain/webhook.error';
-import { MAX_PAGE_LIMIT } from '../stores/store.utils';
 import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
 import { DeliveryWorker } from './delivery.worker';
 import { serializeEvent } from './event-serializer';
+import { SubscriptionCache } from './subscription-cache';
+import { WriteBatcher } from './write-batcher';
+
+/** Most events written in one dispatch transaction. */
+const ENQUEUE_BATCH = 200;
 
 /** What `dispatch()` accepted. */
 export interface DispatchResult {
@@ -23,12 +27,18 @@ export interface DispatchResult {
 /** Accepts events for delivery and re-sends past ones. */
 @Injectable()
 export class WebhookDeliveryService {
+  private readonly enqueues: WriteBatcher<EnqueueItem, boolean>;
+
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
     @InjectWebhookDeliveryStore() private readonly deliveries: WebhookDeliveryStore,
     @InjectWebhookSubscriptionStore() private readonly subscriptions: WebhookSubscriptionStore,
     @Inject(DeliveryWorker) private readonly worker: DeliveryWorker,
-  ) {}
+    @Inject(SubscriptionCache) private readonly cache: SubscriptionCache,
+  ) {
+    // Concurrent dispatches share one transaction (group commit): one disk sync for many events.
+    this.enqueues = new WriteBatcher((items) => this.deliveries.enqueueMany(items), ENQUEUE_BATCH, 2);
+  }
 
   /** Every delivery outcome (delivered, failed, dead_lettered, cancelled, subscription_disabled), to alert or count. */
   get outcomes$(): Observable<WebhookOutcome> {
@@ -42,15 +52,9 @@ export class WebhookDeliveryService {
    * cannot be sent, before anything is stored.
    */
   async dispatch<T>(event: WebhookEventInput<T>): Promise<DispatchResult> {
-    const stored = serializeEvent(event, this.config.max_payload_bytes, new Date());
-    const targets: NewDelivery[] = [];
-    for (let offset = 0; ; offset += MAX_PAGE_LIMIT) {
-      const page = await this.subscriptions.list({ active: true, event_type: stored.event_type, tenant_id: stored.tenant_id ?? undefined, limit: MAX_PAGE_LIMIT, offset });
-      for (const sub of page) targets.push({ delivery_id: randomUUID(), subscription_id: sub.subscription_id });
-      if (page.length < MAX_PAGE_LIMIT) break;
-    }
-    const { tenant_id: _tenant, ...eventRow } = stored;
-    const created = await this.deliveries.enqueue(eventRow, targets);
+    const { tenant_id, ...stored } = serializeEvent(event, this.config.max_payload_bytes, new Date());
+    const targets: NewDelivery[] = (await this.cache.match(stored.event_type, tenant_id)).map((subscription_id) => ({ delivery_id: randomUUID(), subscription_id }));
+    const created = await this.enqueues.add({ event: stored, deliveries: targets });
     if (created && targets.length > 0) this.worker.wake();
     return { event_id: stored.event_id, delivery_count: created ? targets.length : 0, duplicate: !created };
   }

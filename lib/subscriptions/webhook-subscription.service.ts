@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { WebhookConfig } from '../config/webhook-config';
 import type { SubscriptionListQuery, WebhookSubscriptionStore } from '../domain/stores';
@@ -7,6 +7,7 @@ import { InvalidSubscriptionError, InvalidWebhookURLError, SecretRotationError, 
 import { checkUrlTarget } from '../security/ssrf';
 import { validateWebhookUrl } from '../security/url-validation';
 import { generateWebhookSecret } from '../signing/secret';
+import { SubscriptionCache } from '../delivery/subscription-cache';
 import { InjectWebhookConfig, InjectWebhookSubscriptionStore } from '../webhook.constants';
 import { validateEventTypes, validateMetadata, validateOptionalString } from './subscription-validation';
 
@@ -29,6 +30,7 @@ export class WebhookSubscriptionService {
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
     @InjectWebhookSubscriptionStore() private readonly store: WebhookSubscriptionStore,
+    @Inject(SubscriptionCache) private readonly cache: SubscriptionCache,
   ) {}
 
   /** Validates and stores a new active subscription with a generated secret (returned here, once). */
@@ -49,7 +51,7 @@ export class WebhookSubscriptionService {
       previous_secret_expires_at: null,
       disabled_reason: null,
     };
-    return this.store.create(sub);
+    return this.changed(this.store.create(sub));
   }
 
   /** Throws {@link SubscriptionNotFoundError} when it does not exist. */
@@ -77,7 +79,7 @@ export class WebhookSubscriptionService {
   }
 
   async delete(id: string): Promise<void> {
-    if (!(typeof id === 'string' && id && (await this.store.delete(id)))) throw new SubscriptionNotFoundError(printable(id));
+    if (!(typeof id === 'string' && id && (await this.changed(this.store.delete(id))))) throw new SubscriptionNotFoundError(printable(id));
   }
 
   async activate(id: string): Promise<WebhookSubscription> {
@@ -96,18 +98,27 @@ export class WebhookSubscriptionService {
     const current = await this.get(id);
     const graceMs = this.config.secret_rotation_grace_hours * 3_600_000;
     const now = Date.now();
-    const rotated = await this.store.update({
+    const rotated = await this.changed(this.store.update({
       ...current,
       secret: generateWebhookSecret(this.config.secret_length),
       previous_secret: graceMs > 0 ? current.secret : null,
       previous_secret_expires_at: graceMs > 0 ? new Date(now + graceMs) : null,
-    });
+    }));
     if (!rotated) throw new SecretRotationError(`subscription ${id} was deleted while its secret was being rotated: nothing was changed`);
     return rotated;
   }
 
+  /** Every write goes through here, so this process's subscription cache never serves what it changed. */
+  private async changed<T>(write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } finally {
+      this.cache.invalidate();
+    }
+  }
+
   private async save(sub: WebhookSubscription): Promise<WebhookSubscription> {
-    const saved = await this.store.update(sub);
+    const saved = await this.changed(this.store.update(sub));
     if (!saved) throw new SubscriptionNotFoundError(sub.subscription_id);
     return saved;
   }

@@ -33,8 +33,9 @@ describe('receiver signals', () => {
     t = await createTestApp({ retry_max_attempts: 5, max_concurrent_per_endpoint: 2 });
     receiver.on('/gone', ok(410, 'this endpoint was removed'));
     const sub = await t.subscriptions.create({ url: receiver.url('/gone') });
-    const ids: string[] = [];
-    for (let i = 0; i < 20; i++) ids.push((await t.delivery.dispatch({ event_type: 'a', payload: { i } })).event_id);
+    // All 20 accepted before the first 410 can disable the subscription (they share one enqueue batch).
+    const ids = (await Promise.all(Array.from({ length: 20 }, (_, i) => t!.delivery.dispatch({ event_type: 'a', payload: { i } })))).map((r) => r.event_id);
+    expect(ids).toHaveLength(20);
 
     const disabled = await waitFor(async () => {
       const s = await t!.subscriptions.get(sub.subscription_id);
