@@ -43,6 +43,8 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
   private readonly timeoutMs: number;
   private readonly leaseMs: number;
   private readonly leaseMarginMs: number;
+  /** Fewest free slots worth a claim while other work is in flight. */
+  private readonly minClaim: number;
   /** Aborts the sends in flight when shutdown runs out of patience. */
   private readonly aborter = new AbortController();
   private readonly completions: WriteBatcher<AttemptCompletion, boolean>;
@@ -75,6 +77,7 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
     this.timeoutMs = config.delivery_timeout_seconds * 1000;
     this.leaseMs = config.lease_seconds * 1000;
     this.leaseMarginMs = Math.min(LEASE_SAFETY_MS, (this.leaseMs - this.timeoutMs) / 2);
+    this.minClaim = Math.max(1, Math.min(config.claim_batch_size, Math.floor(config.max_concurrent_deliveries / 4)));
     // Every send in flight listens on this one signal (up to max_concurrent_deliveries at once, each removed when
     // its send ends): not a leak, so no MaxListenersExceededWarning past 10.
     setMaxListeners(0, this.aborter.signal);
@@ -143,7 +146,8 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
         while (!this.stopped) {
           this.startWaiting();
           const room = this.config.max_concurrent_deliveries - this.running - this.waitingCount;
-          if (room <= 0) break;
+          // Claim in batches: a claim per freed slot would cost a SQL transaction per delivery.
+          if (room <= 0 || (room < this.minClaim && this.running + this.waitingCount > 0)) break;
           const limit = Math.min(this.config.claim_batch_size, room);
           const claimed = await this.deliveries.claimDue({
             worker_id: this.workerId,
@@ -211,24 +215,33 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
     const subscriptionId = held.claimed.delivery.subscription_id;
     this.running++;
     this.runningBySubscription.set(subscriptionId, (this.runningBySubscription.get(subscriptionId) ?? 0) + 1);
-    const p = this.deliver(held)
+    let freed = false;
+    // The send's slot: freed once the endpoint has answered well (the attempt is then written in the background,
+    // so database latency does not throttle an endpoint), or after everything for a failure (which may disable
+    // the subscription before its next delivery starts).
+    const free = () => {
+      if (freed) return;
+      freed = true;
+      this.running--;
+      const n = this.runningBySubscription.get(subscriptionId)! - 1;
+      if (n === 0) this.runningBySubscription.delete(subscriptionId);
+      else this.runningBySubscription.set(subscriptionId, n);
+      if (!this.stopped) {
+        this.startWaiting();
+        this.wake();
+      }
+    };
+    const p = this.deliver(held, free)
       .catch((err) => this.logger.error(`delivery ${held.claimed.delivery.delivery_id} failed to complete (its lease will expire and it will be retried): ${(err as Error).message}`))
       .finally(() => {
-        this.running--;
-        const n = this.runningBySubscription.get(subscriptionId)! - 1;
-        if (n === 0) this.runningBySubscription.delete(subscriptionId);
-        else this.runningBySubscription.set(subscriptionId, n);
         this.inFlight.delete(p);
-        if (!this.stopped) {
-          this.startWaiting();
-          this.wake();
-        }
+        free();
       });
     this.inFlight.add(p);
   }
 
   /** One attempt: sign, send, log it and move the delivery on, in one store write. */
-  private async deliver({ claimed, subscription: claimedWith, waited }: Held): Promise<void> {
+  private async deliver({ claimed, subscription: claimedWith, waited }: Held, sent: () => void): Promise<void> {
     const { delivery, event } = claimed;
     const subscription = waited ? await this.subscriptions.get(delivery.subscription_id).catch(() => claimedWith) : claimedWith;
     const attemptedAt = new Date();
@@ -246,6 +259,7 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
       // Interrupted by shutdown: not the receiver's fault, so nothing is logged; the lease is released.
       if (this.aborter.signal.aborted) return;
       if (result.ok) {
+        sent();
         status = 'delivered';
         next = { status: 'delivered' };
       } else if (result.gone) {
