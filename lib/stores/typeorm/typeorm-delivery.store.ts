@@ -3,6 +3,7 @@ import { In, type DataSource, type EntityManager, type SelectQueryBuilder } from
 import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, NewDelivery, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, DeliveryTransition, StoredEvent } from '../../domain/types';
 import { pageBounds } from '../store.utils';
+import { bodyTransformer } from './columns';
 import { WebhookDataSourceRef } from './data-source.ref';
 import { chunks, dialectOf, isUniqueViolation, retryOnConflict, serialized, SQL_CHUNK, type SqlDialect } from './typeorm.utils';
 import { deliveryRows, insertNewDeliveries } from './delivery-bulk-insert';
@@ -201,6 +202,7 @@ export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
           leased.map((r) => r.delivery_id),
         );
       }
+      if (dialect === 'postgres') return claimPostgres(ds, dueQuery(ds.manager, 'due'), lease);
       // READ COMMITTED: InnoDB then locks only the rows it returns (no gap locks blocking enqueues).
       return retryOnConflict(() =>
         ds.transaction('READ COMMITTED', async (manager) => {
@@ -442,6 +444,47 @@ async function loadClaimed(manager: EntityManager, ids: string[]): Promise<Claim
     if (event) claimed.push({ delivery: deliveryFromRow(row), event });
   }
   return claimed;
+}
+
+/**
+ * PostgreSQL claim in one statement (one round trip, its own transaction): pick due rows with
+ * `FOR UPDATE SKIP LOCKED`, lease them, and return them joined with their events. The multi-statement
+ * transaction it replaces took six round trips, and claims sit on the hot path of every delivery.
+ */
+async function claimPostgres(
+  ds: DataSource,
+  pick: SelectQueryBuilder<WebhookDeliveryEntity>,
+  lease: { locked_until: Date; locked_by: string; updated_at: Date },
+): Promise<ClaimedDelivery[]> {
+  const driver = ds.driver;
+  const path = (entity: Function) =>
+    ds
+      .getMetadata(entity)
+      .tablePath.split('.')
+      .map((part) => driver.escape(part))
+      .join('.');
+  const dateColumn = ds.getMetadata(WebhookDeliveryEntity).findColumnWithPropertyName('locked_until')!;
+  const [pickSql, pickParams] = pick.setLock('pessimistic_write').setOnLocked('skip_locked').getQueryAndParameters();
+  const n = pickParams.length;
+  const rows: Array<Record<string, unknown>> = await ds.query(
+    `WITH picked AS (${pickSql}), ` +
+      `leased AS (UPDATE ${path(WebhookDeliveryEntity)} AS d SET locked_until = $${n + 1}, locked_by = $${n + 2}, updated_at = $${n + 3} ` +
+      `FROM picked WHERE d.delivery_id = picked.delivery_id RETURNING d.*) ` +
+      `SELECT leased.*, e.body AS e_body, e.occurred_at AS e_occurred_at, e.source AS e_source, e.created_at AS e_created_at ` +
+      `FROM leased JOIN ${path(WebhookEventEntity)} AS e ON e.event_id = leased.event_id ORDER BY leased.next_attempt_at, leased.delivery_id`,
+    [...pickParams, driver.preparePersistentValue(lease.locked_until, dateColumn), lease.locked_by, driver.preparePersistentValue(lease.updated_at, dateColumn)],
+  );
+  return rows.map((r) => ({
+    delivery: deliveryFromRow(r as unknown as WebhookDeliveryEntity),
+    event: {
+      event_id: r.event_id as string,
+      event_type: r.event_type as string,
+      body: bodyTransformer.from(r.e_body) as string,
+      occurred_at: r.e_occurred_at as Date,
+      source: (r.e_source as string | null) ?? null,
+      created_at: r.e_created_at as Date,
+    },
+  }));
 }
 
 /** The delivery's new state after an attempt. */
