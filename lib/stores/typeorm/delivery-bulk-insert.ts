@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { NewDelivery } from '../../domain/stores';
 import type { StoredEvent } from '../../domain/types';
-import { chunks, type SqlDialect } from './typeorm.utils';
+import { chunks, quotedTable, type SqlDialect } from './typeorm.utils';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 
 /** Rows per statement: PostgreSQL and SQLite send two arrays (or one JSON text), MySQL a multi-row VALUES list. */
@@ -31,10 +31,7 @@ export async function insertNewDeliveries(manager: EntityManager, dialect: SqlDi
   if (rows.length === 0) return;
   const driver = manager.connection.driver;
   const meta = manager.connection.getMetadata(WebhookDeliveryEntity);
-  const table = meta.tablePath
-    .split('.')
-    .map((part) => driver.escape(part))
-    .join('.');
+  const table = quotedTable(manager.connection, WebhookDeliveryEntity);
   const col = (name: keyof WebhookDeliveryEntity) => driver.escape(meta.findColumnWithPropertyName(name)!.databaseName);
   const dateColumn = meta.findColumnWithPropertyName('next_attempt_at')!;
   const at = (d: Date) => driver.preparePersistentValue(d, dateColumn);

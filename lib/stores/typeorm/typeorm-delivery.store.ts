@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { In, type DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import { In, type DataSource, type EntityManager, type EntityTarget, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, NewDelivery, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, DeliveryTransition, StoredEvent } from '../../domain/types';
 import { pageBounds } from '../store.utils';
 import { bodyTransformer } from './columns';
 import { WebhookDataSourceRef } from './data-source.ref';
-import { chunks, dialectOf, isUniqueViolation, retryOnConflict, serialized, SQL_CHUNK, type SqlDialect } from './typeorm.utils';
+import { chunks, dialectOf, isUniqueViolation, quotedTable, retryOnConflict, serialized, SQL_CHUNK, type SqlDialect } from './typeorm.utils';
 import { deliveryRows, insertNewDeliveries } from './delivery-bulk-insert';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
@@ -123,7 +123,7 @@ export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
             });
             const accepted = items.filter((_, i) => fresh[i]);
             for (const part of chunks(accepted, EVENTS_PER_INSERT)) {
-              await manager.createQueryBuilder().insert().into(WebhookEventEntity).values(part.map((i) => eventToRow(i.event))).updateEntity(false).execute();
+              await manager.createQueryBuilder().insert().into(WebhookEventEntity).values(part.map((i) => copyEvent(i.event))).updateEntity(false).execute();
             }
             await insertNewDeliveries(manager, dialect, accepted.flatMap((i) => deliveryRows(i.event, i.deliveries)));
             return fresh;
@@ -143,7 +143,7 @@ export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
 
   async getEvent(eventId: string): Promise<StoredEvent | null> {
     const row = await this.run((ds) => ds.getRepository(WebhookEventEntity).findOneBy({ event_id: eventId }));
-    return row ? eventFromRow(row) : null;
+    return row ? copyEvent(row) : null;
   }
 
   async getDelivery(eventId: string, subscriptionId: string): Promise<DeliveryRecord | null> {
@@ -434,7 +434,7 @@ async function loadClaimed(manager: EntityManager, ids: string[]): Promise<Claim
   const eventIds = [...new Set(rows.map((r) => r.event_id))];
   const events = new Map<string, StoredEvent>();
   for (const part of chunks(eventIds)) {
-    for (const e of await manager.getRepository(WebhookEventEntity).findBy({ event_id: In(part) })) events.set(e.event_id, eventFromRow(e));
+    for (const e of await manager.getRepository(WebhookEventEntity).findBy({ event_id: In(part) })) events.set(e.event_id, copyEvent(e));
   }
   const order = new Map(ids.map((id, i) => [id, i]));
   rows.sort((a, b) => a.next_attempt_at.getTime() - b.next_attempt_at.getTime() || order.get(a.delivery_id)! - order.get(b.delivery_id)!);
@@ -457,12 +457,7 @@ async function claimPostgres(
   lease: { locked_until: Date; locked_by: string; updated_at: Date },
 ): Promise<ClaimedDelivery[]> {
   const driver = ds.driver;
-  const path = (entity: Function) =>
-    ds
-      .getMetadata(entity)
-      .tablePath.split('.')
-      .map((part) => driver.escape(part))
-      .join('.');
+  const path = (entity: EntityTarget<ObjectLiteral>) => quotedTable(ds, entity);
   const dateColumn = ds.getMetadata(WebhookDeliveryEntity).findColumnWithPropertyName('locked_until')!;
   const [pickSql, pickParams] = pick.setLock('pessimistic_write').setOnLocked('skip_locked').getQueryAndParameters();
   const n = pickParams.length;
@@ -505,10 +500,7 @@ function completedChanges(c: AttemptCompletion): Partial<WebhookDeliveryEntity> 
 async function completeAllPostgres(manager: EntityManager, items: readonly AttemptCompletion[]): Promise<Set<string>> {
   const driver = manager.connection.driver;
   const meta = manager.connection.getMetadata(WebhookDeliveryEntity);
-  const table = meta.tablePath
-    .split('.')
-    .map((part) => driver.escape(part))
-    .join('.');
+  const table = quotedTable(manager.connection, WebhookDeliveryEntity);
   const col = (name: keyof WebhookDeliveryEntity) => driver.escape(meta.findColumnWithPropertyName(name)!.databaseName);
   const dateColumn = meta.findColumnWithPropertyName('next_attempt_at')!;
   const at = (d: Date | null) => (d ? driver.preparePersistentValue(d, dateColumn) : null);
@@ -542,25 +534,15 @@ function revived(now: Date): Partial<WebhookDeliveryEntity> {
   return { status: 'pending', attempts: 0, next_attempt_at: now, locked_by: null, locked_until: null, updated_at: now };
 }
 
-function eventToRow(event: StoredEvent): WebhookEventEntity {
+/** An event row and a StoredEvent hold the same fields: one copy serves both directions. */
+function copyEvent(e: StoredEvent | WebhookEventEntity): StoredEvent & WebhookEventEntity {
   return {
-    event_id: event.event_id,
-    event_type: event.event_type,
-    body: event.body,
-    occurred_at: event.occurred_at,
-    source: event.source ?? null,
-    created_at: event.created_at,
-  };
-}
-
-function eventFromRow(row: WebhookEventEntity): StoredEvent {
-  return {
-    event_id: row.event_id,
-    event_type: row.event_type,
-    body: row.body,
-    occurred_at: row.occurred_at,
-    source: row.source ?? null,
-    created_at: row.created_at,
+    event_id: e.event_id,
+    event_type: e.event_type,
+    body: e.body,
+    occurred_at: e.occurred_at,
+    source: e.source ?? null,
+    created_at: e.created_at,
   };
 }
 

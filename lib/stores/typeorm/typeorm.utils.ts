@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { InvalidWebhookConfigError } from '../../domain/webhook.error';
 
 /** The SQL families the TypeORM stores support. */
@@ -92,4 +92,13 @@ export function chunks<T>(items: readonly T[], size = SQL_CHUNK): T[][] {
 /** Escapes `%`, `_` and the escape character `!` for `LIKE ... ESCAPE '!'`. */
 export function escapeLike(text: string): string {
   return text.replace(/[!%_]/g, '!$&');
+}
+
+/** The entity's table as SQL, schema-qualified and quoted for the DataSource's dialect. */
+export function quotedTable(dataSource: DataSource, entity: EntityTarget<ObjectLiteral>): string {
+  return dataSource
+    .getMetadata(entity)
+    .tablePath.split('.')
+    .map((part) => dataSource.driver.escape(part))
+    .join('.');
 }
