@@ -58,6 +58,10 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
   private pumping: Promise<void> | null = null;
   private pumpAgain = false;
   private wakeScheduled = false;
+  /** Set by dispatch, timers and ticks: there may be due work the last claim did not see. */
+  private newWork = true;
+  /** The subscriptions skipped by the last claim, when it came back short (the store had no more for the rest). */
+  private exhaustedWith: string[] | null = null;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   /** No more claims or sends (set by {@link stopClaiming}, first thing at shutdown). */
@@ -100,13 +104,24 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
     this.timerAt = Infinity;
   }
 
-  /** Looks for due work soon (coalesced: many wakes in one tick cause one claim). */
-  wake(): void {
+  /** Looks for due work soon (coalesced: many wakes in one tick cause one claim), for these subscriptions if given. */
+  wake(subscriptionIds?: readonly string[]): void {
+    // Work for subscriptions that are all at their cap cannot be claimed yet: their freed slots will claim it.
+    if (!subscriptionIds || !this.allSaturated(subscriptionIds)) this.newWork = true;
+    this.schedulePump();
+  }
+
+  private allSaturated(subscriptionIds: readonly string[]): boolean {
+    const cap = this.config.max_concurrent_per_endpoint;
+    return subscriptionIds.every((id) => this.waiting.has(id) || (this.runningBySubscription.get(id) ?? 0) >= cap);
+  }
+
+  private schedulePump(): void {
     if (this.stopped || this.wakeScheduled) return;
     this.wakeScheduled = true;
     setImmediate(() => {
       this.wakeScheduled = false;
-      void this.pump();
+      void this.runPump();
     });
   }
 
@@ -128,6 +143,11 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
 
   /** Claims and starts as much due work as there is room for. Never runs twice at once; never throws. */
   pump(): Promise<void> {
+    this.newWork = true;
+    return this.runPump();
+  }
+
+  private runPump(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     if (this.pumping) {
       this.pumpAgain = true;
@@ -149,14 +169,23 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
           // Claim in batches: a claim per freed slot would cost a SQL transaction per delivery.
           if (room <= 0 || (room < this.minClaim && this.running + this.waitingCount > 0)) break;
           const limit = Math.min(this.config.claim_batch_size, room);
+          const excluded = this.saturatedSubscriptions();
+          // Nothing new arrived since a claim came back short, and every subscription it had to skip is still
+          // at its cap: this claim would come back empty too (with one busy endpoint, most would).
+          if (!this.newWork && this.exhaustedWith?.every((id) => excluded.includes(id))) break;
+          this.newWork = false;
+          // Up to twice the cap: what cannot start waits here, so the next claim overlaps sends, not follows them.
+          const perSubscription = 2 * this.config.max_concurrent_per_endpoint;
           const claimed = await this.deliveries.claimDue({
             worker_id: this.workerId,
             limit,
             lease_ms: this.leaseMs,
             now: new Date(),
-            exclude_subscription_ids: this.saturatedSubscriptions(),
-            per_subscription_limit: this.config.max_concurrent_per_endpoint,
+            exclude_subscription_ids: excluded,
+            per_subscription_limit: perSubscription,
           });
+          // Short: nothing more was due except for the skipped subscriptions and those that hit their limit.
+          this.exhaustedWith = claimed.length < limit ? [...excluded, ...limitedSubscriptions(claimed, perSubscription)] : null;
           if (claimed.length === 0) break;
           await this.hold(claimed);
           if (claimed.length < limit) break;
@@ -243,7 +272,8 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
   /** One attempt: sign, send, log it and move the delivery on, in one store write. */
   private async deliver({ claimed, subscription: claimedWith, waited }: Held, sent: () => void): Promise<void> {
     const { delivery, event } = claimed;
-    const subscription = waited ? await this.subscriptions.get(delivery.subscription_id).catch(() => claimedWith) : claimedWith;
+    // Through the cache: a local disable or change invalidates it, so a set-aside delivery sees it at once.
+    const subscription = waited ? await this.cache.get(delivery.subscription_id).catch(() => claimedWith) : claimedWith;
     const attemptedAt = new Date();
     const attemptNumber = delivery.attempts + 1;
     let result: SendResult;
@@ -287,7 +317,8 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
       error_message: result.error_message,
       duration_ms: result.duration_ms,
     };
-    const applied = await this.completions.add({ delivery_id: delivery.delivery_id, worker_id: this.workerId, attempt, next });
+    const completion = { delivery_id: delivery.delivery_id, worker_id: this.workerId, attempt, next };
+    const applied = this.config.store_backend === 'memory' ? (await this.deliveries.completeAttempts([completion]))[0] : await this.completions.add(completion);
     if (!applied) {
       this.logger.warn(`delivery ${delivery.delivery_id} was re-queued or re-claimed while being sent; attempt logged, state left to its new owner`);
       return;
@@ -363,4 +394,11 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
     await Promise.allSettled([...this.releasing]);
     this.outcomes.complete();
   }
+}
+
+/** Subscriptions that got `limit` deliveries in a claim (they may have more due). */
+function limitedSubscriptions(claimed: ClaimedDelivery[], limit: number): string[] {
+  const counts = new Map<string, number>();
+  for (const c of claimed) counts.set(c.delivery.subscription_id, (counts.get(c.delivery.subscription_id) ?? 0) + 1);
+  return [...counts].filter(([, n]) => n >= limit).map(([id]) => id);
 }
