@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nes
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
+import { newId } from '../domain/ids';
 import { Subject } from 'rxjs';
 import type { WebhookConfig } from '../config/webhook-config';
 import type { WebhookOutcome } from '../domain/outcome';
@@ -305,7 +306,7 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
       }
     }
     const attempt: DeliveryAttempt = {
-      attempt_id: randomUUID(),
+      attempt_id: newId(),
       subscription_id: delivery.subscription_id,
       event_id: event.event_id,
       event_type: event.event_type,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../domain/ids';
 import { EVENT_TYPE_PATTERN } from '../domain/event-type';
 import type { StoredEvent, WebhookEventInput } from '../domain/types';
 import { InvalidEventError } from '../domain/webhook.error';
@@ -18,7 +18,7 @@ export function serializeEvent(input: WebhookEventInput, maxBytes: number, now: 
     throw new InvalidEventError(`event_type must be 1-200 characters of letters, digits and . _ - : / (got ${preview(event_type)})`);
   }
   let event_id = input.event_id;
-  if (event_id === undefined || event_id === null) event_id = randomUUID();
+  if (event_id === undefined || event_id === null) event_id = newId();
   else if (typeof event_id !== 'string' || !EVENT_ID_PATTERN.test(event_id)) {
     throw new InvalidEventError(`event_id must be 1-255 visible ASCII characters without spaces (got ${preview(event_id)})`);
   }

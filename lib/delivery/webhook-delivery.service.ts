@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { newId } from '../domain/ids';
 import type { Observable } from 'rxjs';
 import type { WebhookConfig } from '../config/webhook-config';
 import type { WebhookOutcome } from '../domain/outcome';
@@ -53,7 +53,7 @@ export class WebhookDeliveryService {
    */
   async dispatch<T>(event: WebhookEventInput<T>): Promise<DispatchResult> {
     const { tenant_id, ...stored } = serializeEvent(event, this.config.max_payload_bytes, new Date());
-    const targets: NewDelivery[] = (await this.cache.match(stored.event_type, tenant_id)).map((subscription_id) => ({ delivery_id: randomUUID(), subscription_id }));
+    const targets: NewDelivery[] = (await this.cache.match(stored.event_type, tenant_id)).map((subscription_id) => ({ delivery_id: newId(), subscription_id }));
     // The memory store has no commit to share: batching would only add a tick of latency.
     const created = this.config.store_backend === 'memory' ? await this.deliveries.enqueue(stored, targets) : await this.enqueues.add({ event: stored, deliveries: targets });
     if (created && targets.length > 0) this.worker.wake(targets.map((t) => t.subscription_id));
