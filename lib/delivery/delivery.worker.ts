@@ -208,13 +208,22 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
     const ids = [...new Set(claimed.map((c) => c.delivery.subscription_id))];
     const subs = new Map<string, WebhookSubscription | null>();
     await Promise.all(ids.map(async (id) => subs.set(id, await this.cache.get(id))));
+    const most = 2 * this.config.max_concurrent_per_endpoint;
+    const excess: string[] = [];
     for (const c of claimed) {
       const id = c.delivery.subscription_id;
       let queue = this.waiting.get(id);
       if (!queue) this.waiting.set(id, (queue = []));
+      // A subscription never holds more than twice its cap here (sends plus set-aside): the rest goes back.
+      if ((this.runningBySubscription.get(id) ?? 0) + queue.length >= most) {
+        excess.push(c.delivery.delivery_id);
+        continue;
+      }
       queue.push({ claimed: c, subscription: subs.get(id) ?? null });
       this.waitingCount++;
     }
+    for (const [id, queue] of this.waiting) if (queue.length === 0) this.waiting.delete(id);
+    if (excess.length) this.release(excess);
     this.startWaiting();
     // What could not start now may wait up to a timeout, during which the subscription may be disabled (410),
     // deactivated or changed: such deliveries re-read it before they are sent.
