@@ -12,7 +12,7 @@
 //   one UPDATE .. WHERE id IN (SELECT .. FOR UPDATE SKIP LOCKED) RETURNING joined with the event; completions
 //   finished meanwhile are written by one statement (INSERT attempts + UPDATE deliveries FROM VALUES).
 import { randomUUID } from 'node:crypto';
-import { PG, dropSchema, freshSchema, loadLibrary, nowMs, require } from '../lib/common.mjs';
+import { PG, dropSchema, freshSchema, loadLibrary, nowMs, pgDataSourceOptions, require } from '../lib/common.mjs';
 
 const COUNT = Number(process.argv[2] ?? 3000);
 const PRODUCERS = 16;
@@ -26,7 +26,7 @@ const { Pool } = require('pg');
 
 async function setup() {
   await freshSchema(schema);
-  const ds = new DataSource({ type: 'postgres', host: PG.host, port: PG.port, username: PG.user, database: PG.database, schema, entities: [...lib.WEBHOOK_ENTITIES], migrations: [...lib.WEBHOOK_MIGRATIONS], migrationsRun: true, logging: false });
+  const ds = new DataSource(pgDataSourceOptions(lib, schema));
   await ds.initialize();
   await ds.destroy();
   const pool = new Pool({ ...PG, max: 10, options: `-c search_path=${schema}` });

@@ -229,6 +229,24 @@ export async function pgSettings() {
 // ----------------------------------------------------------------------------------------------------------
 // A host app with the webhook module, as a user writes it (plain JS decorators).
 
+/** TypeORM options for the bench's PostgreSQL schema, with the webhook tables made by the shipped migration. */
+export function pgDataSourceOptions(lib, schema, extra = {}) {
+  return {
+    type: 'postgres',
+    host: PG.host,
+    port: PG.port,
+    username: PG.user,
+    database: PG.database,
+    schema,
+    entities: [...lib.WEBHOOK_ENTITIES],
+    migrations: [...lib.WEBHOOK_MIGRATIONS],
+    migrationsRun: true,
+    synchronize: false,
+    logging: false,
+    ...extra,
+  };
+}
+
 /**
  * Boots a Nest application context with `WebhookModule.forRoot(options)` on the given store:
  * `memory`, `sqlite` (a file, WAL) or `postgres` (schema `schema`, created fresh by the caller).
@@ -241,20 +259,7 @@ export async function startApp(lib, { store, schema, sqliteFile, webhook = {}, p
   if (store === 'postgres') {
     const { TypeOrmModule } = require('@nestjs/typeorm');
     imports.push(
-      TypeOrmModule.forRoot({
-        type: 'postgres',
-        host: PG.host,
-        port: PG.port,
-        username: PG.user,
-        database: PG.database,
-        schema,
-        entities: [...lib.WEBHOOK_ENTITIES],
-        migrations: [...lib.WEBHOOK_MIGRATIONS],
-        migrationsRun: true,
-        synchronize: false,
-        poolSize,
-        logging: false,
-      }),
+      TypeOrmModule.forRoot(pgDataSourceOptions(lib, schema, { poolSize })),
     );
     options.store_backend = 'typeorm';
   } else if (store === 'sqlite') {

@@ -3,25 +3,13 @@
 // bulk-inserted with generate_series; the 100 due deliveries stay the same; between claims their leases are
 // released. Each size: VACUUM ANALYZE (the steady state autovacuum keeps) and CHECKPOINT, five warm-up claims, then `repeats`
 // timed claims through TypeOrmDeliveryStore.claimDue, median reported.
-import { PG, dropSchema, freshSchema, loadLibrary, median, nowMs, require, runScenario } from '../lib/common.mjs';
+import { dropSchema, freshSchema, pgDataSourceOptions, loadLibrary, median, nowMs, require, runScenario } from '../lib/common.mjs';
 
 runScenario(async ({ sizes = [1_000, 1_000_000], repeats = 7, due = 100, schema = 'webhook_bench_history' }) => {
   const lib = loadLibrary();
   const { DataSource } = require('typeorm');
   await freshSchema(schema);
-  const ds = new DataSource({
-    type: 'postgres',
-    host: PG.host,
-    port: PG.port,
-    username: PG.user,
-    database: PG.database,
-    schema,
-    entities: [...lib.WEBHOOK_ENTITIES],
-    migrations: [...lib.WEBHOOK_MIGRATIONS],
-    migrationsRun: true,
-    synchronize: false,
-    logging: false,
-  });
+  const ds = new DataSource(pgDataSourceOptions(lib, schema));
   await ds.initialize();
   const store = new lib.TypeOrmDeliveryStore(lib.WebhookDataSourceRef.of(ds));
   const s = `"${schema}"`;
