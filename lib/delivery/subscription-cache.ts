@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { WebhookConfig } from '../config/webhook-config';
 import { eventTypeMatches } from '../domain/event-type';
-import type { WebhookSubscriptionStore } from '../domain/stores';
+import type { SubscriptionListQuery, WebhookSubscriptionStore } from '../domain/stores';
 import type { WebhookSubscription } from '../domain/types';
 import { MAX_PAGE_LIMIT } from '../stores/store.utils';
 import { InjectWebhookConfig, InjectWebhookSubscriptionStore } from '../webhook.constants';
@@ -24,14 +24,10 @@ export class SubscriptionCache {
 
   /** Ids of the active subscriptions that receive `eventType` (of `tenantId` only, when given). */
   async match(eventType: string, tenantId: string | null): Promise<string[]> {
-    const out: string[] = [];
     if (this.config.subscription_cache_ms <= 0) {
-      for (let offset = 0; ; offset += MAX_PAGE_LIMIT) {
-        const page = await this.store.list({ active: true, event_type: eventType, tenant_id: tenantId ?? undefined, limit: MAX_PAGE_LIMIT, offset });
-        for (const s of page) out.push(s.subscription_id);
-        if (page.length < MAX_PAGE_LIMIT) return out;
-      }
+      return (await this.listActive({ event_type: eventType, tenant_id: tenantId ?? undefined })).map((s) => s.subscription_id);
     }
+    const out: string[] = [];
     for (const s of (await this.active()).values()) {
       if ((tenantId === null || s.tenant_id === tenantId) && eventTypeMatches(s.event_types, eventType)) out.push(s.subscription_id);
     }
@@ -74,11 +70,16 @@ export class SubscriptionCache {
   }
 
   private async load(): Promise<Map<string, WebhookSubscription>> {
-    const byId = new Map<string, WebhookSubscription>();
+    return new Map((await this.listActive({})).map((s) => [s.subscription_id, s]));
+  }
+
+  /** Every active subscription matching the filters, read page by page. */
+  private async listActive(filters: Pick<SubscriptionListQuery, 'event_type' | 'tenant_id'>): Promise<WebhookSubscription[]> {
+    const all: WebhookSubscription[] = [];
     for (let offset = 0; ; offset += MAX_PAGE_LIMIT) {
-      const page = await this.store.list({ active: true, limit: MAX_PAGE_LIMIT, offset });
-      for (const s of page) byId.set(s.subscription_id, s);
-      if (page.length < MAX_PAGE_LIMIT) return byId;
+      const page = await this.store.list({ ...filters, active: true, limit: MAX_PAGE_LIMIT, offset });
+      all.push(...page);
+      if (page.length < MAX_PAGE_LIMIT) return all;
     }
   }
 }

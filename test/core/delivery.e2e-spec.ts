@@ -163,6 +163,21 @@ describe('delivery pipeline (memory store, real HTTP)', () => {
     expect(scoped.delivery_count).toBe(1);
   });
 
+  it('with subscription_cache_ms 0, matches against the store on every dispatch (a subscription written elsewhere counts at once)', async () => {
+    t = await createTestApp({ subscription_cache_ms: 0 });
+    receiver.on('/nocache', ok());
+    await t.subscriptions.create({ url: receiver.url('/nocache'), event_types: ['user.*'] });
+    expect((await t.delivery.dispatch({ event_type: 'user.created', payload: {} })).delivery_count).toBe(1);
+    const other = await t.subscriptions.create({ url: receiver.url('/nocache'), tenant_id: 't9' });
+    expect((await t.delivery.dispatch({ event_type: 'user.created', payload: {} })).delivery_count).toBe(2);
+    // Changed straight in the store, as another replica would: no local invalidation. A cached list would still
+    // match it for subscription_cache_ms; with 0 the very next dispatch sees the change.
+    await t.subscriptionStore.update({ ...other, event_types: ['order.paid'] });
+    expect((await t.delivery.dispatch({ event_type: 'user.created', payload: {} })).delivery_count).toBe(1);
+    expect((await t.delivery.dispatch({ event_type: 'order.paid', payload: {}, tenant_id: 't9' })).delivery_count).toBe(1);
+    expect((await t.delivery.dispatch({ event_type: 'order.paid', payload: {}, tenant_id: 'nobody' })).delivery_count).toBe(0);
+  });
+
   it('signs with the old and the new secret during a rotation grace period', async () => {
     t = await createTestApp({ secret_rotation_grace_hours: 1 });
     receiver.on('/rot', ok());
