@@ -77,7 +77,7 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
     @Inject(SubscriptionCache) private readonly cache: SubscriptionCache,
   ) {
     // Attempts finishing together are logged, and their deliveries moved on, in one transaction.
-    this.completions = new WriteBatcher((items) => this.deliveries.completeAttempts(items), config.max_concurrent_deliveries, 2);
+    this.completions = new WriteBatcher((items) => this.deliveries.completeAttempts(items), config.max_concurrent_deliveries, 2, config.store_backend === 'memory');
     this.signer = new WebhookSigner(config);
     this.timeoutMs = config.delivery_timeout_seconds * 1000;
     this.leaseMs = config.lease_seconds * 1000;
@@ -327,8 +327,7 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
       error_message: result.error_message,
       duration_ms: result.duration_ms,
     };
-    const completion = { delivery_id: delivery.delivery_id, worker_id: this.workerId, attempt, next };
-    const applied = this.config.store_backend === 'memory' ? (await this.deliveries.completeAttempts([completion]))[0] : await this.completions.add(completion);
+    const applied = await this.completions.add({ delivery_id: delivery.delivery_id, worker_id: this.workerId, attempt, next });
     if (!applied) {
       this.logger.warn(`delivery ${delivery.delivery_id} was re-queued or re-claimed while being sent; attempt logged, state left to its new owner`);
       return;

@@ -37,7 +37,8 @@ export class WebhookDeliveryService {
     @Inject(SubscriptionCache) private readonly cache: SubscriptionCache,
   ) {
     // Concurrent dispatches share one transaction (group commit): one disk sync for many events.
-    this.enqueues = new WriteBatcher((items) => this.deliveries.enqueueMany(items), ENQUEUE_BATCH, 2);
+    // The memory store has no commit to share: there, each dispatch writes at once.
+    this.enqueues = new WriteBatcher((items) => this.deliveries.enqueueMany(items), ENQUEUE_BATCH, 2, config.store_backend === 'memory');
   }
 
   /** Every delivery outcome (delivered, failed, dead_lettered, cancelled, subscription_disabled), to alert or count. */
@@ -54,8 +55,7 @@ export class WebhookDeliveryService {
   async dispatch<T>(event: WebhookEventInput<T>): Promise<DispatchResult> {
     const { tenant_id, ...stored } = serializeEvent(event, this.config.max_payload_bytes, new Date());
     const targets: NewDelivery[] = (await this.cache.match(stored.event_type, tenant_id)).map((subscription_id) => ({ delivery_id: newId(), subscription_id }));
-    // The memory store has no commit to share: batching would only add a tick of latency.
-    const created = this.config.store_backend === 'memory' ? await this.deliveries.enqueue(stored, targets) : await this.enqueues.add({ event: stored, deliveries: targets });
+    const created = await this.enqueues.add({ event: stored, deliveries: targets });
     if (created && targets.length > 0) this.worker.wake(targets.map((t) => t.subscription_id));
     return { event_id: stored.event_id, delivery_count: created ? targets.length : 0, duplicate: !created };
   }

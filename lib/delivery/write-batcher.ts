@@ -13,9 +13,12 @@ export class WriteBatcher<I, O> {
     private readonly maxBatch: number,
     /** Flushes allowed at once (one per pooled connection is the most that helps). */
     private readonly maxConcurrent = 2,
+    /** Write each item at once, alone: for stores with no commit to share (memory), where waiting only adds latency. */
+    private readonly immediate = false,
   ) {}
 
   add(item: I): Promise<O> {
+    if (this.immediate) return this.flush([item]).then((results) => results[0]);
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.schedule();

@@ -39,4 +39,11 @@ describe('WriteBatcher', () => {
     expect(settled.slice(4).map((s) => (s as PromiseFulfilledResult<number>).value)).toEqual([4, 5, 6, 7, 8, 9]);
     expect(batcher.pending).toBe(0);
   });
+
+  it('writes each item alone and at once when immediate (no commit to share)', async () => {
+    const batches: number[][] = [];
+    const batcher = new WriteBatcher<number, number>(async (items) => (batches.push(items), items.map((i) => -i)), 100, 2, true);
+    expect(await Promise.all([batcher.add(1), batcher.add(2), batcher.add(3)])).toEqual([-1, -2, -3]);
+    expect(batches).toEqual([[1], [2], [3]]);
+  });
 });
