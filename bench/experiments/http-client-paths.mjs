@@ -3,7 +3,8 @@
 //
 //   node bench/experiments/http-client-paths.mjs [count]
 //
-// A  WebhookHttpClient.send(): HttpService.post() + firstValueFrom (what the worker does)
+// A  WebhookHttpClient.send() (what the worker does): with no axios interceptor registered, undiciExchange() directly
+// A2 the same send() with a no-op request interceptor on axiosRef: HttpService.post() + firstValueFrom
 // B  the same axios instance through HttpService.axiosRef.request() (no Observable, no CancelToken)
 // C  createUndiciAxiosAdapter() called directly (the adapter without axios)
 // D  raw undici Agent.request()
@@ -30,6 +31,8 @@ const headers = {
 
 const config = lib.resolveWebhookConfig({ allow_private_urls: true });
 const client = new lib.WebhookHttpClient(config);
+const intercepted = new lib.WebhookHttpClient(config);
+intercepted.http.axiosRef.interceptors.request.use((c) => c);
 const agent = new Agent({ keepAliveTimeout: 10_000 });
 const adapter = lib.createUndiciAxiosAdapter(agent, config.max_response_bytes);
 const u = new URL(url);
@@ -37,6 +40,10 @@ const u = new URL(url);
 const paths = {
   'A send()': async () => {
     const r = await client.send(url, headers, body);
+    if (!r.ok) throw new Error(r.error_message);
+  },
+  'A2 send()+ic': async () => {
+    const r = await intercepted.send(url, headers, body);
     if (!r.ok) throw new Error(r.error_message);
   },
   'B axiosRef': async () => {
@@ -63,11 +70,12 @@ try {
       await runPool(COUNT, 64, fn);
       const ms = nowMs() - t0;
       const cpu = process.cpuUsage(cpu0);
-      console.log(`${name.padEnd(11)} ${String(Math.round(COUNT / (ms / 1000))).padStart(6)} req/s  ${String(Math.round((cpu.user + cpu.system) / COUNT)).padStart(4)} µs CPU/request`);
+      console.log(`${name.padEnd(13)} ${String(Math.round(COUNT / (ms / 1000))).padStart(6)} req/s  ${String(Math.round((cpu.user + cpu.system) / COUNT)).padStart(4)} µs CPU/request`);
     }
   }
 } finally {
   await client.onApplicationShutdown();
+  await intercepted.onApplicationShutdown();
   await agent.close();
   receiver.send('exit');
 }

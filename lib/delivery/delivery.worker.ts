@@ -6,8 +6,8 @@ import { newId } from '../domain/ids';
 import { Subject } from 'rxjs';
 import type { WebhookConfig } from '../config/webhook-config';
 import type { WebhookOutcome } from '../domain/outcome';
-import type { AttemptCompletion, WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
-import type { ClaimedDelivery, DeliveryAttempt, DeliveryStatus, DeliveryTransition, WebhookSubscription } from '../domain/types';
+import type { AttemptCompletion, NewDelivery, WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
+import type { ClaimedDelivery, DeliveryAttempt, DeliveryStatus, DeliveryTransition, StoredEvent, WebhookSubscription } from '../domain/types';
 import { WebhookSigner } from '../signing/webhook-signer';
 import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
 import { isLastAttempt, retryDelayMs } from './retry-policy';
@@ -27,10 +27,13 @@ interface Held {
 }
 
 /**
- * Claims due deliveries from the store and sends them, keeping at most `max_concurrent_deliveries` sends in
- * flight and `max_concurrent_per_endpoint` per subscription. A subscription at its cap is left out of claims, so
- * a slow endpoint holds at most twice its cap and never the others' slots. Everything it holds is leased in
- * the store: a crash loses nothing, the lease expires and any replica picks the delivery up again.
+ * Sends deliveries, keeping at most `max_concurrent_deliveries` sends in flight and `max_concurrent_per_endpoint`
+ * per subscription. Work comes two ways: fresh deliveries of this process's `dispatch()` are stored already
+ * leased to this worker when it has room for them ({@link reserve}/{@link adopt}: no claim round trip), and
+ * everything else (retries, overflow, other replicas' work, expired leases) is claimed from the store. A
+ * subscription at its cap is left out of claims, so a slow endpoint holds at most twice its cap and never the
+ * others' slots. Everything it holds is leased in the store: a crash loses nothing, the lease expires and any
+ * replica picks the delivery up again.
  */
 @Injectable()
 export class DeliveryWorker implements BeforeApplicationShutdown {
@@ -53,6 +56,17 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
   private readonly runningBySubscription = new Map<string, number>();
   private readonly waiting = new Map<string, Held[]>();
   private waitingCount = 0;
+  /** Deliveries leased to this worker by dispatch() whose enqueue has not committed yet. */
+  private reservedCount = 0;
+  private readonly reservedBySubscription = new Map<string, number>();
+  /**
+   * Subscriptions with due deliveries in the store that dispatch() could not hand over (no room), with the
+   * number of the last claim started before, until a claim started later finds none left. While a subscription
+   * has such a backlog, hand-offs fill it only up to its cap, so claims (made while it holds at most its cap)
+   * keep draining the backlog however fast new deliveries arrive.
+   */
+  private readonly backlogged = new Map<string, number>();
+  private claims = 0;
   private readonly inFlight = new Set<Promise<void>>();
   /** Lease releases not yet acknowledged by the store; shutdown waits for them. */
   private readonly releasing = new Set<Promise<unknown>>();
@@ -105,16 +119,10 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
     this.timerAt = Infinity;
   }
 
-  /** Looks for due work soon (coalesced: many wakes in one tick cause one claim), for these subscriptions if given. */
-  wake(subscriptionIds?: readonly string[]): void {
-    // Work for subscriptions that are all at their cap cannot be claimed yet: their freed slots will claim it.
-    if (!subscriptionIds || !this.allSaturated(subscriptionIds)) this.newWork = true;
+  /** Looks for due work soon (coalesced: many wakes in one tick cause one claim). */
+  wake(): void {
+    this.newWork = true;
     this.schedulePump();
-  }
-
-  private allSaturated(subscriptionIds: readonly string[]): boolean {
-    const cap = this.config.max_concurrent_per_endpoint;
-    return subscriptionIds.every((id) => this.waiting.has(id) || (this.runningBySubscription.get(id) ?? 0) >= cap);
   }
 
   private schedulePump(): void {
@@ -166,7 +174,7 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
         this.pumpAgain = false;
         while (!this.stopped) {
           this.startWaiting();
-          const room = this.config.max_concurrent_deliveries - this.running - this.waitingCount;
+          const room = this.freeRoom();
           // Claim in batches: a claim per freed slot would cost a SQL transaction per delivery.
           if (room <= 0 || (room < this.minClaim && this.running + this.waitingCount > 0)) break;
           const limit = Math.min(this.config.claim_batch_size, room);
@@ -175,8 +183,8 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
           // at its cap: this claim would come back empty too (with one busy endpoint, most would).
           if (!this.newWork && this.exhaustedWith?.every((id) => excluded.includes(id))) break;
           this.newWork = false;
-          // Up to twice the cap: what cannot start waits here, so the next claim overlaps sends, not follows them.
-          const perSubscription = 2 * this.config.max_concurrent_per_endpoint;
+          const perSubscription = this.config.max_concurrent_per_endpoint;
+          const claim = ++this.claims;
           const claimed = await this.deliveries.claimDue({
             worker_id: this.workerId,
             limit,
@@ -187,6 +195,7 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
           });
           // Short: nothing more was due except for the skipped subscriptions and those that hit their limit.
           this.exhaustedWith = claimed.length < limit ? [...excluded, ...limitedSubscriptions(claimed, perSubscription)] : null;
+          if (this.exhaustedWith) this.clearBacklogs(claim, this.exhaustedWith);
           if (claimed.length === 0) break;
           await this.hold(claimed);
           if (claimed.length < limit) break;
@@ -197,10 +206,107 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
     }
   }
 
-  /** Subscriptions at their cap (held work waits only for those), left out of the next claim. */
+  /** Slots neither sending, nor held, nor reserved by dispatch(). */
+  private freeRoom(): number {
+    return this.config.max_concurrent_deliveries - this.running - this.waitingCount - this.reservedCount;
+  }
+
+  /** Deliveries of one subscription sending or set aside here. */
+  private busyWith(subscriptionId: string): number {
+    return (this.runningBySubscription.get(subscriptionId) ?? 0) + (this.waiting.get(subscriptionId)?.length ?? 0);
+  }
+
+  /** {@link busyWith}, plus those reserved by dispatches still committing: everything leased here. */
+  private heldFor(subscriptionId: string): number {
+    return this.busyWith(subscriptionId) + (this.reservedBySubscription.get(subscriptionId) ?? 0);
+  }
+
+  /** After claim number `claim` came back short: backlogs noted before it started, and it did not skip, are gone. */
+  private clearBacklogs(claim: number, skipped: readonly string[]): void {
+    for (const [id, before] of this.backlogged) if (before < claim && !skipped.includes(id)) this.backlogged.delete(id);
+  }
+
+  /**
+   * Called by dispatch() before it stores new deliveries: leases to this worker (sets `lease` on) those it has
+   * room for, within the bounds a claim keeps, so they start the moment their enqueue commits. Not while work
+   * was signalled that no claim has looked for yet (the store gets its turn first), and for a subscription with
+   * a backlog only while fewer than its cap are busy (at its cap, freed slots go to claims, which drain the
+   * backlog however fast new deliveries come). Every call must be followed by {@link adopt}.
+   */
+  reserve(targets: NewDelivery[]): void {
+    if (this.stopped || this.newWork) return;
+    let room = this.freeRoom();
+    const cap = this.config.max_concurrent_per_endpoint;
+    let lease: NewDelivery['lease'];
+    for (const target of targets) {
+      if (room <= 0) return;
+      const id = target.subscription_id;
+      if (this.heldFor(id) >= 2 * cap || (this.backlogged.has(id) && this.busyWith(id) >= cap)) continue;
+      target.lease = lease ??= { worker_id: this.workerId, until: new Date(Date.now() + this.leaseMs) };
+      this.reservedBySubscription.set(id, (this.reservedBySubscription.get(id) ?? 0) + 1);
+      this.reservedCount++;
+      room--;
+    }
+  }
+
+  /**
+   * After dispatch()'s enqueue (stored: whether its event was new): starts the deliveries leased here, and
+   * looks in the store for the others (a backlog for their subscriptions).
+   */
+  adopt(event: StoredEvent, targets: readonly NewDelivery[], stored: boolean): void {
+    const mine: Held[] = [];
+    const others: string[] = [];
+    for (const target of targets) {
+      const id = target.subscription_id;
+      if (!target.lease) {
+        others.push(id);
+        continue;
+      }
+      this.reservedCount--;
+      const n = this.reservedBySubscription.get(id)! - 1;
+      if (n === 0) this.reservedBySubscription.delete(id);
+      else this.reservedBySubscription.set(id, n);
+      if (stored) mine.push({ claimed: { delivery: leasedDelivery(event, target), event }, subscription: null, waited: true });
+    }
+    if (!stored) return;
+    if (others.length > 0) {
+      for (const id of others) {
+        this.backlogged.set(id, this.claims);
+        // The last claim did not see these: the pump claims for them as soon as they have room (hand-offs go on
+        // meanwhile, unlike after a wake(), where the store may hold work for anyone).
+        if (this.exhaustedWith && !this.exhaustedWith.includes(id)) this.exhaustedWith.push(id);
+      }
+      this.schedulePump();
+    }
+    if (mine.length === 0) return;
+    // Shutting down: whoever runs next takes them (released, so at once rather than when the lease ends).
+    if (this.stopped) return this.release(mine.map((h) => h.claimed.delivery.delivery_id));
+    for (const held of mine) {
+      const id = held.claimed.delivery.subscription_id;
+      let queue = this.waiting.get(id);
+      if (!queue) this.waiting.set(id, (queue = []));
+      queue.push(held);
+      this.waitingCount++;
+    }
+    this.startWaiting();
+  }
+
+  /**
+   * More than its cap busy (sending or set aside): left out of claims. A claim takes at most one cap of a
+   * subscription, so the next claim is made while the previous cap's worth is still sending (it overlaps the
+   * sends instead of following them), and what it holds stays near twice its cap (hand-offs still committing
+   * are not counted here, so a claim never waits for them).
+   */
+  private saturated(subscriptionId: string): boolean {
+    return this.busyWith(subscriptionId) > this.config.max_concurrent_per_endpoint;
+  }
+
+  /** Subscriptions left out of the next claim (see {@link saturated}). */
   private saturatedSubscriptions(): string[] {
-    const out = new Set(this.waiting.keys());
-    for (const [id, n] of this.runningBySubscription) if (n >= this.config.max_concurrent_per_endpoint) out.add(id);
+    const out = new Set<string>();
+    for (const map of [this.runningBySubscription, this.waiting]) {
+      for (const id of map.keys()) if (this.saturated(id)) out.add(id);
+    }
     return [...out];
   }
 
@@ -214,8 +320,8 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
       const id = c.delivery.subscription_id;
       let queue = this.waiting.get(id);
       if (!queue) this.waiting.set(id, (queue = []));
-      // A subscription never holds more than twice its cap here (sends plus set-aside): the rest goes back.
-      if ((this.runningBySubscription.get(id) ?? 0) + queue.length >= most) {
+      // A subscription never has more than twice its cap busy here (sends plus set-aside): the rest goes back.
+      if (this.busyWith(id) >= most) {
         excess.push(c.delivery.delivery_id);
         continue;
       }
@@ -267,7 +373,8 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
       else this.runningBySubscription.set(subscriptionId, n);
       if (!this.stopped) {
         this.startWaiting();
-        this.wake();
+        // The slot may let a claim take what the last one had to skip for this subscription.
+        this.schedulePump();
       }
     };
     const p = this.deliver(held, free)
@@ -410,4 +517,22 @@ function limitedSubscriptions(claimed: ClaimedDelivery[], limit: number): string
   const counts = new Map<string, number>();
   for (const c of claimed) counts.set(c.delivery.subscription_id, (counts.get(c.delivery.subscription_id) ?? 0) + 1);
   return [...counts].filter(([, n]) => n >= limit).map(([id]) => id);
+}
+
+/** The record of a delivery just stored leased to this worker (what a claim would have returned). */
+function leasedDelivery(event: StoredEvent, target: NewDelivery): ClaimedDelivery['delivery'] {
+  return {
+    delivery_id: target.delivery_id,
+    event_id: event.event_id,
+    subscription_id: target.subscription_id,
+    event_type: event.event_type,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: event.created_at,
+    locked_until: target.lease!.until,
+    locked_by: target.lease!.worker_id,
+    last_attempt_id: null,
+    created_at: event.created_at,
+    updated_at: event.created_at,
+  };
 }

@@ -48,15 +48,22 @@ export class WebhookDeliveryService {
 
   /**
    * Validates and serializes the event once, stores it with one delivery per matching active subscription in
-   * one transaction, and returns; the first attempt starts at once in the background. Dispatching an event_id
+   * one transaction, and returns; the first attempt starts at once in the background (in this process when
+   * its worker has room, without a claim; otherwise by whichever replica claims it first). Dispatching an event_id
    * that was already accepted changes nothing. Throws `WebhookError` (code `INVALID_EVENT`) for an event that
    * cannot be sent, before anything is stored.
    */
   async dispatch<T>(event: WebhookEventInput<T>): Promise<DispatchResult> {
     const { tenant_id, ...stored } = serializeEvent(event, this.config.max_payload_bytes, new Date());
     const targets: NewDelivery[] = (await this.cache.match(stored.event_type, tenant_id)).map((subscription_id) => ({ delivery_id: newId(), subscription_id }));
-    const created = await this.enqueues.add({ event: stored, deliveries: targets });
-    if (created && targets.length > 0) this.worker.wake(targets.map((t) => t.subscription_id));
+    // Those this process's worker has room for are stored leased to it, and start as soon as they commit.
+    this.worker.reserve(targets);
+    let created = false;
+    try {
+      created = await this.enqueues.add({ event: stored, deliveries: targets });
+    } finally {
+      this.worker.adopt(stored, targets, created);
+    }
     return { event_id: stored.event_id, delivery_count: created ? targets.length : 0, duplicate: !created };
   }
 

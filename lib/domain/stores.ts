@@ -79,6 +79,17 @@ export interface ClaimOptions {
 export interface NewDelivery {
   delivery_id: string;
   subscription_id: string;
+  /**
+   * Created already leased (as if claimed by `worker_id` until `until`): the dispatching process's worker sends
+   * it without a claim. If that process dies, the lease expires and any replica claims it, like any other.
+   */
+  lease?: DeliveryLease;
+}
+
+/** Who holds a delivery, and until when. */
+export interface DeliveryLease {
+  worker_id: string;
+  until: Date;
 }
 
 /** One finished attempt and the delivery's next state, for {@link WebhookDeliveryStore.completeAttempts}. */
@@ -112,7 +123,8 @@ export interface WebhookDeliveryStore {
   countRecentFailures(subscriptionId: string, since: Date): Promise<number>;
 
   /**
-   * Stores the event and its deliveries in one transaction, all due at `event.created_at`.
+   * Stores the event and its deliveries in one transaction, all due at `event.created_at` (leased to
+   * `lease.worker_id` for those that carry a lease).
    * Returns false (and writes nothing) when an event with this id already exists.
    */
   enqueue(event: StoredEvent, deliveries: NewDelivery[]): Promise<boolean>;

@@ -637,6 +637,44 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
         expect(claimed.filter((c) => c.event.event_id === shared.event_id)).toHaveLength(1);
       });
 
+      it('enqueueMany creates deliveries that carry a lease already leased: only its holder completes them, others claim them once it expires or is released', async () => {
+        const event = makeEvent();
+        const [leased, open, released] = deliveriesFor([uid('sub'), uid('sub'), uid('sub')]);
+        leased.lease = { worker_id: 'local', until: at(1000) };
+        released.lease = { worker_id: 'local', until: at(1000) };
+        expect(await store().enqueueMany([{ event, deliveries: [leased, open, released] }])).toEqual([true]);
+        expect(await store().getDelivery(event.event_id, leased.subscription_id)).toMatchObject({ status: 'pending', attempts: 0, locked_by: 'local', locked_until: at(1000), next_attempt_at: T0 });
+        expect(await store().getDelivery(event.event_id, open.subscription_id)).toMatchObject({ locked_by: null, locked_until: null });
+
+        // Before the lease ends only the unleased one is claimable; a release hands one over at once.
+        const first = await peer().claimDue({ worker_id: 'other', limit: 10, lease_ms: LEASE, now: at(999) });
+        expect(first.map((c) => c.delivery.delivery_id)).toEqual([open.delivery_id]);
+        expect(await store().releaseLeases('local', [released.delivery_id])).toBe(1);
+        const second = await peer().claimDue({ worker_id: 'other', limit: 10, lease_ms: LEASE, now: at(999) });
+        expect(second.map((c) => c.delivery.delivery_id)).toEqual([released.delivery_id]);
+
+        // The holder completes without a claim; a duplicate event id writes no leased rows.
+        const attempt = makeAttempt({ subscription_id: leased.subscription_id, event_id: event.event_id, status: 'delivered', attempted_at: at(10) });
+        expect(await store().completeAttempts([{ delivery_id: leased.delivery_id, worker_id: 'local', attempt, next: { status: 'delivered' } }])).toEqual([true]);
+        expect(await store().getDelivery(event.event_id, leased.subscription_id)).toMatchObject({ status: 'delivered', locked_by: null, last_attempt_id: attempt.attempt_id });
+        const again = { delivery_id: uid('dlv'), subscription_id: uid('sub'), lease: { worker_id: 'local', until: at(1000) } };
+        expect(await store().enqueueMany([{ event, deliveries: [again] }])).toEqual([false]);
+        expect(await store().getDelivery(event.event_id, again.subscription_id)).toBeNull();
+      });
+
+      it('a leased delivery whose holder died is claimed by another worker after the lease, and the dead holder can no longer complete it', async () => {
+        const event = makeEvent();
+        const [d] = deliveriesFor([uid('sub')]);
+        d.lease = { worker_id: 'crashed', until: at(500) };
+        await store().enqueueMany([{ event, deliveries: [d] }]);
+        expect(await peer().claimDue({ worker_id: 'survivor', limit: 10, lease_ms: LEASE, now: at(499) })).toEqual([]);
+        const [taken] = await peer().claimDue({ worker_id: 'survivor', limit: 10, lease_ms: LEASE, now: at(500) });
+        expect(taken.delivery).toMatchObject({ delivery_id: d.delivery_id, locked_by: 'survivor' });
+        expect(taken.event).toEqual(event);
+        const late = makeAttempt({ subscription_id: d.subscription_id, event_id: event.event_id, status: 'delivered', attempted_at: at(600) });
+        expect(await store().completeAttempts([{ delivery_id: d.delivery_id, worker_id: 'crashed', attempt: late, next: { status: 'delivered' } }])).toEqual([false]);
+      });
+
       it('completeAttempts applies each transition that still holds its lease, and logs every attempt', async () => {
         const { event, deliveries: ds } = await enqueued({ subs: [uid('sub'), uid('sub'), uid('sub')] });
         await store().claimDue({ worker_id: 'w', limit: 3, lease_ms: LEASE, now: T0 });

@@ -92,15 +92,17 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
         status: 'pending',
         attempts: 0,
         next_attempt_at: event.created_at,
-        locked_until: null,
-        locked_by: null,
+        locked_until: d.lease?.until ?? null,
+        locked_by: d.lease?.worker_id ?? null,
         last_attempt_id: null,
         created_at: event.created_at,
         updated_at: event.created_at,
       };
       this.deliveries.set(record.delivery_id, record);
       this.deliveryByKey.set(key(event.event_id, d.subscription_id), record.delivery_id);
-      this.pushDue(record.subscription_id, record.next_attempt_at.getTime(), record.delivery_id);
+      // Leased: claimable again only once the lease expires (then its due entry is made by the lease heap).
+      if (d.lease) this.leases.push(d.lease.until.getTime(), record.delivery_id);
+      else this.pushDue(record.subscription_id, record.next_attempt_at.getTime(), record.delivery_id);
       ids.push(record.delivery_id);
     }
     this.deliveriesByEvent.set(event.event_id, ids);

@@ -1,0 +1,129 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Test } from '@nestjs/testing';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { DeliveryWorker, WEBHOOK_DELIVERY_STORE, WebhookDeliveryService, WebhookModule, WebhookSubscriptionService, type WebhookDeliveryStore, type WebhookModuleOptions } from '../../lib';
+import { FAST } from '../support/app';
+import { closeTestDataSource, createTestDataSource, describeIfDatabase, type DatabaseKind } from '../support/databases';
+import { ok, TestReceiver, waitFor, type Behaviour } from '../support/receiver';
+
+/**
+ * Fresh deliveries of this process's dispatch() are stored already leased to its worker and sent without a
+ * claim; what does not fit goes to the store, where it is claimed in order, and new deliveries for that
+ * endpoint queue behind it instead of overtaking it.
+ */
+interface Harness {
+  delivery: WebhookDeliveryService;
+  subscriptions: WebhookSubscriptionService;
+  store: WebhookDeliveryStore;
+  worker: DeliveryWorker;
+  /** Rows returned by claimDue since the app started. */
+  claimedRows: () => number;
+  close(): Promise<void>;
+}
+
+async function start(kind: 'memory' | DatabaseKind, options: WebhookModuleOptions): Promise<Harness> {
+  let ds: DataSource | undefined;
+  if (kind !== 'memory') ds = await createTestDataSource(kind, { namespace: 'webhook_handoff' });
+  const module = await Test.createTestingModule({
+    imports: [WebhookModule.forRoot({ ...FAST, ...options, store_backend: kind === 'memory' ? 'memory' : 'typeorm' })],
+    providers: ds ? [{ provide: getDataSourceToken(), useValue: ds }] : [],
+  })
+    .compile()
+    .catch(async (err: unknown) => {
+      await closeTestDataSource(ds);
+      throw err;
+    });
+  const store = module.get<WebhookDeliveryStore>(WEBHOOK_DELIVERY_STORE);
+  // Counts what claims return, on the real store (the store still does the work).
+  let claimedRows = 0;
+  const claimDue = store.claimDue.bind(store);
+  store.claimDue = async (o) => {
+    const rows = await claimDue(o);
+    claimedRows += rows.length;
+    return rows;
+  };
+  await module.init();
+  return {
+    delivery: module.get(WebhookDeliveryService),
+    subscriptions: module.get(WebhookSubscriptionService),
+    store,
+    worker: module.get(DeliveryWorker),
+    claimedRows: () => claimedRows,
+    close: async () => {
+      await module.close();
+      await closeTestDataSource(ds);
+    },
+  };
+}
+
+function suite(kind: 'memory' | DatabaseKind): void {
+  let receiver: TestReceiver;
+  let h: Harness | undefined;
+  const timers = new Set<NodeJS.Timeout>();
+
+  beforeAll(async () => {
+    receiver = await TestReceiver.start();
+  });
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+  afterAll(async () => {
+    for (const t of timers) clearTimeout(t);
+    await receiver.close();
+  });
+
+  /** Answers 200 after `ms`. */
+  const slow =
+    (ms: number): Behaviour =>
+    (_req, res) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        res.end('ok');
+      }, ms);
+      timers.add(t);
+    };
+
+  it('sends fresh deliveries without claiming them, leased to this worker until sent', async () => {
+    const path = `/fresh-${kind}`;
+    receiver.on(path, ok());
+    // No periodic claims during the test (each one holds hand-offs back until it has looked in the store), and
+    // room for all 20 at once (twice the per-endpoint cap), as the memory store dispatches faster than HTTP sends.
+    h = await start(kind, { retry_poll_interval_ms: 600_000, max_concurrent_per_endpoint: 10 });
+    const sub = await h.subscriptions.create({ url: receiver.url(path), event_types: ['fresh'] });
+    // Let the start-up claim (there may be older work in the store) come back empty first.
+    await waitFor(() => h!.worker['newWork'] === false || undefined, 'the first claim');
+    const before = h.claimedRows();
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await h.delivery.dispatch({ event_type: 'fresh', payload: { i } })).event_id);
+    await waitFor(() => receiver.received(path).length >= 20 || undefined, 'the 20 deliveries');
+    await waitFor(async () => ((await h!.store.getAttempts({ subscription_id: sub.subscription_id, limit: 100 })).length >= 20 ? true : undefined), 'the 20 attempts');
+    expect(h.claimedRows() - before).toBe(0);
+    for (const id of ids) expect(await h.store.getDelivery(id, sub.subscription_id)).toMatchObject({ status: 'delivered', locked_by: null, attempts: 1 });
+    expect(new Set(receiver.received(path).map((r) => r.headers['webhook-id']))).toEqual(new Set(ids));
+  });
+
+  it('stores what does not fit unleased, claims it in order, and new deliveries for that endpoint queue behind it', async () => {
+    const path = `/ordered-${kind}`;
+    receiver.on(path, slow(30));
+    // One send at a time to this endpoint: the arrival order is the order the worker picks deliveries in.
+    h = await start(kind, { max_concurrent_per_endpoint: 1 });
+    await h.subscriptions.create({ url: receiver.url(path), event_types: ['ordered'] });
+    await waitFor(() => h!.worker['newWork'] === false || undefined, 'the first claim');
+    const ids: string[] = [];
+    // Spaced out, so slots free up while older deliveries still wait in the store: those must go first.
+    for (let i = 0; i < 12; i++) {
+      ids.push((await h.delivery.dispatch({ event_type: 'ordered', event_id: `ord-${kind}-${i}`, payload: { i } })).event_id);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await waitFor(() => receiver.received(path).length >= 12 || undefined, 'the 12 deliveries', 15_000);
+    // The first ones fit (twice the cap of 1); once one did not, the rest went through the store, claimed in order.
+    expect(h.claimedRows()).toBeGreaterThanOrEqual(6);
+    expect(receiver.received(path).map((r) => r.headers['webhook-id'])).toEqual(ids);
+  });
+}
+
+describe('hand-off of fresh deliveries: memory store', () => suite('memory'));
+describeIfDatabase('postgres', 'hand-off of fresh deliveries: PostgreSQL', () => suite('postgres'));
+describe('hand-off of fresh deliveries: SQLite', () => suite('sqlite'));
