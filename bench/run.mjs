@@ -31,7 +31,7 @@ const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
 
 /** Sizes per mode. Full mode repeats the throughput runs and reports the median. */
 const SIZE = QUICK
-  ? { raw: 10_000, ours: 2_500, oursDb: 500, peer: 400, reps: 1, latencySeconds: 2, latencyDrainMs: 5_000, latencyLow: false, fanout: 10_000, fanoutDeliverMs: 3_000, history: [1_000, 100_000], pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 1_000, settleMs: 1_500 }
+  ? { raw: 10_000, ours: 10_000, oursDb: 2_000, peer: 1_000, reps: 1, latencySeconds: 2, latencyDrainMs: 5_000, latencyLow: false, fanout: 10_000, fanoutDeliverMs: 3_000, history: [1_000, 100_000], pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 1_000, settleMs: 1_500 }
   : { raw: 50_000, ours: 12_000, oursDb: 4_000, peer: 2_000, reps: 3, latencySeconds: 10, latencyDrainMs: 30_000, fanout: 10_000, fanoutDeliverMs: 120_000, history: [1_000, 1_000_000], pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 20_000, latencyLow: true, settleMs: 3_000 };
 
 const CONCURRENCY = 64;
@@ -60,8 +60,10 @@ function scenarios() {
     }
     // Quick mode has one repetition: measure the limit again after our runs, and take the median of both.
     if (SIZE.reps === 1) list.push({ id: 'raw-undici-again', group: 'raw-undici', script: 'raw-undici.mjs', args: { count: SIZE.raw, concurrency: CONCURRENCY }, limit: 60_000 });
-    list.push({ id: `bullmq-redis${r}`, group: 'bullmq-redis', script: 'bullmq.mjs', args: { backend: 'redis', count: SIZE.peer, concurrency: CONCURRENCY, producers: PRODUCERS, warmup: Math.min(1000, Math.round(SIZE.peer / 5)) }, limit: 150_000 });
-    list.push({ id: `bullmq-postgres${r}`, group: 'bullmq-postgres', script: 'bullmq.mjs', args: { backend: 'postgres', count: SIZE.peer, concurrency: CONCURRENCY, producers: PRODUCERS, warmup: Math.min(1000, Math.round(SIZE.peer / 5)) }, limit: 150_000 });
+    const peerArgs = { count: SIZE.peer, concurrency: CONCURRENCY, producers: PRODUCERS, warmup: Math.min(1000, Math.round(SIZE.peer / 5)) };
+    list.push({ id: `bullmq-redis${r}`, group: 'bullmq-redis', script: 'bullmq.mjs', args: { backend: 'redis', durable: true, ...peerArgs }, limit: 150_000 });
+    list.push({ id: `bullmq-redis-volatile${r}`, group: 'bullmq-redis-volatile', script: 'bullmq.mjs', args: { backend: 'redis', ...peerArgs }, limit: 150_000 });
+    list.push({ id: `bullmq-postgres${r}`, group: 'bullmq-postgres', script: 'bullmq.mjs', args: { backend: 'postgres', ...peerArgs }, limit: 150_000 });
   }
   list.push({ id: 'latency-postgres', group: 'latency-postgres', script: 'latency.mjs', args: { rate: 1000, seconds: SIZE.latencySeconds, drain_ms: SIZE.latencyDrainMs, per_endpoint: 8 }, limit: 60_000 + 3 * SIZE.latencyDrainMs });
   list.push({ id: 'latency-postgres-pe64', group: 'latency-postgres-pe64', script: 'latency.mjs', args: { rate: 1000, seconds: SIZE.latencySeconds, drain_ms: SIZE.latencyDrainMs, per_endpoint: 64 }, limit: 60_000 + 3 * SIZE.latencyDrainMs });
@@ -214,6 +216,7 @@ function buildRows(g) {
 
   rows.push({ figure: 'raw undici POSTs/s (the limit), 64 in flight', value: raw !== undefined ? `${fmt(raw)}/s` : why('raw-undici'), target: '-', ratio: '1.00x raw', result: '-' });
   const peer = rate('bullmq-redis');
+  const peerVolatile = rate('bullmq-redis-volatile');
   const peerPg = rate('bullmq-postgres');
   for (const [store, floor] of [
     ['memory', 0.4],
@@ -245,11 +248,18 @@ function buildRows(g) {
   const ourPg = rate('ours-postgres-pe64');
   const ourMem = rate('ours-memory-pe64');
   rows.push({
-    figure: 'peer: BullMQ on Redis + @nestjs/axios defaults, concurrency 64',
+    figure: 'peer: BullMQ on Redis with AOF appendfsync always (no accepted job lost on a crash, as ours) + @nestjs/axios defaults, concurrency 64',
     value: peer !== undefined ? `${fmt(peer)}/s` : why('bullmq-redis'),
     target: 'ours >= 2x',
     ratio: peer !== undefined && ourPg !== undefined ? `ours(pg) ${fmt(ourPg / peer, 2)}x, ours(mem) ${fmt(ourMem / peer, 2)}x` : 'n/a',
     result: status(peer !== undefined && ourPg !== undefined ? ourPg / peer >= 2 : undefined),
+  });
+  rows.push({
+    figure: 'extra peer: the same on Redis without persistence (a crash loses every queued job)',
+    value: peerVolatile !== undefined ? `${fmt(peerVolatile)}/s` : why('bullmq-redis-volatile'),
+    target: '(info)',
+    ratio: peerVolatile !== undefined && ourPg !== undefined ? `ours(pg) ${fmt(ourPg / peerVolatile, 2)}x, ours(mem) ${fmt(ourMem / peerVolatile, 2)}x` : 'n/a',
+    result: '-',
   });
   rows.push({
     figure: 'extra peer: BullMQ on its PostgreSQL backend + @nestjs/axios defaults',
@@ -316,7 +326,7 @@ function buildRows(g) {
 
 /** CPU time of the sending process per delivery: less sensitive to a busy machine than the rates. */
 function cpuTable(g) {
-  const keys = ['raw-undici', 'ours-memory-pe64', 'ours-sqlite-pe64', 'ours-postgres-pe64', 'ours-memory-pe8', 'ours-sqlite-pe8', 'ours-postgres-pe8', 'bullmq-redis', 'bullmq-postgres'];
+  const keys = ['raw-undici', 'ours-memory-pe64', 'ours-sqlite-pe64', 'ours-postgres-pe64', 'ours-memory-pe8', 'ours-sqlite-pe8', 'ours-postgres-pe8', 'bullmq-redis', 'bullmq-redis-volatile', 'bullmq-postgres'];
   const raw = g['raw-undici']?.cpu_us_per_delivery;
   const lines = ['| contender | CPU of the sending process per delivery | x raw | SQL round trips per delivery | deliveries per claim |', '| --- | --- | --- | --- | --- |'];
   for (const k of keys) {
@@ -372,14 +382,14 @@ async function main() {
   const wallSeconds = Math.round((Date.now() - started) / 1000);
   const m = env.machine;
   env.load_average = { start: +loadAtStart.toFixed(2), end: +loadavg()[0].toFixed(2) };
-  const machineLine = `${m.cores} x ${m.cpu}, ${m.memory_gb} GB RAM, ${m.os}, Node ${m.node}; 1-minute load average ${env.load_average.start} at start, ${env.load_average.end} at end (other work shares this machine); PostgreSQL ${env.postgres.server_version ?? '?'} (fsync=${env.postgres.fsync}, synchronous_commit=${env.postgres.synchronous_commit}); Redis persistence: ${env.redis?.persistence ?? 'unknown'}`;
+  const machineLine = `${m.cores} x ${m.cpu}, ${m.memory_gb} GB RAM, ${m.os}, Node ${m.node}; 1-minute load average ${env.load_average.start} at start, ${env.load_average.end} at end (other work shares this machine); PostgreSQL ${env.postgres.server_version ?? '?'} (fsync=${env.postgres.fsync}, synchronous_commit=${env.postgres.synchronous_commit}); Redis persistence as installed: ${env.redis?.persistence ?? 'unknown'}`;
   const command = QUICK ? 'npm run bench:quick' : 'npm run bench';
   const notes = [
     `All figures come from one run of \`${command}\` on one machine (${new Date().toISOString()}, ${wallSeconds} s wall time): ${machineLine}.`,
     `Receiver: a keep-alive node:http server on 127.0.0.1 in its own process, answering 200 at once (1 s later for the memory figures). Body: a ${grouped['raw-undici']?.body_bytes ?? '~330'}-byte JSON order event.`,
     `Throughput: ${PRODUCERS} concurrent dispatch() callers, max_concurrent_deliveries=${CONCURRENCY} (raw undici: ${CONCURRENCY} in flight; BullMQ: Worker concurrency ${CONCURRENCY}); every delivery is signed (Standard Webhooks), its attempt logged and its state stored by the store (memory: in process; SQLite: a WAL file with synchronous=${grouped['ours-sqlite-pe64']?.sqlite?.synchronous ?? 'FULL'}; PostgreSQL: fsync and synchronous_commit on), and dispatch() returns only once its event is stored. Time runs from the first dispatch() until the last delivery is stored as delivered.${SIZE.reps > 1 ? ` Throughput figures are the median of ${SIZE.reps} runs.` : ''}`,
     'With a single endpoint the per-endpoint cap (`max_concurrent_per_endpoint`, default 8) bounds the in-flight sends; the tuned rows raise it to 64 (the same 64 in flight as raw undici and BullMQ) and are the ones checked against the targets.',
-    `BullMQ peer: Queue.add() per event with { attempts: 5, backoff: exponential } (the retry policy we apply), a Worker with concurrency 64 that signs with node:crypto and POSTs through HttpService from @nestjs/axios with axios defaults; jobs are durable only as far as Redis is (here: ${env.redis?.persistence ?? 'unknown'}).`,
+    `BullMQ peer: Queue.add() per event with { attempts: 5, backoff: exponential } (the retry policy we apply), a Worker with concurrency 64 that signs with node:crypto and POSTs through HttpService from @nestjs/axios with axios defaults; jobs are durable only as far as Redis is, so the peer row runs with Redis switched to AOF with appendfsync always for the run (every write synced before Redis acknowledges it, as PostgreSQL commits ours; the settings are put back after), and the extra row on Redis as installed (${env.redis?.persistence ?? 'unknown'}).`,
   ];
   const text = `## Benchmark results (${MODE} mode)\n\n${table}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\n### CPU cost per delivery (same runs)\n\n${cpuTable(grouped)}\n`;
   console.log('\n' + text);

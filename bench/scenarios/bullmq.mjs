@@ -3,10 +3,12 @@
 // BullMQ and NestJS docs show. Only the worker's concurrency is set (64, the same as ours); the job options are
 // the retry policy we also apply (5 attempts, exponential backoff) and the event id as job id (idempotent
 // dispatch, as ours). backend 'redis' is the peer; 'postgres' is BullMQ's own PostgreSQL backend (extra).
+// durable: Redis is switched to AOF with appendfsync always for the run (every write synced before it is
+// acknowledged: no accepted job lost on a crash, the durability ours has with PostgreSQL), and switched back after.
 import { createHmac, randomUUID } from 'node:crypto';
 import { EVENT_TYPE, PG, REDIS, benchPayload, dropSchema, nowMs, receiverFromEnv, require, runPool, runScenario, startProfile } from '../lib/common.mjs';
 
-runScenario(async ({ backend = 'redis', count = 5_000, warmup = 1_000, concurrency = 64, producers = 16, timeout_ms = 120_000 }) => {
+runScenario(async ({ backend = 'redis', durable = false, count = 5_000, warmup = 1_000, concurrency = 64, producers = 16, timeout_ms = 120_000 }) => {
   const receiver = receiverFromEnv();
   if (backend === 'redis') {
     try {
@@ -19,6 +21,9 @@ runScenario(async ({ backend = 'redis', count = 5_000, warmup = 1_000, concurren
   const { HttpService } = require('@nestjs/axios');
   const axios = require('axios');
   const { firstValueFrom } = require('rxjs');
+
+  const restoreRedis = backend === 'redis' && durable ? await makeRedisDurable() : null;
+  if (typeof restoreRedis === 'string') return { backend, durable, skipped: restoreRedis };
 
   const schema = 'bullmq_bench';
   let connection;
@@ -102,6 +107,7 @@ runScenario(async ({ backend = 'redis', count = 5_000, warmup = 1_000, concurren
     const elapsed = tDone - t0;
     return {
       backend,
+      durable,
       count,
       producers,
       concurrency,
@@ -119,5 +125,36 @@ runScenario(async ({ backend = 'redis', count = 5_000, warmup = 1_000, concurren
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close().catch(() => undefined);
     if (backend === 'postgres') await dropSchema(schema);
+    if (restoreRedis) await restoreRedis();
   }
 });
+
+/**
+ * AOF on, fsync on every write; returns a function putting the previous settings back, or why it could not
+ * (CONFIG refused, no client package).
+ */
+async function makeRedisDurable() {
+  const Redis = require('ioredis');
+  const redis = new Redis({ host: REDIS.host, port: REDIS.port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const [, appendonly] = await redis.config('GET', 'appendonly');
+    const [, appendfsync] = await redis.config('GET', 'appendfsync');
+    await redis.config('SET', 'appendfsync', 'always');
+    await redis.config('SET', 'appendonly', 'yes');
+    // Turning AOF on starts a rewrite; writes are synced to the AOF from then on, but wait for a steady state.
+    for (let i = 0; i < 200; i++) {
+      const info = await redis.info('persistence');
+      if (/aof_enabled:1/.test(info) && /aof_rewrite_in_progress:0/.test(info) && !/aof_rewrite_scheduled:1/.test(info)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return async () => {
+      await redis.config('SET', 'appendonly', appendonly).catch(() => undefined);
+      await redis.config('SET', 'appendfsync', appendfsync).catch(() => undefined);
+      redis.disconnect();
+    };
+  } catch (err) {
+    redis.disconnect();
+    return `could not switch Redis to AOF appendfsync always: ${err.message}`;
+  }
+}

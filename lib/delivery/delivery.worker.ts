@@ -182,6 +182,7 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
           // Nothing new arrived since a claim came back short, and every subscription it had to skip is still
           // at its cap: this claim would come back empty too (with one busy endpoint, most would).
           if (!this.newWork && this.exhaustedWith?.every((id) => excluded.includes(id))) break;
+          const woken = this.newWork;
           this.newWork = false;
           const perSubscription = this.config.max_concurrent_per_endpoint;
           const claim = ++this.claims;
@@ -193,8 +194,13 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
             exclude_subscription_ids: excluded,
             per_subscription_limit: perSubscription,
           });
+          const limited = limitedSubscriptions(claimed, perSubscription);
+          // May still have due work in the store: those that got their full share, and, after a wake (the store
+          // may hold anything), those skipped. Their hand-offs now leave room for claims.
+          for (const id of limited) this.backlogged.set(id, claim);
+          if (woken) for (const id of excluded) this.backlogged.set(id, claim);
           // Short: nothing more was due except for the skipped subscriptions and those that hit their limit.
-          this.exhaustedWith = claimed.length < limit ? [...excluded, ...limitedSubscriptions(claimed, perSubscription)] : null;
+          this.exhaustedWith = claimed.length < limit ? [...excluded, ...limited] : null;
           if (this.exhaustedWith) this.clearBacklogs(claim, this.exhaustedWith);
           if (claimed.length === 0) break;
           await this.hold(claimed);
@@ -216,11 +222,6 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
     return (this.runningBySubscription.get(subscriptionId) ?? 0) + (this.waiting.get(subscriptionId)?.length ?? 0);
   }
 
-  /** {@link busyWith}, plus those reserved by dispatches still committing: everything leased here. */
-  private heldFor(subscriptionId: string): number {
-    return this.busyWith(subscriptionId) + (this.reservedBySubscription.get(subscriptionId) ?? 0);
-  }
-
   /** After claim number `claim` came back short: backlogs noted before it started, and it did not skip, are gone. */
   private clearBacklogs(claim: number, skipped: readonly string[]): void {
     for (const [id, before] of this.backlogged) if (before < claim && !skipped.includes(id)) this.backlogged.delete(id);
@@ -228,20 +229,23 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
 
   /**
    * Called by dispatch() before it stores new deliveries: leases to this worker (sets `lease` on) those it has
-   * room for, within the bounds a claim keeps, so they start the moment their enqueue commits. Not while work
-   * was signalled that no claim has looked for yet (the store gets its turn first), and for a subscription with
-   * a backlog only while fewer than its cap are busy (at its cap, freed slots go to claims, which drain the
-   * backlog however fast new deliveries come). Every call must be followed by {@link adopt}.
+   * room for, within the bounds a claim keeps, so they start the moment their enqueue commits. While work was
+   * signalled that no claim has looked for yet, a claim's worth of room is left for it; for a subscription with
+   * a backlog in the store, only while fewer than its cap are busy (at its cap, freed slots go to claims, which
+   * drain the backlog however fast new deliveries come). Every call must be followed by {@link adopt}.
    */
   reserve(targets: NewDelivery[]): void {
-    if (this.stopped || this.newWork) return;
-    let room = this.freeRoom();
+    if (this.stopped) return;
+    let room = this.freeRoom() - (this.newWork ? this.minClaim : 0);
     const cap = this.config.max_concurrent_per_endpoint;
     let lease: NewDelivery['lease'];
     for (const target of targets) {
       if (room <= 0) return;
       const id = target.subscription_id;
-      if (this.heldFor(id) >= 2 * cap || (this.backlogged.has(id) && this.busyWith(id) >= cap)) continue;
+      // Busy and still-committing hand-offs are bounded separately (each to twice the cap), so commit latency
+      // does not eat into the room of a fast endpoint, while a slow one (busy at twice its cap) takes no more.
+      const busy = this.busyWith(id);
+      if (busy >= 2 * cap || (this.reservedBySubscription.get(id) ?? 0) >= 2 * cap || (this.backlogged.has(id) && busy >= cap)) continue;
       target.lease = lease ??= { worker_id: this.workerId, until: new Date(Date.now() + this.leaseMs) };
       this.reservedBySubscription.set(id, (this.reservedBySubscription.get(id) ?? 0) + 1);
       this.reservedCount++;
