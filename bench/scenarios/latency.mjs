@@ -65,7 +65,7 @@ runScenario(async ({ store = 'postgres', rate = 1000, seconds = 10, warmup_secon
         }
         await sleep(5);
       }
-      return { first, last: n, seconds: (nowMs() - start) / 1000 };
+      return { first, last: n, seconds: (nowMs() - start) / 1000, startedAt: start };
     };
     await run(warmup_seconds, false);
     // Let the warm-up drain before measuring.
@@ -87,19 +87,20 @@ runScenario(async ({ store = 'postgres', rate = 1000, seconds = 10, warmup_secon
     const arrivedAt = new Map();
     for (const [id, t] of arrivals) if (id && !arrivedAt.has(id)) arrivedAt.set(id, t);
     const latencies = [];
+    const timed = [];
     let missing = 0;
     let negative = 0;
     for (const [id, t] of returned) {
       const a = arrivedAt.get(id);
-      if (a === undefined) {
-        missing++;
-        latencies.push(drainedAt - t);
-      } else {
-        if (a < t) negative++;
-        latencies.push(Math.max(0, a - t));
-      }
+      if (a === undefined) missing++;
+      else if (a < t) negative++;
+      const latency = a === undefined ? drainedAt - t : Math.max(0, a - t);
+      latencies.push(latency);
+      timed.push([t - window.startedAt, latency]);
     }
     latencies.sort((a, b) => a - b);
+    // When the slow ones happened (ms into the window): one stall, or a steady tail.
+    const worst = timed.sort((x, y) => y[1] - x[1]).slice(0, 5).map(([at, ms]) => ({ at_ms: Math.round(at), latency_ms: +ms.toFixed(1) }));
     const r = (x) => +x.toFixed(2);
     return {
       store,
@@ -120,6 +121,8 @@ runScenario(async ({ store = 'postgres', rate = 1000, seconds = 10, warmup_secon
       p95_ms: r(percentile(latencies, 95)),
       p99_ms: r(percentile(latencies, 99)),
       max_ms: r(latencies[latencies.length - 1] ?? NaN),
+      over_50_ms: latencies.filter((x) => x > 50).length,
+      worst,
       store_call_ms: timings.summary(),
     };
   } finally {

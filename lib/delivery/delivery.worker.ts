@@ -31,9 +31,9 @@ interface Held {
  * per subscription. Work comes two ways: fresh deliveries of this process's `dispatch()` are stored already
  * leased to this worker when it has room for them ({@link reserve}/{@link adopt}: no claim round trip), and
  * everything else (retries, overflow, other replicas' work, expired leases) is claimed from the store. A
- * subscription at its cap is left out of claims, so a slow endpoint holds at most twice its cap and never the
- * others' slots. Everything it holds is leased in the store: a crash loses nothing, the lease expires and any
- * replica picks the delivery up again.
+ * subscription busy beyond its cap is left out of claims and gets no hand-offs past twice its cap, so a slow
+ * endpoint never holds the others' slots. Everything it holds is leased in the store: a crash loses nothing,
+ * the lease expires and any replica picks the delivery up again.
  */
 @Injectable()
 export class DeliveryWorker implements BeforeApplicationShutdown {
@@ -60,10 +60,11 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
   private reservedCount = 0;
   private readonly reservedBySubscription = new Map<string, number>();
   /**
-   * Subscriptions with due deliveries in the store that dispatch() could not hand over (no room), with the
-   * number of the last claim started before, until a claim started later finds none left. While a subscription
-   * has such a backlog, hand-offs fill it only up to its cap, so claims (made while it holds at most its cap)
-   * keep draining the backlog however fast new deliveries arrive.
+   * Subscriptions that may have due deliveries waiting in the store, with the number of the last claim started
+   * when that became known: dispatch() could not hand one over, or a claim gave it its full share (or skipped
+   * it after a wake). Cleared when a claim started later comes back short without skipping or limiting it.
+   * While set, hand-offs for it stop once its cap is busy, so claims (made while at most its cap is busy) keep
+   * draining the backlog however fast new deliveries arrive.
    */
   private readonly backlogged = new Map<string, number>();
   private claims = 0;
@@ -73,7 +74,7 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
   private pumping: Promise<void> | null = null;
   private pumpAgain = false;
   private wakeScheduled = false;
-  /** Set by dispatch, timers and ticks: there may be due work the last claim did not see. */
+  /** Set by wake() (start-up, ticks, redeliver, redrive) and retry timers: due work the last claim did not see. */
   private newWork = true;
   /** The subscriptions skipped by the last claim, when it came back short (the store had no more for the rest). */
   private exhaustedWith: string[] | null = null;
@@ -90,8 +91,9 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
     @Inject(WebhookHttpClient) private readonly http: WebhookHttpClient,
     @Inject(SubscriptionCache) private readonly cache: SubscriptionCache,
   ) {
-    // Attempts finishing together are logged, and their deliveries moved on, in one transaction.
-    this.completions = new WriteBatcher((items) => this.deliveries.completeAttempts(items), config.max_concurrent_deliveries, 2, config.store_backend === 'memory');
+    // Attempts finishing together are logged, and their deliveries moved on, in one transaction; one such write
+    // at a time, so the rest gather into the next (sends do not wait for it: their slot is freed on a 2xx).
+    this.completions = new WriteBatcher((items) => this.deliveries.completeAttempts(items), config.max_concurrent_deliveries, 1, config.store_backend === 'memory');
     this.signer = new WebhookSigner(config);
     this.timeoutMs = config.delivery_timeout_seconds * 1000;
     this.leaseMs = config.lease_seconds * 1000;
@@ -179,9 +181,10 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
           if (room <= 0 || (room < this.minClaim && this.running + this.waitingCount > 0)) break;
           const limit = Math.min(this.config.claim_batch_size, room);
           const excluded = this.saturatedSubscriptions();
-          // Nothing new arrived since a claim came back short, and every subscription it had to skip is still
-          // at its cap: this claim would come back empty too (with one busy endpoint, most would).
-          if (!this.newWork && this.exhaustedWith?.every((id) => excluded.includes(id))) break;
+          // Nothing new arrived since a claim came back short, and every subscription it had to skip, or that
+          // may have a backlog, is still at its cap: this claim would come back empty too (with one busy
+          // endpoint, most would).
+          if (!this.newWork && this.exhaustedWith?.every((id) => excluded.includes(id)) && [...this.backlogged.keys()].every((id) => excluded.includes(id))) break;
           const woken = this.newWork;
           this.newWork = false;
           const perSubscription = this.config.max_concurrent_per_endpoint;

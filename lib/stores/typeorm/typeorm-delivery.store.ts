@@ -156,19 +156,14 @@ export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
         )
           .orderBy('c.next_attempt_at', 'ASC')
           .limit(Math.min(limit * CLAIM_WINDOW_FACTOR, CLAIM_WINDOW_MAX));
-        const ranked = `SELECT w.cid, w.cat, ROW_NUMBER() OVER (PARTITION BY w.csub ORDER BY w.cat, w.cid) AS rn FROM (${window.getQuery()}) w`;
-        if (dialect === 'postgres') {
-          // The `limit` oldest candidates, computed once and fetched by primary key. With `IN (...)` and an
-          // ORDER BY ... LIMIT outside, the planner walks the whole due index looking for a LIMIT's worth of
-          // matches that the per-subscription limit never lets it find: measured 100+ ms per claim with 4,000
-          // due rows of one subscription, against 3 ms this way.
-          qb.andWhere(`${alias}.delivery_id = ANY(ARRAY(SELECT r.cid FROM (${ranked}) r WHERE r.rn <= :perSubscription ORDER BY r.cat, r.cid LIMIT :limit))`, {
-            perSubscription,
-            limit,
-          });
-          return qb;
-        }
-        qb.andWhere(`${alias}.delivery_id IN (SELECT r.cid FROM (${ranked}) r WHERE r.rn <= :perSubscription)`, { perSubscription });
+        // The `limit` oldest candidates, fetched by primary key. With the ORDER BY ... LIMIT on the outer query
+        // instead, a planner walks the whole due index looking for a LIMIT's worth of matches that the
+        // per-subscription limit never lets it find: measured on PostgreSQL, 100+ ms per claim with 4,000 due
+        // rows of one subscription, against 3 ms this way.
+        const chosen = `SELECT r.cid FROM (SELECT w.cid, w.cat, ROW_NUMBER() OVER (PARTITION BY w.csub ORDER BY w.cat, w.cid) AS rn FROM (${window.getQuery()}) w) r WHERE r.rn <= :perSubscription ORDER BY r.cat, r.cid LIMIT :limit`;
+        // PostgreSQL computes the array once; MySQL/MariaDB take no LIMIT directly inside IN (...), a derived table is fine.
+        const where = dialect === 'postgres' ? `${alias}.delivery_id = ANY(ARRAY(${chosen}))` : `${alias}.delivery_id IN (SELECT x.cid FROM (${chosen}) x)`;
+        return qb.andWhere(where, { perSubscription, limit });
       }
       return qb.orderBy(`${alias}.next_attempt_at`, 'ASC').limit(limit);
     };
