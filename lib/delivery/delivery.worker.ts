@@ -277,12 +277,8 @@ export class DeliveryWorker implements BeforeApplicationShutdown {
     }
     if (!stored) return;
     if (others.length > 0) {
-      for (const id of others) {
-        this.backlogged.set(id, this.claims);
-        // The last claim did not see these: the pump claims for them as soon as they have room (hand-offs go on
-        // meanwhile, unlike after a wake(), where the store may hold work for anyone).
-        if (this.exhaustedWith && !this.exhaustedWith.includes(id)) this.exhaustedWith.push(id);
-      }
+      // No claim has seen these yet: the pump claims them as soon as their subscription has room.
+      for (const id of others) this.backlogged.set(id, this.claims);
       this.schedulePump();
     }
     if (mine.length === 0) return;
