@@ -1,11 +1,32 @@
 import type { EntityManager } from 'typeorm';
 import type { NewDelivery } from '../../domain/stores';
-import type { StoredEvent } from '../../domain/types';
+import type { DeliveryAttempt, StoredEvent } from '../../domain/types';
 import { chunks, quotedTable, type SqlDialect } from './typeorm.utils';
+import type { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 
-/** Rows per statement: PostgreSQL and SQLite send two arrays (or one JSON text), MySQL a multi-row VALUES list. */
-const ROWS_PER_STATEMENT: Record<SqlDialect, number> = { postgres: 5000, sqlite: 5000, mysql: 1000 };
+/** Rows per statement: SQLite sends one JSON text, MySQL a multi-row VALUES list. */
+const ROWS_PER_STATEMENT: Record<Exclude<SqlDialect, 'postgres'>, number> = { sqlite: 5000, mysql: 1000 };
+
+/** Longest error message kept (MySQL TEXT holds 64 KiB; the same bound on every backend). */
+const MAX_ERROR_MESSAGE = 16_000;
+
+/** An attempt as its row is written (every backend, every path). */
+export function attemptToRow(a: DeliveryAttempt): WebhookDeliveryAttemptEntity {
+  return {
+    attempt_id: a.attempt_id,
+    subscription_id: a.subscription_id,
+    event_id: a.event_id,
+    event_type: a.event_type,
+    status: a.status,
+    status_code: a.status_code ?? null,
+    attempt_number: a.attempt_number,
+    attempted_at: a.attempted_at,
+    next_retry_at: a.next_retry_at ?? null,
+    error_message: a.error_message == null ? null : a.error_message.slice(0, MAX_ERROR_MESSAGE),
+    duration_ms: Math.round(a.duration_ms),
+  };
+}
 
 /** One new pending delivery row: due at `at`. */
 export interface NewDeliveryRow {
@@ -33,11 +54,11 @@ export function deliveryRows(event: StoredEvent, deliveries: readonly NewDeliver
 
 /**
  * Inserts new pending deliveries with as few statements as the dialect allows: a fan-out to 10,000
- * subscriptions is two statements on PostgreSQL (`unnest` of arrays) and SQLite (`json_each`), and ten multi-row
- * INSERTs on MySQL/MariaDB. TypeORM's `insert().values([...])` spends most of its time building and binding 12
- * parameters per row, which made such a fan-out take seconds.
+ * subscriptions is two statements on SQLite (`json_each`) and ten multi-row INSERTs on MySQL/MariaDB. TypeORM's
+ * `insert().values([...])` spends most of its time building and binding 12 parameters per row, which made such a
+ * fan-out take seconds. PostgreSQL stores events and deliveries together in one statement (`postgres-batch.ts`).
  */
-export async function insertNewDeliveries(manager: EntityManager, dialect: SqlDialect, rows: readonly NewDeliveryRow[]): Promise<void> {
+export async function insertNewDeliveries(manager: EntityManager, dialect: Exclude<SqlDialect, 'postgres'>, rows: readonly NewDeliveryRow[]): Promise<void> {
   if (rows.length === 0) return;
   const driver = manager.connection.driver;
   const meta = manager.connection.getMetadata(WebhookDeliveryEntity);
@@ -49,21 +70,7 @@ export async function insertNewDeliveries(manager: EntityManager, dialect: SqlDi
   const into = `INSERT INTO ${table} (${columns.map(col).join(', ')})`;
 
   for (const part of chunks(rows, ROWS_PER_STATEMENT[dialect])) {
-    if (dialect === 'postgres') {
-      await manager.query(
-        `${into} SELECT d.id, d.sub, d.evt, d.typ, 'pending', 0, d.at, d.at, d.at, d.lby, d.luntil ` +
-          `FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::timestamp(3)[], $6::varchar[], $7::timestamp(3)[]) AS d(id, sub, evt, typ, at, lby, luntil)`,
-        [
-          part.map((d) => d.delivery_id),
-          part.map((d) => d.subscription_id),
-          part.map((d) => d.event_id),
-          part.map((d) => d.event_type),
-          part.map((d) => at(d.at)),
-          part.map((d) => d.locked_by),
-          part.map((d) => at(d.locked_until)),
-        ],
-      );
-    } else if (dialect === 'sqlite') {
+    if (dialect === 'sqlite') {
       await manager.query(
         `${into} SELECT json_extract(d.value, '$[0]'), json_extract(d.value, '$[1]'), json_extract(d.value, '$[2]'), json_extract(d.value, '$[3]'), 'pending', 0, ` +
           `json_extract(d.value, '$[4]'), json_extract(d.value, '$[4]'), json_extract(d.value, '$[4]'), json_extract(d.value, '$[5]'), json_extract(d.value, '$[6]') ` +

@@ -1,6 +1,6 @@
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { AttemptCompletion, EnqueueItem } from '../../domain/stores';
-import { deliveryRows } from './delivery-bulk-insert';
+import { attemptToRow, deliveryRows } from './delivery-bulk-insert';
 import { quotedTable } from './typeorm.utils';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
@@ -13,9 +13,6 @@ import { WebhookEventEntity } from './webhook-event.entity';
  * on a 2-vCPU machine: the socket writes of each round trip cost the Node process more CPU than building the
  * SQL, so round trips per delivery are what to save.
  */
-
-/** Longest error message kept (MySQL TEXT holds 64 KiB; the same bound on every backend). */
-export const MAX_ERROR_MESSAGE = 16_000;
 
 /**
  * Stores new events with their deliveries; returns, per item, whether its event was new. An id repeated in the
@@ -54,18 +51,19 @@ export async function enqueueAllPostgres(ds: DataSource, items: readonly Enqueue
  */
 export async function completeAllPostgres(ds: DataSource, items: readonly AttemptCompletion[]): Promise<Set<string>> {
   const { complete, at } = statements(ds);
+  const attempts = items.map((c) => attemptToRow(c.attempt));
   const rows: Array<{ delivery_id: string }> = await ds.query(complete, [
-    items.map((c) => c.attempt.attempt_id),
-    items.map((c) => c.attempt.subscription_id),
-    items.map((c) => c.attempt.event_id),
-    items.map((c) => c.attempt.event_type),
-    items.map((c) => c.attempt.status),
-    items.map((c) => c.attempt.status_code ?? null),
-    items.map((c) => c.attempt.attempt_number),
-    items.map((c) => at(c.attempt.attempted_at)),
-    items.map((c) => at(c.attempt.next_retry_at ?? null)),
-    items.map((c) => (c.attempt.error_message == null ? null : c.attempt.error_message.slice(0, MAX_ERROR_MESSAGE))),
-    items.map((c) => Math.round(c.attempt.duration_ms)),
+    attempts.map((a) => a.attempt_id),
+    attempts.map((a) => a.subscription_id),
+    attempts.map((a) => a.event_id),
+    attempts.map((a) => a.event_type),
+    attempts.map((a) => a.status),
+    attempts.map((a) => a.status_code),
+    attempts.map((a) => a.attempt_number),
+    attempts.map((a) => at(a.attempted_at)),
+    attempts.map((a) => at(a.next_retry_at)),
+    attempts.map((a) => a.error_message),
+    attempts.map((a) => a.duration_ms),
     items.map((c) => c.delivery_id),
     items.map((c) => c.worker_id),
     items.map((c) => c.next.status),

@@ -6,8 +6,8 @@ import { pageBounds } from '../store.utils';
 import { bodyTransformer } from './columns';
 import { WebhookDataSourceRef } from './data-source.ref';
 import { chunks, dialectOf, isUniqueViolation, quotedTable, retryOnConflict, serialized, SQL_CHUNK, type SqlDialect } from './typeorm.utils';
-import { deliveryRows, insertNewDeliveries } from './delivery-bulk-insert';
-import { completeAllPostgres, enqueueAllPostgres, MAX_ERROR_MESSAGE } from './postgres-batch';
+import { attemptToRow, deliveryRows, insertNewDeliveries } from './delivery-bulk-insert';
+import { completeAllPostgres, enqueueAllPostgres } from './postgres-batch';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookEventEntity } from './webhook-event.entity';
@@ -403,7 +403,7 @@ export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
 }
 
 /** MySQL/MariaDB and SQLite: look up which ids exist, then insert the new events and their deliveries. */
-function enqueueInTransaction(ds: DataSource, dialect: SqlDialect, items: readonly EnqueueItem[]): Promise<boolean[]> {
+function enqueueInTransaction(ds: DataSource, dialect: Exclude<SqlDialect, 'postgres'>, items: readonly EnqueueItem[]): Promise<boolean[]> {
   return ds.transaction(async (manager) => {
     const ids = [...new Set(items.map((i) => i.event.event_id))];
     const existing = new Set<string>();
@@ -532,22 +532,6 @@ function deliveryFromRow(row: WebhookDeliveryEntity): DeliveryRecord {
     last_attempt_id: row.last_attempt_id ?? null,
     created_at: row.created_at,
     updated_at: row.updated_at,
-  };
-}
-
-function attemptToRow(a: DeliveryAttempt): WebhookDeliveryAttemptEntity {
-  return {
-    attempt_id: a.attempt_id,
-    subscription_id: a.subscription_id,
-    event_id: a.event_id,
-    event_type: a.event_type,
-    status: a.status,
-    status_code: a.status_code ?? null,
-    attempt_number: a.attempt_number,
-    attempted_at: a.attempted_at,
-    next_retry_at: a.next_retry_at ?? null,
-    error_message: a.error_message == null ? null : a.error_message.slice(0, MAX_ERROR_MESSAGE),
-    duration_ms: Math.round(a.duration_ms),
   };
 }
 
