@@ -7,7 +7,8 @@ export * from './subscriptions';
 export * from './security';
 export * from './admin';
 export * from './stores/memory';
-export * from './stores/typeorm';
 export * from './webhook.constants';
 export * from './webhook.module';
 export { WEBHOOK_MODULE_OPTIONS, type WebhookModuleExtras } from './webhook.module-definition';
+// The TypeORM backend (`nestjs-webhooks/typeorm`), loaded on first use: typeorm is an optional peer.
+export * from './typeorm-lazy';

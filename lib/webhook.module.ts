@@ -7,14 +7,10 @@ import { InvalidWebhookConfigError } from './domain/webhook.error';
 import { DeliveryWorker } from './delivery/delivery.worker';
 import { RetentionProcessor } from './delivery/retention.processor';
 import { RetryProcessor } from './delivery/retry.processor';
-import { SubscriptionCache } from './delivery/subscription-cache';
 import { WebhookDeliveryService } from './delivery/webhook-delivery.service';
-import { WebhookHttpClient } from './delivery/webhook-http.client';
-import { MemoryDeliveryStore } from './stores/memory/memory-delivery.store';
-import { MemorySubscriptionStore } from './stores/memory/memory-subscription.store';
-import { WebhookDataSourceRef } from './stores/typeorm/data-source.ref';
-import { TypeOrmDeliveryStore } from './stores/typeorm/typeorm-delivery.store';
-import { TypeOrmSubscriptionStore } from './stores/typeorm/typeorm-subscription.store';
+import { WebhookHttpClient } from './delivery/webhook-http.host';
+import { AutoDisable } from './subscriptions/auto-disable';
+import { SubscriptionCache } from './subscriptions/subscription-cache';
 import { WebhookSubscriptionService } from './subscriptions/webhook-subscription.service';
 import { WEBHOOK_CONFIG, WEBHOOK_DELIVERY_STORE, WEBHOOK_HTTP_SERVICE, WEBHOOK_SUBSCRIPTION_STORE } from './webhook.constants';
 import {
@@ -25,6 +21,10 @@ import {
   WEBHOOK_OPTIONS_TYPE,
   type WebhookModuleExtras,
 } from './webhook.module-definition';
+import { createWebhookStores, type WebhookStores } from './webhook-stores';
+
+/** Both stores, made once (the TypeORM backend is loaded only when chosen). */
+const WEBHOOK_STORES = Symbol('WEBHOOK_STORES');
 
 const STATIC_KEYS = ['enable_admin', 'admin_prefix'] as const;
 
@@ -42,23 +42,16 @@ const providers: Provider[] = [
     },
   },
   {
-    provide: WebhookDataSourceRef,
+    provide: WEBHOOK_STORES,
     inject: [WEBHOOK_CONFIG, ModuleRef],
-    useFactory: (config: WebhookConfig, moduleRef: ModuleRef) => new WebhookDataSourceRef(moduleRef, config.typeorm_data_source),
+    useFactory: (config: WebhookConfig, moduleRef: ModuleRef) => createWebhookStores(config, moduleRef),
   },
-  {
-    provide: WEBHOOK_SUBSCRIPTION_STORE,
-    inject: [WEBHOOK_CONFIG, WebhookDataSourceRef],
-    useFactory: (config: WebhookConfig, ref: WebhookDataSourceRef) => (config.store_backend === 'typeorm' ? new TypeOrmSubscriptionStore(ref) : new MemorySubscriptionStore()),
-  },
-  {
-    provide: WEBHOOK_DELIVERY_STORE,
-    inject: [WEBHOOK_CONFIG, WebhookDataSourceRef],
-    useFactory: (config: WebhookConfig, ref: WebhookDataSourceRef) => (config.store_backend === 'typeorm' ? new TypeOrmDeliveryStore(ref) : new MemoryDeliveryStore()),
-  },
+  { provide: WEBHOOK_SUBSCRIPTION_STORE, inject: [WEBHOOK_STORES], useFactory: (stores: WebhookStores) => stores.subscriptions },
+  { provide: WEBHOOK_DELIVERY_STORE, inject: [WEBHOOK_STORES], useFactory: (stores: WebhookStores) => stores.deliveries },
   WebhookHttpClient,
   { provide: WEBHOOK_HTTP_SERVICE, inject: [WebhookHttpClient], useFactory: (client: WebhookHttpClient) => client.http },
   SubscriptionCache,
+  AutoDisable,
   DeliveryWorker,
   RetryProcessor,
   RetentionProcessor,

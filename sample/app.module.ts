@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { join } from 'node:path';
-import { WEBHOOK_ENTITIES, WEBHOOK_MIGRATIONS, WebhookModule } from '../lib';
+import { WebhookModule } from '../lib';
+import { WEBHOOK_ENTITIES, WEBHOOK_MIGRATIONS } from '../lib/typeorm';
 import { ApiKeyGuard } from './api-key.guard';
 
 /** Where the sample keeps its data: an SQLite file, so a second run sees the first run's history. */
@@ -25,7 +26,6 @@ export const SAMPLE_DB = process.env.SAMPLE_DB ?? join(process.cwd(), 'sample-we
       retry_max_attempts: 3,
       retry_base_delay: 0.2,
       retry_max_delay: 1,
-      retry_poll_interval_ms: 200,
       delivery_timeout_seconds: 5,
       enable_admin: true,
       admin_guards: [ApiKeyGuard],

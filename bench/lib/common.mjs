@@ -429,8 +429,7 @@ export function storeCounters(lib, app) {
       };
     }
   };
-  // Batch variants (enqueueMany, completeAttempts) are counted when the store has them.
-  wrap(app.get(lib.WEBHOOK_DELIVERY_STORE), 'delivery', ['enqueue', 'enqueueMany', 'claimDue', 'completeAttempt', 'completeAttempts', 'releaseLeases']);
+  wrap(app.get(lib.WEBHOOK_DELIVERY_STORE), 'delivery', ['enqueue', 'claimDue', 'complete', 'releaseLeases']);
   wrap(app.get(lib.WEBHOOK_SUBSCRIPTION_STORE), 'subscription', ['list', 'get']);
   return {
     reset() {
@@ -443,7 +442,7 @@ export function storeCounters(lib, app) {
 }
 
 /** Wraps the module's stores to record how long each call takes (p50/p99/max per method). */
-export function storeTimings(lib, app, methods = { delivery: ['enqueue', 'enqueueMany', 'claimDue', 'completeAttempt', 'completeAttempts'], subscription: ['list', 'get'] }) {
+export function storeTimings(lib, app, methods = { delivery: ['enqueue', 'claimDue', 'complete'], subscription: ['list', 'get'] }) {
   const samples = {};
   const wrap = (obj, label, names) => {
     for (const m of names) {

@@ -37,8 +37,7 @@ runScenario(async ({ store = 'postgres', subscriptions = 10_000, per_endpoint = 
     const subStore = host.app.get(lib.WEBHOOK_SUBSCRIPTION_STORE);
     const delStore = host.app.get(lib.WEBHOOK_DELIVERY_STORE);
     const list = subStore.list.bind(subStore);
-    const enqueueName = typeof delStore.enqueueMany === 'function' ? 'enqueueMany' : 'enqueue';
-    const enqueue = delStore[enqueueName].bind(delStore);
+    const enqueue = delStore.enqueue.bind(delStore);
     subStore.list = async (...a) => {
       const t = nowMs();
       try {
@@ -48,7 +47,7 @@ runScenario(async ({ store = 'postgres', subscriptions = 10_000, per_endpoint = 
         timing.list_ms += nowMs() - t;
       }
     };
-    delStore[enqueueName] = async (...a) => {
+    delStore.enqueue = async (...a) => {
       const t = nowMs();
       try {
         return await enqueue(...a);
@@ -62,7 +61,7 @@ runScenario(async ({ store = 'postgres', subscriptions = 10_000, per_endpoint = 
     const tPersisted = nowMs();
     await profile.stop();
     subStore.list = list;
-    delStore[enqueueName] = enqueue;
+    delStore.enqueue = enqueue;
     profile = await startProfile(`fanout-${store}-deliver`);
     let tDone = null;
     let partial = null;

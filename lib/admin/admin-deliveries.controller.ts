@@ -1,9 +1,9 @@
-import { BadRequestException, Body, Get, GoneException, HttpCode, HttpStatus, Inject, Param, Post, Query } from '@nestjs/common';
+import { BadRequestException, Body, Get, HttpCode, HttpStatus, Inject, Param, Post, Query } from '@nestjs/common';
 import type { WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
 import { DeliveryAttemptNotFoundError } from '../domain/webhook.error';
 import { WebhookDeliveryService } from '../delivery/webhook-delivery.service';
 import { InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
-import { toAttemptView, type AdminHealthView, type DeliveryAttemptView } from './admin.views';
+import { toAttemptDetailView, toAttemptView, type AdminHealthView, type AttemptDetailView, type DeliveryAttemptView } from './admin.views';
 import { ListDeadLettersQueryDto, ListDeliveriesQueryDto, RedriveDto } from './dto/delivery.dto';
 
 /** Delivery log, dead letters, redelivery and health routes of the admin API. */
@@ -27,11 +27,13 @@ export class WebhookAdminDeliveriesController {
     return attempts.map(toAttemptView);
   }
 
+  /** One attempt, with its event's payload (null once purged) and its delivery's current state. */
   @Get('deliveries/:attempt_id')
-  async get(@Param('attempt_id') attemptId: string): Promise<DeliveryAttemptView> {
+  async get(@Param('attempt_id') attemptId: string): Promise<AttemptDetailView> {
     const attempt = await this.deliveries.getAttempt(attemptId);
     if (!attempt) throw new DeliveryAttemptNotFoundError(attemptId);
-    return toAttemptView(attempt);
+    const [event, delivery] = await Promise.all([this.deliveries.getEvent(attempt.event_id), this.deliveries.getDelivery(attempt.event_id, attempt.subscription_id)]);
+    return toAttemptDetailView(attempt, event, delivery);
   }
 
   /** Re-sends the attempt's event with its original body (also revives a dead letter); the send is in the background. */
@@ -39,12 +41,7 @@ export class WebhookAdminDeliveriesController {
   @HttpCode(HttpStatus.ACCEPTED)
   async redeliver(@Param('attempt_id') attemptId: string): Promise<{ status: 'queued' }> {
     const result = await this.delivery.redeliver(attemptId);
-    if (!result.ok) {
-      if (result.error.code === 'WEBHOOK_ERROR') {
-        throw new GoneException({ statusCode: HttpStatus.GONE, error: 'Gone', message: result.error.message, code: 'EVENT_PURGED' });
-      }
-      throw result.error;
-    }
+    if (!result.ok) throw result.error;
     return { status: 'queued' };
   }
 

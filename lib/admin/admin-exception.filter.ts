@@ -9,6 +9,7 @@ const STATUS_BY_CODE: Partial<Record<WebhookErrorCode, HttpStatus>> = {
   INVALID_EVENT: HttpStatus.BAD_REQUEST,
   SUBSCRIPTION_INACTIVE: HttpStatus.CONFLICT,
   SECRET_ROTATION_FAILED: HttpStatus.CONFLICT,
+  EVENT_PURGED: HttpStatus.GONE,
 };
 
 const REASON: Partial<Record<HttpStatus, string>> = {
@@ -26,7 +27,7 @@ export function adminStatusOf(error: WebhookError): HttpStatus {
 
 /**
  * Maps the module's errors to HTTP on the admin routes: not found 404, invalid input 400, inactive subscription
- * 409, as `{ statusCode, error, message, code }`. Other exceptions are left to Nest.
+ * 409, purged event 410, as `{ statusCode, error, message, code }`. Other exceptions are left to Nest.
  */
 @Catch(WebhookError)
 export class WebhookAdminExceptionFilter implements ExceptionFilter {

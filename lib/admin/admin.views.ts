@@ -1,4 +1,4 @@
-import type { DeliveryAttempt, WebhookSubscription } from '../domain/types';
+import type { DeliveryAttempt, DeliveryRecord, StoredEvent, WebhookSubscription } from '../domain/types';
 
 /** A subscription as the admin API returns it: dates as ISO strings, `secret` masked unless just created or rotated. */
 export interface SubscriptionView {
@@ -31,6 +31,14 @@ export interface DeliveryAttemptView {
   next_retry_at: string | null;
   error_message: string | null;
   duration_ms: number;
+}
+
+/** `GET /<prefix>/deliveries/:attempt_id`: the attempt, what was sent, and where its delivery stands now. */
+export interface AttemptDetailView extends DeliveryAttemptView {
+  /** The event's `payload` as sent; null once the event is purged. */
+  payload: unknown;
+  /** The delivery's current state in the queue; null once purged. */
+  delivery: { status: DeliveryRecord['status']; attempts: number; next_attempt_at: string } | null;
 }
 
 /** `GET /<prefix>/health`. */
@@ -83,5 +91,14 @@ export function toAttemptView(a: DeliveryAttempt): DeliveryAttemptView {
     next_retry_at: iso(a.next_retry_at),
     error_message: a.error_message ?? null,
     duration_ms: a.duration_ms,
+  };
+}
+
+/** Serializes one attempt with its event's payload and its delivery's state (either may be gone: purged). */
+export function toAttemptDetailView(a: DeliveryAttempt, event: StoredEvent | null, delivery: DeliveryRecord | null): AttemptDetailView {
+  return {
+    ...toAttemptView(a),
+    payload: event ? (JSON.parse(event.body) as { payload: unknown }).payload : null,
+    delivery: delivery ? { status: delivery.status, attempts: delivery.attempts, next_attempt_at: iso(delivery.next_attempt_at) as string } : null,
   };
 }

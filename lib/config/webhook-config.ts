@@ -1,8 +1,12 @@
 import type { CanActivate, Type } from '@nestjs/common';
+import { CronTime } from 'cron';
 import { InvalidWebhookConfigError } from '../domain/webhook.error';
 
 /** Which signature scheme deliveries carry. */
 export type SignatureScheme = 'standard-webhooks' | 'body-hmac';
+
+/** How deliveries are sent: undici directly (fast), or `HttpService` from @nestjs/axios (with its interceptors). */
+export type HttpClientKind = 'undici' | 'http-service';
 
 /** Configuration of `WebhookModule`; every key is optional in `forRoot` and defaults as documented. */
 export interface WebhookConfig {
@@ -20,8 +24,11 @@ export interface WebhookConfig {
   retry_backoff_factor: number;
   /** Random spread applied to each delay, 0..1 (0.2 = +/-20%). Default 0.2. */
   retry_jitter: number;
-  /** How often the retry processor looks for due retries and expired leases, ms. Default 1000. */
-  retry_poll_interval_ms: number;
+  /**
+   * Cron expression (with seconds) of the retry processor, which picks up due retries and deliveries whose lease
+   * expired because a process died. Default `'* * * * * *'` (every second).
+   */
+  retry_cron: string;
   /** Random bytes in a generated secret. Default 32. */
   secret_length: number;
   /** Hours the previous secret keeps signing after `rotateSecret`. Default 24. */
@@ -46,8 +53,8 @@ export interface WebhookConfig {
   admin_guards: Array<Type<CanActivate> | CanActivate>;
   /** Days attempts and finished events are kept; 0 keeps forever. Default 30. */
   delivery_log_retention_days: number;
-  /** How often the retention purge runs, ms. Default 3,600,000 (hourly). */
-  retention_interval_ms: number;
+  /** Cron expression (with seconds) of the retention purge. Default `'0 0 * * * *'` (hourly). */
+  retention_cron: string;
   /** Default `webhook-signature`. */
   signature_header: string;
   /** Default `webhook-event-type`. */
@@ -75,6 +82,12 @@ export interface WebhookConfig {
   /** `User-Agent` of deliveries. Default `nestjs-webhooks`. */
   user_agent: string;
   /**
+   * `'undici'` (default): deliveries go straight through a keep-alive undici pool. `'http-service'`: every delivery
+   * goes through the `HttpService` (@nestjs/axios) injectable as `WEBHOOK_HTTP_SERVICE`, so interceptors registered
+   * on its `axiosRef` apply (at about half the throughput). With `'undici'`, registering an interceptor there throws.
+   */
+  http_client: HttpClientKind;
+  /**
    * How long each process reuses its list of active subscriptions for matching and signing, ms (0 = read the
    * store every time). Changes made through this process apply at once; another replica's after at most this.
    * Default 1000.
@@ -93,7 +106,7 @@ export const DEFAULT_WEBHOOK_CONFIG: Readonly<Omit<WebhookConfig, 'lease_seconds
   retry_max_delay: 60,
   retry_backoff_factor: 2,
   retry_jitter: 0.2,
-  retry_poll_interval_ms: 1000,
+  retry_cron: '* * * * * *',
   secret_length: 32,
   secret_rotation_grace_hours: 24,
   delivery_timeout_seconds: 30,
@@ -105,7 +118,7 @@ export const DEFAULT_WEBHOOK_CONFIG: Readonly<Omit<WebhookConfig, 'lease_seconds
   admin_prefix: 'webhooks',
   admin_guards: [],
   delivery_log_retention_days: 30,
-  retention_interval_ms: 3_600_000,
+  retention_cron: '0 0 * * * *',
   signature_header: 'webhook-signature',
   event_type_header: 'webhook-event-type',
   event_id_header: 'webhook-id',
@@ -120,6 +133,7 @@ export const DEFAULT_WEBHOOK_CONFIG: Readonly<Omit<WebhookConfig, 'lease_seconds
   shutdown_timeout_seconds: 10,
   user_agent: 'nestjs-webhooks',
   subscription_cache_ms: 1000,
+  http_client: 'undici',
 });
 
 type Check = (value: unknown) => string | null;
@@ -137,6 +151,15 @@ const headerName: Check = (v) =>
   typeof v === 'string' && /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(v) ? null : 'must be a valid HTTP header name';
 const nonEmptyString: Check = (v) => (typeof v === 'string' && v.trim().length > 0 ? null : 'must be a non-empty string');
 const stringArray: Check = (v) => (Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0) ? null : 'must be an array of non-empty strings');
+const cron: Check = (v) => {
+  if (typeof v !== 'string' || v.trim() === '') return "must be a cron expression such as '* * * * * *' (second minute hour day month weekday)";
+  try {
+    new CronTime(v);
+    return null;
+  } catch (err) {
+    return `is not a valid cron expression: ${(err as Error).message}`;
+  }
+};
 const between =
   (min: number, max: number): Check =>
   (v) =>
@@ -150,7 +173,7 @@ const CHECKS: Record<keyof WebhookConfig, Check> = {
   retry_max_delay: positiveNumber,
   retry_backoff_factor: (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 1 ? null : 'must be a number >= 1'),
   retry_jitter: between(0, 1),
-  retry_poll_interval_ms: positiveInt,
+  retry_cron: cron,
   secret_length: (v) => (Number.isInteger(v) && (v as number) >= 16 && (v as number) <= 64 ? null : 'must be an integer between 16 and 64'),
   secret_rotation_grace_hours: nonNegativeNumber,
   delivery_timeout_seconds: positiveNumber,
@@ -163,7 +186,7 @@ const CHECKS: Record<keyof WebhookConfig, Check> = {
   admin_prefix: (v) => (typeof v === 'string' && /^[A-Za-z0-9/_-]*$/.test(v) ? null : 'must be a route prefix such as "webhooks"'),
   admin_guards: (v) => (Array.isArray(v) ? null : 'must be an array of guard classes or instances'),
   delivery_log_retention_days: nonNegativeNumber,
-  retention_interval_ms: positiveInt,
+  retention_cron: cron,
   signature_header: headerName,
   event_type_header: headerName,
   event_id_header: headerName,
@@ -178,6 +201,13 @@ const CHECKS: Record<keyof WebhookConfig, Check> = {
   shutdown_timeout_seconds: nonNegativeNumber,
   user_agent: nonEmptyString,
   subscription_cache_ms: nonNegativeInt,
+  http_client: oneOf('undici', 'http-service'),
+};
+
+/** Keys of earlier versions, with what replaced them. */
+const REPLACED_KEYS: Record<string, string> = {
+  retry_poll_interval_ms: "replaced by retry_cron, a cron expression with seconds (default '* * * * * *', every second)",
+  retention_interval_ms: "replaced by retention_cron, a cron expression with seconds (default '0 0 * * * *', hourly)",
 };
 
 /** The documented keys, for error messages. */
@@ -194,6 +224,7 @@ export function resolveWebhookConfig(options: WebhookModuleOptions | undefined |
   const given: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options ?? {})) {
     if (value === undefined || key === 'isGlobal') continue;
+    if (key in REPLACED_KEYS) throw new InvalidWebhookConfigError(key, REPLACED_KEYS[key]);
     if (!(key in CHECKS)) {
       throw new InvalidWebhookConfigError(key, `unknown key; known keys are ${WEBHOOK_CONFIG_KEYS.join(', ')}`);
     }

@@ -1,10 +1,2 @@
-export * from './webhook-delivery.service';
-export * from './delivery.worker';
-export * from './webhook-http.client';
-export * from './retry-policy';
-export * from './retry.processor';
-export * from './retention.processor';
-export * from './event-serializer';
-export * from './undici-axios.adapter';
-export * from './subscription-cache';
-export * from './write-batcher';
+export { WebhookDeliveryService, type DispatchResult } from './webhook-delivery.service';
+export { EVENT_ID_PATTERN } from './event-serializer';

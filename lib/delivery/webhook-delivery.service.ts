@@ -1,16 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { newId } from '../domain/ids';
 import type { Observable } from 'rxjs';
 import type { WebhookConfig } from '../config/webhook-config';
+import { newId } from '../domain/ids';
 import type { WebhookOutcome } from '../domain/outcome';
-import type { EnqueueItem, NewDelivery, RedriveQuery, WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
+import { printable } from '../domain/printable';
+import type { EnqueueItem, RedriveQuery, WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
 import type { Result, WebhookEventInput } from '../domain/types';
-import { DeliveryAttemptNotFoundError, SubscriptionInactiveError, SubscriptionNotFoundError, WebhookError } from '../domain/webhook.error';
+import { DeliveryAttemptNotFoundError, EventPurgedError, SubscriptionInactiveError, SubscriptionNotFoundError, type WebhookError } from '../domain/webhook.error';
+import { SubscriptionCache } from '../subscriptions/subscription-cache';
 import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
 import { DeliveryWorker } from './delivery.worker';
+import type { DeliveryEngine } from './engine/delivery-engine';
+import { WriteBatcher } from './engine/write-batcher';
 import { serializeEvent } from './event-serializer';
-import { SubscriptionCache } from './subscription-cache';
-import { WriteBatcher } from './write-batcher';
 
 /** Most events written in one dispatch transaction. */
 const ENQUEUE_BATCH = 200;
@@ -28,43 +30,49 @@ export interface DispatchResult {
 @Injectable()
 export class WebhookDeliveryService {
   private readonly enqueues: WriteBatcher<EnqueueItem, boolean>;
+  private readonly engine: DeliveryEngine;
 
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
     @InjectWebhookDeliveryStore() private readonly deliveries: WebhookDeliveryStore,
     @InjectWebhookSubscriptionStore() private readonly subscriptions: WebhookSubscriptionStore,
-    @Inject(DeliveryWorker) private readonly worker: DeliveryWorker,
+    @Inject(DeliveryWorker) worker: DeliveryWorker,
     @Inject(SubscriptionCache) private readonly cache: SubscriptionCache,
   ) {
+    this.engine = worker.engine;
     // Concurrent dispatches share one transaction (group commit): one disk sync for many events.
     // The memory store has no commit to share: there, each dispatch writes at once.
-    this.enqueues = new WriteBatcher((items) => this.deliveries.enqueueMany(items), ENQUEUE_BATCH, 2, config.store_backend === 'memory');
+    this.enqueues = new WriteBatcher((items) => this.deliveries.enqueue(items), ENQUEUE_BATCH, 2, config.store_backend === 'memory');
   }
 
   /** Every delivery outcome (delivered, failed, dead_lettered, cancelled, subscription_disabled), to alert or count. */
   get outcomes$(): Observable<WebhookOutcome> {
-    return this.worker.outcomes.asObservable();
+    return this.engine.outcomes;
   }
 
   /**
    * Validates and serializes the event once, stores it with one delivery per matching active subscription in
    * one transaction, and returns; the first attempt starts at once in the background (in this process when
-   * its worker has room, without a claim; otherwise by whichever replica claims it first). Dispatching an event_id
+   * its engine has room, without a claim; otherwise by whichever replica claims it first). Dispatching an event_id
    * that was already accepted changes nothing. Throws `WebhookError` (code `INVALID_EVENT`) for an event that
    * cannot be sent, before anything is stored.
    */
   async dispatch<T>(event: WebhookEventInput<T>): Promise<DispatchResult> {
     const { tenant_id, ...stored } = serializeEvent(event, this.config.max_payload_bytes, new Date());
-    const targets: NewDelivery[] = (await this.cache.match(stored.event_type, tenant_id)).map((subscription_id) => ({ delivery_id: newId(), subscription_id }));
-    // Those this process's worker has room for are stored leased to it, and start as soon as they commit.
-    this.worker.reserve(targets);
+    const subscriptionIds = await this.cache.match(stored.event_type, tenant_id);
+    // Those this process's engine has room for are stored leased to it, and start as soon as they commit.
+    const reservation = this.engine.reserve(subscriptionIds);
+    const deliveryIds = subscriptionIds.map(() => newId());
     let created = false;
     try {
-      created = await this.enqueues.add({ event: stored, deliveries: targets });
+      created = await this.enqueues.add({
+        event: stored,
+        deliveries: subscriptionIds.map((subscription_id, i) => ({ delivery_id: deliveryIds[i], subscription_id, lease: reservation.leases[i] })),
+      });
     } finally {
-      this.worker.adopt(stored, targets, created);
+      reservation.settle(stored, deliveryIds, created);
     }
-    return { event_id: stored.event_id, delivery_count: created ? targets.length : 0, duplicate: !created };
+    return { event_id: stored.event_id, delivery_count: created ? subscriptionIds.length : 0, duplicate: !created };
   }
 
   /**
@@ -77,25 +85,15 @@ export class WebhookDeliveryService {
     const sub = await this.subscriptions.get(attempt.subscription_id);
     if (!sub) return { ok: false, error: new SubscriptionNotFoundError(attempt.subscription_id) };
     if (!sub.active) return { ok: false, error: new SubscriptionInactiveError(attempt.subscription_id) };
-    const requeued = await this.deliveries.requeueDelivery(attempt.event_id, attempt.subscription_id, new Date());
-    if (!requeued) return { ok: false, error: new WebhookError(`the event of attempt ${attemptId} was purged (delivery_log_retention_days): it can no longer be re-sent`) };
-    this.worker.wake();
+    if (!(await this.deliveries.requeueDelivery(attempt.event_id, attempt.subscription_id, new Date()))) return { ok: false, error: new EventPurgedError(attemptId) };
+    this.engine.wake();
     return { ok: true };
   }
 
   /** Re-queues dead letters (optionally of one subscription and dead-lettered in [since, until)); returns how many. */
   async redrive(query: RedriveQuery = {}): Promise<number> {
     const n = await this.deliveries.requeueDeadLetters(query, new Date());
-    if (n > 0) this.worker.wake();
+    if (n > 0) this.engine.wake();
     return n;
-  }
-}
-
-/** `String(value)`, for values that refuse it (null-prototype objects, objects whose toString throws). */
-function printable(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
   }
 }

@@ -36,7 +36,7 @@ export interface WebhookSubscriptionStore {
   delete(id: string): Promise<boolean>;
 }
 
-/** Filters of {@link WebhookDeliveryStore.getAttempts}. */
+/** Filters of {@link DeliveryLog.getAttempts}. */
 export interface AttemptQuery {
   subscription_id?: string;
   event_id?: string;
@@ -47,7 +47,7 @@ export interface AttemptQuery {
   offset?: number;
 }
 
-/** Filters of {@link WebhookDeliveryStore.getDeadLetters}. */
+/** Filters of {@link DeliveryLog.getDeadLetters}. */
 export interface DeadLetterQuery {
   subscription_id?: string;
   limit?: number;
@@ -63,7 +63,7 @@ export interface RedriveQuery {
   until?: Date;
 }
 
-/** Arguments of {@link WebhookDeliveryStore.claimDue}. */
+/** Arguments of {@link DeliveryQueue.claimDue}. */
 export interface ClaimOptions {
   worker_id: string;
   limit: number;
@@ -83,7 +83,7 @@ export interface NewDelivery {
    * Created already leased (as if claimed by `worker_id` until `until`): the dispatching process's worker sends
    * it without a claim. If that process dies, the lease expires and any replica claims it, like any other.
    */
-  lease?: DeliveryLease;
+  lease?: DeliveryLease | null;
 }
 
 /** Who holds a delivery, and until when. */
@@ -92,7 +92,7 @@ export interface DeliveryLease {
   until: Date;
 }
 
-/** One finished attempt and the delivery's next state, for {@link WebhookDeliveryStore.completeAttempts}. */
+/** One finished attempt and the delivery's next state, for {@link DeliveryQueue.complete}. */
 export interface AttemptCompletion {
   delivery_id: string;
   worker_id: string;
@@ -100,18 +100,45 @@ export interface AttemptCompletion {
   next: DeliveryTransition;
 }
 
-/** One event and its deliveries, for {@link WebhookDeliveryStore.enqueueMany}. */
+/** One event and its deliveries, for {@link DeliveryQueue.enqueue}. */
 export interface EnqueueItem {
   event: StoredEvent;
   deliveries: NewDelivery[];
 }
 
 /**
- * The attempt log and the delivery queue. The queue operations (`enqueue`, `claimDue`, `completeAttempt`,
- * `requeue*`, `releaseLeases`) define the semantics every backend keeps: see the contract tests.
+ * The delivery queue: what `dispatch()` and the delivery engine use. Every backend keeps the same semantics
+ * (see the store contract tests): a delivery is held by one claimer at a time, and a state change applies only
+ * while its claimer still holds the lease.
  */
-export interface WebhookDeliveryStore {
-  /** Appends one attempt to the log (no queue change). */
+export interface DeliveryQueue {
+  /**
+   * Stores events with their deliveries in one transaction, all due at their event's `created_at` (leased to
+   * `lease.worker_id` for those that carry a lease). Returns, per item, whether its event was new: a repeated id
+   * (already stored, or earlier in the same batch) writes nothing for that item.
+   */
+  enqueue(items: readonly EnqueueItem[]): Promise<boolean[]>;
+  /**
+   * Leases up to `limit` pending deliveries that are due and not leased (or whose lease expired), oldest due
+   * first. A delivery is held by one claimer at a time.
+   */
+  claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]>;
+  /**
+   * Logs each attempt and moves its delivery to the next state, releasing the lease, in one transaction. A state
+   * change applies only while `worker_id` still holds the lease; returns, per item, whether it applied.
+   */
+  complete(items: readonly AttemptCompletion[]): Promise<boolean[]>;
+  /** Makes one delivery due now with a fresh retry cycle (whatever its state). False when it does not exist. */
+  requeueDelivery(eventId: string, subscriptionId: string, now: Date): Promise<boolean>;
+  /** Revives dead letters matching the query; returns how many. */
+  requeueDeadLetters(query: RedriveQuery, now: Date): Promise<number>;
+  /** Drops the leases this worker holds (all, or those listed) so others may claim them at once. */
+  releaseLeases(workerId: string, deliveryIds?: readonly string[]): Promise<number>;
+}
+
+/** The attempt log and what operators read: the admin API, auto-disable. */
+export interface DeliveryLog {
+  /** Appends one attempt to the log (no queue change): attempts made outside the queue, such as test sends. */
   recordAttempt(attempt: DeliveryAttempt): Promise<void>;
   getAttempt(attemptId: string): Promise<DeliveryAttempt | null>;
   /** Newest first. */
@@ -121,40 +148,17 @@ export interface WebhookDeliveryStore {
   countDeadLetters(query?: Pick<DeadLetterQuery, 'subscription_id'>): Promise<number>;
   /** Failed attempts of the subscription since `since` and after its last success. */
   countRecentFailures(subscriptionId: string, since: Date): Promise<number>;
-
-  /**
-   * Stores the event and its deliveries in one transaction, all due at `event.created_at` (leased to
-   * `lease.worker_id` for those that carry a lease).
-   * Returns false (and writes nothing) when an event with this id already exists.
-   */
-  enqueue(event: StoredEvent, deliveries: NewDelivery[]): Promise<boolean>;
-  /**
-   * `enqueue` for several events in one transaction (one commit for many dispatches). Returns, per item, whether
-   * its event was new; a repeated id (already stored, or earlier in the same batch) writes nothing for that item.
-   */
-  enqueueMany(items: readonly EnqueueItem[]): Promise<boolean[]>;
+  /** An accepted event with its body as sent, until it is purged. */
   getEvent(eventId: string): Promise<StoredEvent | null>;
+  /** The queue state of one event's delivery to one subscription. */
   getDelivery(eventId: string, subscriptionId: string): Promise<DeliveryRecord | null>;
-  /**
-   * Leases up to `limit` pending deliveries that are due and not leased (or whose lease expired), oldest due
-   * first. A delivery is held by one claimer at a time.
-   */
-  claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]>;
-  /**
-   * Logs the attempt and moves the delivery to its next state in one transaction, releasing the lease.
-   * The state change applies only while `workerId` still holds the lease; returns whether it applied.
-   */
-  completeAttempt(deliveryId: string, workerId: string, attempt: DeliveryAttempt, next: DeliveryTransition): Promise<boolean>;
-  /** `completeAttempt` for several deliveries in one transaction; returns, per item, whether its state change applied. */
-  completeAttempts(items: readonly AttemptCompletion[]): Promise<boolean[]>;
-  /** Makes one delivery due now with a fresh retry cycle (whatever its state). False when it does not exist. */
-  requeueDelivery(eventId: string, subscriptionId: string, now: Date): Promise<boolean>;
-  /** Revives dead letters matching the query; returns how many. */
-  requeueDeadLetters(query: RedriveQuery, now: Date): Promise<number>;
-  /** Drops the leases this worker holds so others may claim them at once (shutdown). */
-  releaseLeases(workerId: string, deliveryIds?: readonly string[]): Promise<number>;
+}
+
+/** Retention: what the scheduled purge deletes. */
+export interface DeliveryRetention {
   /** Deletes attempts older than `before`, and events (with their deliveries) finished before it. */
   purge(before: Date): Promise<{ attempts: number; events: number }>;
-  /** Earliest `next_attempt_at` among pending deliveries, to know when to look again. */
-  nextDueAt(): Promise<Date | null>;
 }
+
+/** Everything the delivery store does, by role: the queue, the log, retention. */
+export interface WebhookDeliveryStore extends DeliveryQueue, DeliveryLog, DeliveryRetention {}

@@ -7,6 +7,7 @@ export type WebhookErrorCode =
   | 'SUBSCRIPTION_INACTIVE'
   | 'INVALID_WEBHOOK_URL'
   | 'DELIVERY_ATTEMPT_NOT_FOUND'
+  | 'EVENT_PURGED'
   | 'SECRET_ROTATION_FAILED'
   | 'INVALID_CONFIG'
   | 'WEBHOOK_VERIFICATION_FAILED';
@@ -60,6 +61,13 @@ export class InvalidWebhookURLError extends WebhookError {
 export class DeliveryAttemptNotFoundError extends WebhookError {
   constructor(readonly attemptId: string) {
     super(`delivery attempt ${attemptId} not found: list attempts to find a valid id (old ones are purged after delivery_log_retention_days)`, 'DELIVERY_ATTEMPT_NOT_FOUND');
+  }
+}
+
+/** The event of a logged attempt was purged (`delivery_log_retention_days`): it can no longer be re-sent. */
+export class EventPurgedError extends WebhookError {
+  constructor(readonly attemptId: string) {
+    super(`the event of attempt ${attemptId} was purged (delivery_log_retention_days): it can no longer be re-sent`, 'EVENT_PURGED');
   }
 }
 

@@ -1,4 +1,5 @@
 import { InvalidWebhookURLError } from '../domain/webhook.error';
+import { printable } from '../domain/printable';
 
 /** Longest webhook URL accepted by default: browsers, proxies and most stores handle 2048 safely. */
 export const DEFAULT_MAX_WEBHOOK_URL_LENGTH = 2048;
@@ -75,13 +76,4 @@ function redactCredentials(parsed: URL): string {
   copy.username = '';
   copy.password = '';
   return copy.href.replace(/^([a-z][a-z0-9+.-]*:\/\/)/i, '$1***@');
-}
-
-/** `String(value)`, for values that refuse it (null-prototype objects, objects whose toString throws). */
-function printable(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
 }

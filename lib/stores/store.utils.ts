@@ -1,7 +1,8 @@
 import type { WebhookSubscription } from '../domain/types';
 
-/** Default and largest page sizes of list queries. */
+/** Page size of list queries that give no `limit`. */
 export const DEFAULT_PAGE_LIMIT = 100;
+/** Largest page size of list queries: a larger `limit` is cut to this. */
 export const MAX_PAGE_LIMIT = 1000;
 
 /** Normalized `limit`/`offset` of a list query. */
@@ -11,6 +12,7 @@ export function pageBounds(query: { limit?: number; offset?: number }): { limit:
   return { limit, offset };
 }
 
+/** The page of `items` that `limit`/`offset` select (normalized as {@link pageBounds} does). */
 export function page<T>(items: T[], query: { limit?: number; offset?: number }): T[] {
   const { limit, offset } = pageBounds(query);
   return items.slice(offset, offset + limit);
@@ -33,6 +35,7 @@ export function compareAttemptsNewestFirst(
   );
 }
 
+/** A deep copy, so callers never share mutable state with a store; absent optional fields become null. */
 export function cloneSubscription(sub: WebhookSubscription): WebhookSubscription {
   return {
     ...sub,

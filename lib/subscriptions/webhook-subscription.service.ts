@@ -7,9 +7,10 @@ import { InvalidSubscriptionError, InvalidWebhookURLError, SecretRotationError, 
 import { checkUrlTarget } from '../security/ssrf';
 import { validateWebhookUrl } from '../security/url-validation';
 import { generateWebhookSecret } from '../signing/secret';
-import { SubscriptionCache } from '../delivery/subscription-cache';
+import { SubscriptionCache } from './subscription-cache';
 import { InjectWebhookConfig, InjectWebhookSubscriptionStore } from '../webhook.constants';
 import { validateEventTypes, validateMetadata, validateOptionalString } from './subscription-validation';
+import { printable } from '../domain/printable';
 
 /** What `create()` takes. */
 export interface CreateSubscriptionInput {
@@ -134,14 +135,5 @@ export class WebhookSubscriptionService {
     }
     if (refusal) throw new InvalidWebhookURLError(parsed.href, refusal);
     return parsed.href;
-  }
-}
-
-/** `String(value)`, for values that refuse it (null-prototype objects, objects whose toString throws). */
-function printable(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
   }
 }

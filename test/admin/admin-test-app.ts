@@ -28,7 +28,6 @@ export const FAST_RETRY_OPTIONS = {
   retry_base_delay: 0.05,
   retry_max_delay: 0.2,
   retry_max_attempts: 2,
-  retry_poll_interval_ms: 100,
 } as const;
 
 /** A started app and the services the tests drive it with. */

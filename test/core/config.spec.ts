@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_WEBHOOK_CONFIG, InvalidWebhookConfigError, parseRetryAfter, resolveWebhookConfig, retryDelayMs } from '../../lib';
+import { DEFAULT_WEBHOOK_CONFIG, InvalidWebhookConfigError, resolveWebhookConfig } from '../../lib';
+import { retryDelayMs } from '../../lib/delivery/engine/retry-policy';
+import { parseRetryAfter } from '../../lib/delivery/http/retry-after';
 
 describe('resolveWebhookConfig', () => {
   it('fills in the documented defaults', () => {
@@ -26,6 +28,9 @@ describe('resolveWebhookConfig', () => {
       allow_private_urls: false,
       max_payload_bytes: 262144,
       lease_seconds: 60,
+      retry_cron: '* * * * * *',
+      retention_cron: '0 0 * * * *',
+      http_client: 'undici',
     });
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.keys(DEFAULT_WEBHOOK_CONFIG).length).toBeGreaterThan(20);
@@ -45,6 +50,13 @@ describe('resolveWebhookConfig', () => {
     [{ delivery_timeout_seconds: 10, lease_seconds: 5 }, 'lease_seconds', /longer than delivery_timeout_seconds/],
     [{ retry_max_attemps: 3 }, 'retry_max_attemps', /unknown key/],
     [{ delivery_log_retention_days: NaN }, 'delivery_log_retention_days', />= 0/],
+    [{ retry_cron: 'every second' }, 'retry_cron', /not a valid cron expression/],
+    [{ retry_cron: '' }, 'retry_cron', /cron expression/],
+    [{ retention_cron: '* * * * * * * *' }, 'retention_cron', /not a valid cron expression/],
+    [{ retention_cron: 3600 }, 'retention_cron', /cron expression/],
+    [{ http_client: 'fetch' }, 'http_client', /'undici', 'http-service'/],
+    [{ retry_poll_interval_ms: 50 }, 'retry_poll_interval_ms', /replaced by retry_cron/],
+    [{ retention_interval_ms: 1000 }, 'retention_interval_ms', /replaced by retention_cron/],
   ])('refuses %j naming %s', (options, key, message) => {
     let error: unknown;
     try {
@@ -56,6 +68,10 @@ describe('resolveWebhookConfig', () => {
     expect((error as InvalidWebhookConfigError).key).toBe(key);
     expect((error as Error).message).toContain(`"${key}"`);
     expect((error as Error).message).toMatch(message);
+  });
+
+  it('accepts cron expressions with seconds (6 fields) or without (5 fields)', () => {
+    expect(resolveWebhookConfig({ retry_cron: '*/5 * * * * *', retention_cron: '0 3 * * *' })).toMatchObject({ retry_cron: '*/5 * * * * *', retention_cron: '0 3 * * *' });
   });
 
   it('accepts sha512 with the body-hmac scheme and a lease derived from the timeout', () => {

@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { verify as octokitVerify } from '@octokit/webhooks-methods';
 import { Webhook } from 'standardwebhooks';
-import { DeliveryAttemptNotFoundError, InvalidEventError, RetentionProcessor, SubscriptionInactiveError, verifyWebhook } from '../../lib';
+import { DeliveryAttemptNotFoundError, InvalidEventError, SubscriptionInactiveError, verifyWebhook } from '../../lib';
 import { createTestApp, type TestApp } from '../support/app';
-import { failTimes, hang, ok, TestReceiver, waitFor } from '../support/receiver';
+import { failTimes, hang, ok, sleep, TestReceiver, waitFor } from '../support/receiver';
 
 describe('delivery pipeline (memory store, real HTTP)', () => {
   let receiver: TestReceiver;
@@ -253,16 +253,18 @@ describe('delivery pipeline (memory store, real HTTP)', () => {
     expect((await t.delivery.dispatch({ event_type: 'a', payload: {} })).delivery_count).toBe(0);
   });
 
-  it('purges attempts and finished events past the retention period', async () => {
-    t = await createTestApp({ delivery_log_retention_days: 1 });
+  it('purges attempts and finished events past the retention period, on retention_cron', async () => {
+    // Retention of 1.5 s (in days), purged every second.
+    t = await createTestApp({ delivery_log_retention_days: 1.5 / 86_400, retention_cron: '* * * * * *' });
     receiver.on('/ret', ok());
     await t.subscriptions.create({ url: receiver.url('/ret') });
     const { event_id } = await t.delivery.dispatch({ event_type: 'a', payload: {} });
     await waitFor(async () => (await attemptsOf(event_id)).length === 1, 'the attempt');
-    const retention = t.module.get(RetentionProcessor);
-    expect(await retention.purge(new Date())).toEqual({ attempts: 0, events: 0 });
-    expect(await retention.purge(new Date(Date.now() + 2 * 86_400_000))).toEqual({ attempts: 1, events: 1 });
-    expect(await t.deliveries.getEvent(event_id)).toBeNull();
+    // Younger than the retention period: kept by the ticks that run meanwhile.
+    await sleep(1000);
+    expect(await t.deliveries.getEvent(event_id)).not.toBeNull();
+    await waitFor(async () => (await t!.deliveries.getEvent(event_id)) === null, 'the event purged', 5000, 50);
+    expect(await attemptsOf(event_id)).toEqual([]);
   });
 
   it('closes promptly while a send hangs, leaving no timer or socket behind', async () => {

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { DeliveryWorker, WEBHOOK_DELIVERY_STORE, WebhookDeliveryService, WebhookModule, WebhookSubscriptionService, type WebhookDeliveryStore, type WebhookModuleOptions } from '../../lib';
+import { WEBHOOK_DELIVERY_STORE, WebhookDeliveryService, WebhookModule, WebhookSubscriptionService, type WebhookDeliveryStore, type WebhookModuleOptions } from '../../lib';
 import { FAST } from '../support/app';
 import { closeTestDataSource, createTestDataSource, describeIfDatabase, type DatabaseKind } from '../support/databases';
 import { ok, TestReceiver, waitFor, type Behaviour } from '../support/receiver';
@@ -12,13 +12,17 @@ import { ok, TestReceiver, waitFor, type Behaviour } from '../support/receiver';
  * claim; what does not fit goes to the store and is claimed, and new deliveries for that endpoint cannot keep
  * it waiting there.
  */
+/** A retry cron that does not fire during a test (noon on January 1st): only hand-offs and wakes are at play. */
+const NEVER = '0 0 12 1 1 *';
+
 interface Harness {
   delivery: WebhookDeliveryService;
   subscriptions: WebhookSubscriptionService;
   store: WebhookDeliveryStore;
-  worker: DeliveryWorker;
   /** Rows returned by claimDue since the app started. */
   claimedRows: () => number;
+  /** claimDue calls that have returned. */
+  claims: () => number;
   close(): Promise<void>;
 }
 
@@ -37,10 +41,12 @@ async function start(kind: 'memory' | DatabaseKind, options: WebhookModuleOption
   const store = module.get<WebhookDeliveryStore>(WEBHOOK_DELIVERY_STORE);
   // Counts what claims return, on the real store (the store still does the work).
   let claimedRows = 0;
+  let claims = 0;
   const claimDue = store.claimDue.bind(store);
   store.claimDue = async (o) => {
     const rows = await claimDue(o);
     claimedRows += rows.length;
+    claims++;
     return rows;
   };
   await module.init();
@@ -48,8 +54,8 @@ async function start(kind: 'memory' | DatabaseKind, options: WebhookModuleOption
     delivery: module.get(WebhookDeliveryService),
     subscriptions: module.get(WebhookSubscriptionService),
     store,
-    worker: module.get(DeliveryWorker),
     claimedRows: () => claimedRows,
+    claims: () => claims,
     close: async () => {
       await module.close();
       await closeTestDataSource(ds);
@@ -90,10 +96,10 @@ function suite(kind: 'memory' | DatabaseKind): void {
     receiver.on(path, ok());
     // No periodic claims during the test (each one holds hand-offs back until it has looked in the store), and
     // room for all 20 at once (twice the per-endpoint cap), as the memory store dispatches faster than HTTP sends.
-    h = await start(kind, { retry_poll_interval_ms: 600_000, max_concurrent_per_endpoint: 10 });
+    h = await start(kind, { retry_cron: NEVER, max_concurrent_per_endpoint: 10 });
     const sub = await h.subscriptions.create({ url: receiver.url(path), event_types: ['fresh'] });
     // Let the start-up claim (there may be older work in the store) come back empty first.
-    await waitFor(() => h!.worker['newWork'] === false || undefined, 'the first claim');
+    await waitFor(() => h!.claims() > 0 || undefined, 'the first claim');
     const before = h.claimedRows();
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) ids.push((await h.delivery.dispatch({ event_type: 'fresh', payload: { i } })).event_id);
@@ -109,9 +115,9 @@ function suite(kind: 'memory' | DatabaseKind): void {
     receiver.on(path, slow(30));
     // Two sends at a time, 30 ms each: the endpoint takes about 66 deliveries a second. No periodic claims
     // (they too would make room for the store's work): only the backlog rule is at play.
-    h = await start(kind, { max_concurrent_per_endpoint: 2, retry_poll_interval_ms: 600_000 });
+    h = await start(kind, { max_concurrent_per_endpoint: 2, retry_cron: NEVER });
     await h.subscriptions.create({ url: receiver.url(path), event_types: ['backlog'] });
-    await waitFor(() => h!.worker['newWork'] === false || undefined, 'the first claim');
+    await waitFor(() => h!.claims() > 0 || undefined, 'the first claim');
     // A burst: four fit (twice the cap), the rest wait in the store.
     const burst: string[] = [];
     for (let i = 0; i < 20; i++) burst.push((await h.delivery.dispatch({ event_type: 'backlog', event_id: `burst-${kind}-${i}`, payload: { i } })).event_id);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { WriteBatcher } from '../../lib/delivery/write-batcher';
+import { WriteBatcher } from '../../lib/delivery/engine/write-batcher';
 
 describe('WriteBatcher', () => {
   it('writes a lone item at once and groups the items that arrive while a flush runs', async () => {

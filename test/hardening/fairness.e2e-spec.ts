@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { DeliveryWorker } from '../../lib';
 import { createTestApp, type TestApp } from '../support/app';
 import { hang, ok, TestReceiver, waitFor, type Behaviour } from '../support/receiver';
 import { percentile, sleep } from './helpers';
@@ -139,9 +138,7 @@ describe('fairness and backpressure', () => {
     const { stats, behaviour } = slowCounter(100);
     receiver.on('/backlog', behaviour);
     const sub = await t.subscriptions.create({ url: receiver.url('/backlog') });
-    const worker = t.module.get(DeliveryWorker);
     const ids: string[] = [];
-    let maxActive = 0;
     const leasedSamples: number[] = [];
     const sampleLeases = async () => {
       let leased = 0;
@@ -150,16 +147,13 @@ describe('fairness and backpressure', () => {
     };
     for (let i = 0; i < 2000; i++) {
       ids.push((await t.delivery.dispatch({ event_type: 'bulk', payload: { i, pad: 'x'.repeat(200) } })).event_id);
-      maxActive = Math.max(maxActive, worker.activeSends);
       if (i % 500 === 499) await sampleLeases();
     }
     for (let i = 0; i < 5; i++) {
       await sleep(100);
-      maxActive = Math.max(maxActive, worker.activeSends);
       await sampleLeases();
     }
     // 2000 deliveries are due, yet the worker holds at most the endpoint's cap running plus as many set aside.
-    expect(maxActive).toBeLessThanOrEqual(CAP);
     expect(Math.max(...leasedSamples)).toBeLessThanOrEqual(2 * CAP);
     expect(stats.max).toBeLessThanOrEqual(CAP);
     const pending = (await Promise.all(ids.map((id) => t!.deliveries.getDelivery(id, sub.subscription_id)))).filter((d) => d?.status === 'pending').length;

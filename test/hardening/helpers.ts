@@ -56,7 +56,7 @@ export function trackSockets(server: NetServer): () => Promise<void> {
   };
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep } from '../support/receiver';
 
 /** Nearest-rank percentile of `values` (0 < p <= 100). */
 export function percentile(values: number[], p: number): number {

@@ -6,7 +6,8 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
-import { ERROR_BODY_PREVIEW_CHARS, type DeliveryAttempt } from '../../lib';
+import type { DeliveryAttempt } from '../../lib';
+import { ERROR_BODY_PREVIEW_CHARS } from '../../lib/delivery/http/send-result';
 import { createTestApp, type TestApp } from '../support/app';
 import { hang, ok, reset, TestReceiver, waitFor, type Behaviour } from '../support/receiver';
 import { trackSockets, waitForAttempts } from './helpers';

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { MAX_RETRY_AFTER_SECONDS } from '../../lib';
+import { MAX_RETRY_AFTER_SECONDS } from '../../lib/delivery/http/retry-after';
 import { createTestApp, type TestApp } from '../support/app';
 import { ok, TestReceiver, waitFor, type Behaviour } from '../support/receiver';
 import { waitForAttempts } from './helpers';

@@ -259,9 +259,9 @@ describe('shutdown under load', () => {
         await sleep(80);
         return super.releaseLeases(...args);
       }
-      override async completeAttempt(...args: Parameters<MemoryDeliveryStore['completeAttempt']>) {
+      override async complete(...args: Parameters<MemoryDeliveryStore['complete']>) {
         await sleep(10);
-        return super.completeAttempt(...args);
+        return super.complete(...args);
       }
     }
     for (let round = 0; round < 3; round++) {

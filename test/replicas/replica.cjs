@@ -35,7 +35,6 @@ Module({
       retry_base_delay: 0.2,
       retry_max_delay: 1,
       retry_max_attempts: 20,
-      retry_poll_interval_ms: 200,
       shutdown_timeout_seconds: 2,
     }),
   ],

@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
-import { generateWebhookSecret, TypeOrmSubscriptionStore, WEBHOOK_MIGRATIONS, WebhookDataSourceRef } from '../../lib';
+import { generateWebhookSecret } from '../../lib';
+import { TypeOrmSubscriptionStore, WEBHOOK_MIGRATIONS, WebhookDataSourceRef } from '../../lib/typeorm';
 import { createTestDataSource, describeIfDatabase } from '../support/databases';
 import { waitFor } from '../support/receiver';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { TypeOrmDeliveryStore, WebhookDataSourceRef } from '../../lib';
+import { TypeOrmDeliveryStore, WebhookDataSourceRef } from '../../lib/stores/typeorm';
 import { createTestDataSource, describeIfDatabase } from '../support/databases';
 
 interface PgClient {

@@ -17,7 +17,6 @@ export const FAST: WebhookModuleOptions = {
   retry_base_delay: 0.02,
   retry_max_delay: 0.1,
   retry_max_attempts: 3,
-  retry_poll_interval_ms: 50,
   delivery_timeout_seconds: 2,
   shutdown_timeout_seconds: 2,
 };

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
-import { EVENT_TYPE_FILTER_PATTERN } from '../../domain/event-type';
+import { EVENT_TYPE_FILTER_PATTERN, EVENT_TYPE_PATTERN } from '../../domain/event-type';
 import { MAX_EVENT_TYPES } from '../../subscriptions/subscription-validation';
 import { PaginationQueryDto } from './pagination.dto';
 
@@ -19,7 +19,7 @@ export class ListSubscriptionsQueryDto extends PaginationQueryDto {
   /** Subscriptions that would receive this event type. */
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9._:/-]{1,200}$/, { message: 'event_type must be an event type name (letters, digits, . _ - : /, 1-200 characters)' })
+  @Matches(EVENT_TYPE_PATTERN, { message: 'event_type must be an event type name (letters, digits, . _ - : /, 1-200 characters)' })
   event_type?: string;
 
   @IsOptional()

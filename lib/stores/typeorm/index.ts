@@ -21,6 +21,7 @@ import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 export { WebhookDataSourceRef } from './data-source.ref';
 export { TypeOrmDeliveryStore } from './typeorm-delivery.store';
 export { TypeOrmSubscriptionStore } from './typeorm-subscription.store';
+export { createTypeOrmStores, type TypeOrmStores } from './typeorm-backend';
 export { CreateWebhookTables1795800000000 } from './migrations/1795800000000-CreateWebhookTables';
 export { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEventEntity, WebhookSubscriptionEntity };
 

@@ -6,7 +6,8 @@ import type { WebhookSubscription } from '../../domain/types';
 import { InvalidSubscriptionError } from '../../domain/webhook.error';
 import { cloneSubscription, pageBounds } from '../store.utils';
 import { WebhookDataSourceRef } from './data-source.ref';
-import { dialectOf, escapeLike, isUniqueViolation, serialized } from './typeorm.utils';
+import { TypeOrmStoreContext } from './store-context';
+import { escapeLike, isUniqueViolation } from './typeorm.utils';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 
 /** Rows read per round trip while filtering `list({ event_type })` in process. */
@@ -18,7 +19,11 @@ const SCAN_BATCH = 500;
  */
 @Injectable()
 export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
-  constructor(private readonly ref: WebhookDataSourceRef) {}
+  private readonly ctx: TypeOrmStoreContext;
+
+  constructor(ref: WebhookDataSourceRef) {
+    this.ctx = new TypeOrmStoreContext(ref);
+  }
 
   async create(sub: WebhookSubscription): Promise<WebhookSubscription> {
     const copy = cloneSubscription(sub);
@@ -97,9 +102,9 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
     return qb;
   }
 
+  /** Runs one operation as the database's dialect runs them (on SQLite: one at a time per DataSource). */
   private run<T>(fn: (ds: DataSource) => Promise<T>): Promise<T> {
-    const ds = this.ref.get();
-    return dialectOf(ds) === 'sqlite' ? serialized(ds, () => fn(ds)) : fn(ds);
+    return this.ctx.run((ds) => fn(ds));
   }
 }
 

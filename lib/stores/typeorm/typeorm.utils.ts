@@ -59,29 +59,6 @@ export async function retryOnConflict<T>(fn: () => Promise<T>, attempts = 4): Pr
   }
 }
 
-const queues = new WeakMap<DataSource, Promise<void>>();
-
-/**
- * Runs `fn` after every earlier call for the same DataSource has finished. TypeORM's better-sqlite3 driver
- * shares one connection, so overlapping transactions would nest into each other: the SQLite stores run
- * each operation through here. Must not be called re-entrantly.
- */
-export async function serialized<T>(dataSource: DataSource, fn: () => Promise<T>): Promise<T> {
-  const previous = queues.get(dataSource) ?? Promise.resolve();
-  let release!: () => void;
-  const mine = new Promise<void>((resolve) => (release = resolve));
-  queues.set(
-    dataSource,
-    previous.then(() => mine),
-  );
-  await previous;
-  try {
-    return await fn();
-  } finally {
-    release();
-  }
-}
-
 /** `items` in slices of at most `size`. */
 export function chunks<T>(items: readonly T[], size = SQL_CHUNK): T[][] {
   const out: T[][] = [];

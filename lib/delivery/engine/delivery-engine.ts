@@ -1,0 +1,259 @@
+import { setMaxListeners } from 'node:events';
+import { Subject, type Observable } from 'rxjs';
+import type { WebhookConfig } from '../../config/webhook-config';
+import type { WebhookOutcome } from '../../domain/outcome';
+import type { DeliveryQueue } from '../../domain/stores';
+import type { ClaimedDelivery, WebhookSubscription } from '../../domain/types';
+import { AttemptRecorder } from './attempt-recorder';
+import { AttemptRunner } from './attempt-runner';
+import type { AttemptSender } from './attempt-sender';
+import { Capacity } from './capacity';
+import { ClaimLoop } from './claim-loop';
+import { ClaimPlanner } from './claim-planner';
+import { systemClock, type Clock } from './clock';
+import { HandOff, type Reservation } from './hand-off';
+import type { Held } from './held';
+import type { EndpointHealth, EngineLogger, SubscriptionLookup } from './ports';
+import type { RetryConfig } from './retry-policy';
+
+/** Most extra time, beyond the request timeout, a held delivery's lease must have left to start its send. */
+const LEASE_SAFETY_MS = 1000;
+
+/** The config keys the engine reads. */
+export type EngineConfig = RetryConfig & Pick<WebhookConfig, 'max_concurrent_deliveries' | 'max_concurrent_per_endpoint' | 'claim_batch_size' | 'delivery_timeout_seconds' | 'lease_seconds'>;
+
+/** What a {@link DeliveryEngine} is built from. */
+export interface DeliveryEngineParts {
+  /** Identifies this process's leases. */
+  workerId: string;
+  config: EngineConfig;
+  queue: DeliveryQueue;
+  sender: AttemptSender;
+  subscriptions: SubscriptionLookup;
+  health: EndpointHealth;
+  logger: EngineLogger;
+  /** Write each completion alone, at once: for a store with no commit to share (memory). */
+  immediateWrites: boolean;
+  clock?: Clock;
+  /** For the retry jitter. */
+  random?: () => number;
+}
+
+/**
+ * Sends deliveries with at most `max_concurrent_deliveries` in flight (`max_concurrent_per_endpoint` per
+ * subscription). Work comes two ways: fresh deliveries of this process's `dispatch()` through the
+ * {@link HandOff} (stored already leased here: no claim), and everything else (retries, overflow, other
+ * replicas' work, expired leases) through claims by the {@link ClaimLoop}, as the {@link ClaimPlanner} decides.
+ * Slots are counted by {@link Capacity}; each attempt is run by an {@link AttemptRunner}.
+ * Everything held is leased in the store: a crash loses nothing, the lease expires and any replica takes it.
+ * No Nest: the module's `DeliveryWorker` starts and stops it.
+ */
+export class DeliveryEngine {
+  readonly workerId: string;
+  /** Every outcome, after it is stored. */
+  readonly outcomes: Observable<WebhookOutcome>;
+
+  private readonly outcomeSubject = new Subject<WebhookOutcome>();
+  private readonly clock: Clock;
+  private readonly capacity: Capacity<Held>;
+  private readonly planner: ClaimPlanner;
+  private readonly loop: ClaimLoop;
+  private readonly handOff: HandOff;
+  private readonly attempts: AttemptRunner;
+  private readonly timeoutMs: number;
+  private readonly leaseMs: number;
+  private readonly leaseMarginMs: number;
+  /** Aborts the sends in flight when shutdown runs out of patience. */
+  private readonly aborter = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Lease releases not yet acknowledged by the store; shutdown waits for them. */
+  private readonly releasing = new Set<Promise<unknown>>();
+  private stopped: Promise<void> | null = null;
+
+  constructor(private readonly parts: DeliveryEngineParts) {
+    const { config } = parts;
+    this.workerId = parts.workerId;
+    this.outcomes = this.outcomeSubject.asObservable();
+    this.clock = parts.clock ?? systemClock;
+    this.timeoutMs = config.delivery_timeout_seconds * 1000;
+    this.leaseMs = config.lease_seconds * 1000;
+    this.leaseMarginMs = Math.min(LEASE_SAFETY_MS, (this.leaseMs - this.timeoutMs) / 2);
+    const minClaim = Math.max(1, Math.min(config.claim_batch_size, Math.floor(config.max_concurrent_deliveries / 4)));
+    this.capacity = new Capacity({ maxInProcess: config.max_concurrent_deliveries, sendCap: config.max_concurrent_per_endpoint });
+    this.planner = new ClaimPlanner({ batchSize: config.claim_batch_size, minClaim });
+    this.loop = new ClaimLoop(
+      () => this.claimOnce(),
+      this.clock,
+      (err) => parts.logger.error(`claiming deliveries failed (will retry on the next tick): ${(err as Error).message}`),
+      () => this.planner.markUnknownWork(),
+    );
+    this.handOff = new HandOff(this.capacity, this.planner, { workerId: this.workerId, leaseMs: this.leaseMs, minClaim, clock: this.clock }, {
+      accepting: () => this.loop.accepting,
+      adopt: (held) => this.adopt(held),
+      unleasedStored: () => this.loop.wake(),
+    });
+    this.attempts = new AttemptRunner({
+      ...parts,
+      recorder: new AttemptRecorder(parts.queue, this.workerId, config.max_concurrent_deliveries, parts.immediateWrites),
+      retry: config,
+      clock: this.clock,
+      signal: this.aborter.signal,
+      retryAt: (at) => this.loop.wakeAt(at),
+      emit: (outcome) => this.emit(outcome),
+    });
+    // Every send in flight listens on this one signal (up to max_concurrent_deliveries at once, each removed when
+    // its send ends): not a leak, so no MaxListenersExceededWarning past 10.
+    setMaxListeners(0, this.aborter.signal);
+  }
+
+  /** Sends in flight now. */
+  get activeSends(): number {
+    return this.capacity.sending;
+  }
+
+  /** Due work may be in the store (start-up, redelivery, redrive): claim soon. */
+  wake(): void {
+    this.planner.markUnknownWork();
+    this.loop.wake();
+  }
+
+  /** Claims what is due now (the retry processor's tick); resolves when the round ends. Never throws. */
+  poll(): Promise<void> {
+    this.planner.markUnknownWork();
+    return this.loop.run();
+  }
+
+  /** Leases for fresh deliveries of `dispatch()` (see {@link HandOff.reserve}); settle the reservation after the enqueue. */
+  reserve(subscriptionIds: readonly string[]): Reservation {
+    return this.handOff.reserve(subscriptionIds);
+  }
+
+  /** Stops claiming and starting sends (sends in flight go on); waits for a claim in flight. */
+  stopClaiming(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /**
+   * Stops claiming, releases what is held but not started, and waits up to `graceMs` for sends in flight; those
+   * still running then are aborted and their leases released, so another replica can take them at once. Idempotent.
+   */
+  stop(graceMs: number): Promise<void> {
+    return (this.stopped ??= this.shutdown(graceMs));
+  }
+
+  private async claimOnce(): Promise<boolean> {
+    this.startHeld();
+    const plan = this.planner.plan(this.capacity);
+    if (!plan) return false;
+    const claimed = await this.parts.queue.claimDue({
+      worker_id: this.workerId,
+      limit: plan.limit,
+      lease_ms: this.leaseMs,
+      now: new Date(this.clock.now()),
+      exclude_subscription_ids: plan.exclude,
+      per_subscription_limit: plan.perSubscription,
+    });
+    const full = this.planner.claimed(plan, claimed);
+    if (claimed.length > 0) await this.hold(claimed);
+    return full;
+  }
+
+  /** Holds claimed deliveries for a send slot; a subscription's excess over its hold limit goes back to the store. */
+  private async hold(claimed: ClaimedDelivery[]): Promise<void> {
+    const subscriptions = new Map<string, WebhookSubscription | null>();
+    const ids = [...new Set(claimed.map((c) => c.delivery.subscription_id))];
+    await Promise.all(ids.map(async (id) => subscriptions.set(id, await this.parts.subscriptions.get(id))));
+    const excess: string[] = [];
+    for (const c of claimed) {
+      const id = c.delivery.subscription_id;
+      if (!this.capacity.hold(id, { claimed: c, subscription: subscriptions.get(id) ?? null, recheck: false })) excess.push(c.delivery.delivery_id);
+    }
+    if (excess.length > 0) this.release(excess);
+    this.startHeld();
+    for (const held of this.capacity.heldItems()) held.recheck = true;
+  }
+
+  /** Deliveries handed over by `dispatch()` and stored leased here. */
+  private adopt(held: Held[]): void {
+    if (!this.loop.accepting) return this.release(held.map((h) => h.claimed.delivery.delivery_id));
+    const excess = held.filter((h) => !this.capacity.hold(h.claimed.delivery.subscription_id, h)).map((h) => h.claimed.delivery.delivery_id);
+    if (excess.length > 0) this.release(excess);
+    this.startHeld();
+  }
+
+  /** Starts held deliveries while there are slots; releases those whose lease would end before their send could. */
+  private startHeld(): void {
+    const expiring: string[] = [];
+    const mustLastUntil = this.clock.now() + this.timeoutMs + this.leaseMarginMs;
+    for (const held of this.capacity.startable()) {
+      const { delivery } = held.claimed;
+      if (this.loop.accepting && (delivery.locked_until?.getTime() ?? 0) >= mustLastUntil) this.startSend(held);
+      else {
+        this.capacity.finish(delivery.subscription_id);
+        expiring.push(delivery.delivery_id);
+      }
+    }
+    if (expiring.length > 0) this.release(expiring);
+  }
+
+  private startSend(held: Held): void {
+    const subscriptionId = held.claimed.delivery.subscription_id;
+    let freed = false;
+    // The slot is freed once the endpoint answered 2xx (the attempt is then recorded in the background, so
+    // database latency does not throttle an endpoint), or after everything for a failure (which may disable the
+    // subscription before its next delivery starts).
+    const free = () => {
+      if (freed) return;
+      freed = true;
+      this.capacity.finish(subscriptionId);
+      if (!this.loop.accepting) return;
+      this.startHeld();
+      // The slot may let a claim take what the last one had to skip for this subscription.
+      this.loop.wake();
+    };
+    const sending = this.attempts.run(held, free)
+      .catch((err) => this.parts.logger.error(`delivery ${held.claimed.delivery.delivery_id} failed to complete (its lease will expire and it will be retried): ${(err as Error).message}`))
+      .finally(() => {
+        this.inFlight.delete(sending);
+        free();
+      });
+    this.inFlight.add(sending);
+  }
+
+  private emit(outcome: WebhookOutcome): void {
+    try {
+      this.outcomeSubject.next(outcome);
+    } catch (err) {
+      this.parts.logger.error(`an outcomes$ listener threw: ${(err as Error).message}`);
+    }
+  }
+
+  private release(deliveryIds: string[]): void {
+    const p = this.parts.queue
+      .releaseLeases(this.workerId, deliveryIds)
+      .catch((err) => this.parts.logger.warn(`releasing ${deliveryIds.length} leases failed (they will expire): ${(err as Error).message}`))
+      .finally(() => this.releasing.delete(p));
+    this.releasing.add(p);
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    await this.loop.stop();
+    const notStarted = this.capacity.drainHeld().map((h) => h.claimed.delivery.delivery_id);
+    if (notStarted.length > 0) await this.parts.queue.releaseLeases(this.workerId, notStarted).catch(() => 0);
+    if (this.inFlight.size > 0) {
+      let timer: { cancel(): void } | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = this.clock.setTimer(resolve, graceMs)));
+      await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
+      timer?.cancel();
+      if (this.inFlight.size > 0) {
+        this.parts.logger.warn(`${this.inFlight.size} sends still running after ${graceMs / 1000}s: aborting them and releasing their leases`);
+        this.aborter.abort();
+        await Promise.allSettled([...this.inFlight]);
+        await this.parts.queue.releaseLeases(this.workerId).catch(() => 0);
+      }
+    }
+    // Releases started while the last claim came back (deliveries that could no longer start).
+    await Promise.allSettled([...this.releasing]);
+    this.outcomeSubject.complete();
+  }
+}

@@ -1,0 +1,20 @@
+import type { WebhookConfig } from '../../config/webhook-config';
+
+/** The config keys of the retry schedule. */
+export type RetryConfig = Pick<WebhookConfig, 'retry_max_attempts' | 'retry_base_delay' | 'retry_max_delay' | 'retry_backoff_factor' | 'retry_jitter'>;
+
+/**
+ * Delay before the retry that follows failed attempt number `attempt` (1-based):
+ * `retry_base_delay * retry_backoff_factor^(attempt-1)` capped at `retry_max_delay`, spread by +/- `retry_jitter`
+ * (never past the cap) so retries of one outage do not arrive together. `random` is injectable for tests.
+ */
+export function retryDelayMs(config: RetryConfig, attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(config.retry_base_delay * Math.pow(config.retry_backoff_factor, Math.max(attempt - 1, 0)), config.retry_max_delay);
+  const spread = base * config.retry_jitter * (random() * 2 - 1);
+  return Math.round(Math.min(Math.max(base + spread, 0), config.retry_max_delay) * 1000);
+}
+
+/** Whether a failed attempt number `attempt` was the last one of its cycle. */
+export function isLastAttempt(config: RetryConfig, attempt: number): boolean {
+  return attempt >= config.retry_max_attempts;
+}

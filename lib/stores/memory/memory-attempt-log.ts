@@ -1,0 +1,62 @@
+import type { AttemptQuery } from '../../domain/stores';
+import type { DeliveryAttempt } from '../../domain/types';
+import { compareAttemptsNewestFirst, page } from '../store.utils';
+
+/** The memory store's attempt log, indexed by id and by subscription. Holds its own copies. */
+export class MemoryAttemptLog {
+  private readonly byId = new Map<string, DeliveryAttempt>();
+  private readonly bySubscription = new Map<string, DeliveryAttempt[]>();
+
+  /** Appends a copy of `attempt`. */
+  add(attempt: DeliveryAttempt): void {
+    const copy = { ...attempt };
+    this.byId.set(copy.attempt_id, copy);
+    let list = this.bySubscription.get(copy.subscription_id);
+    if (!list) this.bySubscription.set(copy.subscription_id, (list = []));
+    list.push(copy);
+  }
+
+  /** The stored attempt itself (callers copy what they hand out). */
+  get(attemptId: string): DeliveryAttempt | undefined {
+    return this.byId.get(attemptId);
+  }
+
+  /** Copies of the matching attempts, newest first, paged. */
+  list(query: AttemptQuery): DeliveryAttempt[] {
+    const source = query.subscription_id !== undefined ? (this.bySubscription.get(query.subscription_id) ?? []) : [...this.byId.values()];
+    const matches = source.filter(
+      (a) => (query.event_id === undefined || a.event_id === query.event_id) && (query.status === undefined || a.status === query.status),
+    );
+    return page(matches.sort(compareAttemptsNewestFirst), query).map((a) => ({ ...a }));
+  }
+
+  /** Failed attempts of the subscription since `since` and after its last success. */
+  countRecentFailures(subscriptionId: string, since: Date): number {
+    const list = this.bySubscription.get(subscriptionId) ?? [];
+    let lastSuccess = -Infinity;
+    for (const a of list) if (a.status === 'delivered') lastSuccess = Math.max(lastSuccess, a.attempted_at.getTime());
+    let n = 0;
+    for (const a of list) {
+      const t = a.attempted_at.getTime();
+      if ((a.status === 'failed' || a.status === 'dead_letter') && t >= since.getTime() && t > lastSuccess) n++;
+    }
+    return n;
+  }
+
+  /** Deletes the attempts made before `before`; returns how many. */
+  purge(before: Date): number {
+    let n = 0;
+    for (const [id, a] of this.byId) {
+      if (a.attempted_at < before) {
+        this.byId.delete(id);
+        n++;
+      }
+    }
+    for (const [sub, list] of this.bySubscription) {
+      const kept = list.filter((a) => a.attempted_at >= before);
+      if (kept.length) this.bySubscription.set(sub, kept);
+      else this.bySubscription.delete(sub);
+    }
+    return n;
+  }
+}

@@ -1,0 +1,74 @@
+import { In, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import type { ClaimedDelivery, StoredEvent } from '../../../domain/types';
+import { copyEvent, deliveryFromRow } from '../typeorm-rows';
+import { chunks } from '../typeorm.utils';
+import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
+import { WebhookEventEntity } from '../webhook-event.entity';
+import type { ClaimRequest } from './queue-dialect';
+
+/** A fair claim considers at most this many times `limit` of the oldest due rows... */
+const CLAIM_WINDOW_FACTOR = 10;
+/** ...and never more than this many. */
+const CLAIM_WINDOW_MAX = 5000;
+
+/**
+ * How a dialect says "`idColumn` is one of the ids `chosenSql` selects": `chosenSql` ends with a LIMIT, which
+ * not every database accepts directly inside `IN (...)`.
+ */
+export type AmongChosen = (idColumn: string, chosenSql: string) => string;
+
+/**
+ * SELECT of the ids of the deliveries a claim takes (`alias.delivery_id AS delivery_id`): pending, due, not
+ * leased (or lease expired), not excluded; the `limit` oldest due, or with `per_subscription` the fair pick.
+ * Each dialect adds its own locking and leasing around it.
+ */
+export function dueQuery(manager: EntityManager, alias: string, request: ClaimRequest, amongChosen: AmongChosen): SelectQueryBuilder<WebhookDeliveryEntity> {
+  const { limit, per_subscription: perSubscription } = request;
+  const repo = manager.getRepository(WebhookDeliveryEntity);
+  const qb = whereDue(repo.createQueryBuilder(alias).select(`${alias}.delivery_id`, 'delivery_id'), alias, request);
+  if (perSubscription === null) return qb.orderBy(`${alias}.next_attempt_at`, 'ASC').limit(limit);
+  // Fairness: of the oldest due rows (a bounded window), at most `perSubscription` per subscription. Window
+  // functions cannot sit in a locking SELECT, so they pick candidate ids in a subquery.
+  const window = whereDue(
+    repo.createQueryBuilder('c').select('c.delivery_id', 'cid').addSelect('c.subscription_id', 'csub').addSelect('c.next_attempt_at', 'cat'),
+    'c',
+    request,
+  )
+    .orderBy('c.next_attempt_at', 'ASC')
+    .limit(Math.min(limit * CLAIM_WINDOW_FACTOR, CLAIM_WINDOW_MAX));
+  // The `limit` oldest candidates, fetched by primary key. With the ORDER BY ... LIMIT on the outer query
+  // instead, a planner walks the whole due index looking for a LIMIT's worth of matches that the
+  // per-subscription limit never lets it find: measured on PostgreSQL, 100+ ms per claim with 4,000 due
+  // rows of one subscription, against 3 ms this way.
+  const chosen = `SELECT r.cid FROM (SELECT w.cid, w.cat, ROW_NUMBER() OVER (PARTITION BY w.csub ORDER BY w.cat, w.cid) AS rn FROM (${window.getQuery()}) w) r WHERE r.rn <= :perSubscription ORDER BY r.cat, r.cid LIMIT :limit`;
+  return qb.andWhere(amongChosen(`${alias}.delivery_id`, chosen), { perSubscription, limit });
+}
+
+function whereDue<Q extends SelectQueryBuilder<WebhookDeliveryEntity>>(qb: Q, alias: string, request: ClaimRequest): Q {
+  const { now, excluded } = request;
+  qb.where(`${alias}.status = :pending`, { pending: 'pending' })
+    .andWhere(`${alias}.next_attempt_at <= :now`, { now })
+    .andWhere(`(${alias}.locked_until IS NULL OR ${alias}.locked_until <= :now)`, { now });
+  if (excluded) qb.andWhere(`${alias}.subscription_id NOT IN (:...excluded)`, { excluded });
+  return qb;
+}
+
+/** The leased deliveries `ids` with their events, oldest due first (ties in the order of `ids`). */
+export async function loadClaimed(manager: EntityManager, ids: string[]): Promise<ClaimedDelivery[]> {
+  if (ids.length === 0) return [];
+  const rows: WebhookDeliveryEntity[] = [];
+  for (const part of chunks(ids)) rows.push(...(await manager.getRepository(WebhookDeliveryEntity).findBy({ delivery_id: In(part) })));
+  const eventIds = [...new Set(rows.map((r) => r.event_id))];
+  const events = new Map<string, StoredEvent>();
+  for (const part of chunks(eventIds)) {
+    for (const e of await manager.getRepository(WebhookEventEntity).findBy({ event_id: In(part) })) events.set(e.event_id, copyEvent(e));
+  }
+  const order = new Map(ids.map((id, i) => [id, i]));
+  rows.sort((a, b) => a.next_attempt_at.getTime() - b.next_attempt_at.getTime() || order.get(a.delivery_id)! - order.get(b.delivery_id)!);
+  const claimed: ClaimedDelivery[] = [];
+  for (const row of rows) {
+    const event = events.get(row.event_id);
+    if (event) claimed.push({ delivery: deliveryFromRow(row), event });
+  }
+  return claimed;
+}

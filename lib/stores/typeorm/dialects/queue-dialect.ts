@@ -1,0 +1,65 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AttemptCompletion, EnqueueItem } from '../../../domain/stores';
+import type { ClaimedDelivery } from '../../../domain/types';
+import type { SqlDialect } from '../typeorm.utils';
+
+/** What a claim writes on every row it takes. */
+export interface LeaseChanges {
+  locked_until: Date;
+  locked_by: string;
+  updated_at: Date;
+}
+
+/** A claim as the store hands it to a dialect, already normalized. */
+export interface ClaimRequest {
+  /** At most this many rows: a positive integer. */
+  limit: number;
+  now: Date;
+  lease: LeaseChanges;
+  /** Subscriptions whose deliveries are left alone, or null. */
+  excluded: string[] | null;
+  /** At most this many rows of any one subscription (a fair claim), or null for plain oldest-due-first. */
+  per_subscription: number | null;
+}
+
+/** Anything that runs raw SQL: a DataSource, or an EntityManager (perhaps inside a transaction). */
+export interface QueryExecutor {
+  query<T = any>(sql: string, parameters?: any[]): Promise<T>;
+}
+
+/**
+ * The queue writes whose SQL differs per database, one object per database (as pg-boss does): PostgreSQL,
+ * MySQL/MariaDB and SQLite each keep their claim, enqueue and completion statements in their own file. The
+ * stores pick one per DataSource ({@link queueDialectOf}) and never branch on the database themselves.
+ *
+ * Same semantics everywhere (see the store contract tests); what differs is how many statements and round
+ * trips each takes, and how rows are locked.
+ */
+export interface QueueDialect {
+  readonly name: SqlDialect;
+  readonly dataSource: DataSource;
+  /**
+   * Runs one store operation. SQLite runs them one at a time per DataSource (its one shared connection would
+   * nest overlapping transactions); the server databases run them as they come. Not re-entrant.
+   */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Stores events with their deliveries atomically, on its own (a single statement, or a transaction of its
+   * own); per item, whether its event was new. May throw a unique violation when a concurrent enqueue of the
+   * same id commits first: nothing is then written.
+   */
+  enqueue(items: readonly EnqueueItem[]): Promise<boolean[]>;
+  /**
+   * The same inside the caller's transaction (`manager` from `DataSource.transaction`): opens no transaction
+   * of its own, and a repeated event id is skipped without an error, so it never leaves the caller's
+   * transaction aborted.
+   */
+  enqueueIn(manager: EntityManager, items: readonly EnqueueItem[]): Promise<boolean[]>;
+  /** Leases due deliveries (oldest due first) so that no two claimers get the same one. */
+  claim(request: ClaimRequest): Promise<ClaimedDelivery[]>;
+  /**
+   * Logs every attempt and applies each state change whose worker still holds the lease, atomically; per item,
+   * whether its change applied.
+   */
+  complete(items: readonly AttemptCompletion[]): Promise<boolean[]>;
+}

@@ -1,0 +1,92 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AttemptCompletion, EnqueueItem } from '../../../domain/stores';
+import type { ClaimedDelivery } from '../../../domain/types';
+import type { NewDeliveryRow } from '../typeorm-rows';
+import { chunks } from '../typeorm.utils';
+import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
+import { dueQuery, loadClaimed } from './claim-query';
+import { completeChecked, deliveryInsert, enqueueChecked } from './checked-writes';
+import type { ClaimRequest, QueueDialect } from './queue-dialect';
+
+/** Deliveries per INSERT: one JSON text each, so a fan-out to 10,000 subscriptions is two statements. */
+const DELIVERIES_PER_INSERT = 5000;
+
+/**
+ * SQLite through better-sqlite3 (one process): a claim is one atomic `UPDATE ... RETURNING`; every operation
+ * runs alone on the DataSource's one connection ({@link SqliteQueueDialect.run}).
+ */
+export class SqliteQueueDialect implements QueueDialect {
+  readonly name = 'sqlite';
+
+  constructor(readonly dataSource: DataSource) {}
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return serialized(this.dataSource, fn);
+  }
+
+  enqueue(items: readonly EnqueueItem[]): Promise<boolean[]> {
+    return this.dataSource.transaction((manager) => this.enqueueIn(manager, items));
+  }
+
+  enqueueIn(manager: EntityManager, items: readonly EnqueueItem[]): Promise<boolean[]> {
+    return enqueueChecked(manager, items, insertDeliveries);
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimedDelivery[]> {
+    // One statement picks and leases the rows: atomic even against other processes on the same file.
+    const ds = this.dataSource;
+    const pick = dueQuery(ds.manager, 'due', request, (idColumn, chosenSql) => `${idColumn} IN (SELECT x.cid FROM (${chosenSql}) x)`);
+    const [sql, params] = ds
+      .createQueryBuilder()
+      .update(WebhookDeliveryEntity)
+      .set(request.lease)
+      .where(`delivery_id IN (${pick.getQuery()})`)
+      .setParameters(pick.getParameters())
+      .getQueryAndParameters();
+    const leased: Array<{ delivery_id: string }> = await ds.query(`${sql} RETURNING delivery_id`, params);
+    return loadClaimed(
+      ds.manager,
+      leased.map((r) => r.delivery_id),
+    );
+  }
+
+  complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {
+    return this.dataSource.transaction((manager) => completeChecked(manager, items));
+  }
+}
+
+/** New deliveries as one `INSERT ... SELECT FROM json_each(?)` per chunk: one parameter however many rows. */
+async function insertDeliveries(manager: EntityManager, rows: readonly NewDeliveryRow[]): Promise<void> {
+  const { into, at } = deliveryInsert(manager);
+  for (const part of chunks(rows, DELIVERIES_PER_INSERT)) {
+    await manager.query(
+      `${into} SELECT json_extract(d.value, '$[0]'), json_extract(d.value, '$[1]'), json_extract(d.value, '$[2]'), json_extract(d.value, '$[3]'), 'pending', 0, ` +
+        `json_extract(d.value, '$[4]'), json_extract(d.value, '$[4]'), json_extract(d.value, '$[4]'), json_extract(d.value, '$[5]'), json_extract(d.value, '$[6]') ` +
+        `FROM json_each(?) AS d ORDER BY d.key`,
+      [JSON.stringify(part.map((d) => [d.delivery_id, d.subscription_id, d.event_id, d.event_type, at(d.at), d.locked_by, at(d.locked_until)]))],
+    );
+  }
+}
+
+const queues = new WeakMap<DataSource, Promise<void>>();
+
+/**
+ * Runs `fn` after every earlier call for the same DataSource has finished. TypeORM's better-sqlite3 driver
+ * shares one connection, so overlapping transactions would nest into each other: the SQLite stores run
+ * each operation through here. Must not be called re-entrantly.
+ */
+async function serialized<T>(dataSource: DataSource, fn: () => Promise<T>): Promise<T> {
+  const previous = queues.get(dataSource) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  queues.set(
+    dataSource,
+    previous.then(() => mine),
+  );
+  await previous;
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}

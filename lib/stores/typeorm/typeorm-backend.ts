@@ -1,0 +1,23 @@
+import type { ModuleRef } from '@nestjs/core';
+import type { WebhookDeliveryStore, WebhookSubscriptionStore } from '../../domain/stores';
+import { WebhookDataSourceRef } from './data-source.ref';
+import { TypeOrmDeliveryStore } from './typeorm-delivery.store';
+import { TypeOrmSubscriptionStore } from './typeorm-subscription.store';
+
+/** The stores of `store_backend: 'typeorm'`, and the DataSource reference they share. */
+export interface TypeOrmStores {
+  subscriptions: WebhookSubscriptionStore;
+  deliveries: WebhookDeliveryStore;
+  dataSource: WebhookDataSourceRef;
+}
+
+/**
+ * The TypeORM backend's entry point. The module loads this file with a dynamic `import()` only when
+ * `store_backend` is `'typeorm'`, so `typeorm` and `@nestjs/typeorm` stay optional: an app on the memory
+ * backend never loads them. `dataSourceName` picks one of the host app's named TypeORM connections (default:
+ * the default one); it is looked up on first use.
+ */
+export function createTypeOrmStores(moduleRef: ModuleRef, dataSourceName: string | undefined): TypeOrmStores {
+  const dataSource = new WebhookDataSourceRef(moduleRef, dataSourceName);
+  return { subscriptions: new TypeOrmSubscriptionStore(dataSource), deliveries: new TypeOrmDeliveryStore(dataSource), dataSource };
+}

@@ -1,0 +1,115 @@
+import type { AttemptCompletion, ClaimOptions, DeliveryQueue, EnqueueItem, RedriveQuery } from '../../domain/stores';
+import type { ClaimedDelivery } from '../../domain/types';
+import type { ClaimRequest } from './dialects';
+import type { TypeOrmStoreContext } from './store-context';
+import { chunks, isUniqueViolation, retryOnConflict, SQL_CHUNK } from './typeorm.utils';
+import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+
+/**
+ * The delivery queue through TypeORM. Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL and MySQL 8/MariaDB
+ * 10.6+, and one atomic `UPDATE ... RETURNING` on SQLite, so any number of workers (and replicas, on a server
+ * database) can share the queue. The statements that differ per database live in the dialects; what is the
+ * same everywhere (retries, the duplicate fallback, requeue and release) lives here.
+ */
+export class TypeOrmDeliveryQueue implements DeliveryQueue {
+  constructor(private readonly ctx: TypeOrmStoreContext) {}
+
+  async enqueue(items: readonly EnqueueItem[]): Promise<boolean[]> {
+    if (items.length === 0) return [];
+    try {
+      return await this.ctx.run((_, dialect) => retryOnConflict(() => dialect.enqueue(items)));
+    } catch (error) {
+      // A concurrent enqueue stored one of these ids between our check and our insert: the whole batch rolled
+      // back, so redo it one event at a time, where a conflict means exactly "already stored".
+      if (!isUniqueViolation(error)) throw error;
+      if (items.length === 1) return [false];
+      const out: boolean[] = [];
+      for (const item of items) out.push((await this.enqueue([item]))[0]);
+      return out;
+    }
+  }
+
+  async claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    const limit = Math.trunc(options.limit);
+    if (!(limit > 0)) return [];
+    const now = options.now;
+    const request: ClaimRequest = {
+      limit,
+      now,
+      lease: { locked_until: new Date(now.getTime() + options.lease_ms), locked_by: options.worker_id, updated_at: now },
+      excluded: options.exclude_subscription_ids?.length ? [...options.exclude_subscription_ids] : null,
+      per_subscription:
+        options.per_subscription_limit !== undefined && options.per_subscription_limit < limit ? Math.max(Math.trunc(options.per_subscription_limit), 1) : null,
+    };
+    return this.ctx.run((_, dialect) => dialect.claim(request));
+  }
+
+  async complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {
+    if (items.length === 0) return [];
+    return this.ctx.run((_, dialect) => retryOnConflict(() => dialect.complete(items)));
+  }
+
+  async requeueDelivery(eventId: string, subscriptionId: string, now: Date): Promise<boolean> {
+    const result = await this.ctx.run((ds) =>
+      ds
+        .createQueryBuilder()
+        .update(WebhookDeliveryEntity)
+        .set(revived(now))
+        .where('event_id = :event AND subscription_id = :sub', { event: eventId, sub: subscriptionId })
+        .execute(),
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  async requeueDeadLetters(query: RedriveQuery, now: Date): Promise<number> {
+    return this.ctx.run(async (ds) => {
+      let total = 0;
+      for (;;) {
+        // When it was dead-lettered: its last attempt, else its last change.
+        const qb = ds
+          .getRepository(WebhookDeliveryEntity)
+          .createQueryBuilder('d')
+          .leftJoin(WebhookDeliveryAttemptEntity, 'a', 'a.attempt_id = d.last_attempt_id')
+          .select('d.delivery_id', 'delivery_id')
+          .where('d.status = :dead', { dead: 'dead_letter' });
+        if (query.subscription_id !== undefined) qb.andWhere('d.subscription_id = :sub', { sub: query.subscription_id });
+        if (query.since) qb.andWhere('COALESCE(a.attempted_at, d.updated_at) >= :since', { since: query.since });
+        if (query.until) qb.andWhere('COALESCE(a.attempted_at, d.updated_at) < :until', { until: query.until });
+        const ids = (await qb.limit(SQL_CHUNK).getRawMany<{ delivery_id: string }>()).map((r) => r.delivery_id);
+        if (ids.length === 0) return total;
+        const result = await ds
+          .createQueryBuilder()
+          .update(WebhookDeliveryEntity)
+          .set(revived(now))
+          .where('delivery_id IN (:...ids) AND status = :dead', { ids, dead: 'dead_letter' })
+          .execute();
+        total += result.affected ?? 0;
+        if (ids.length < SQL_CHUNK) return total;
+      }
+    });
+  }
+
+  async releaseLeases(workerId: string, deliveryIds?: readonly string[]): Promise<number> {
+    return this.ctx.run(async (ds) => {
+      const release = (ids?: string[]) => {
+        const qb = ds
+          .createQueryBuilder()
+          .update(WebhookDeliveryEntity)
+          .set({ locked_by: null, locked_until: null })
+          .where('locked_by = :worker', { worker: workerId });
+        if (ids) qb.andWhere('delivery_id IN (:...ids)', { ids });
+        return qb.execute();
+      };
+      if (deliveryIds === undefined) return (await release()).affected ?? 0;
+      let total = 0;
+      for (const part of chunks([...new Set(deliveryIds)])) total += (await release(part)).affected ?? 0;
+      return total;
+    });
+  }
+}
+
+/** A fresh retry cycle, due now and unleased. */
+function revived(now: Date): Partial<WebhookDeliveryEntity> {
+  return { status: 'pending', attempts: 0, next_attempt_at: now, locked_by: null, locked_until: null, updated_at: now };
+}

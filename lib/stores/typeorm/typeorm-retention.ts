@@ -1,0 +1,104 @@
+import type { DataSource } from 'typeorm';
+import type { DeliveryRetention } from '../../domain/stores';
+import type { TypeOrmStoreContext } from './store-context';
+import { retryOnConflict } from './typeorm.utils';
+import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { WebhookEventEntity } from './webhook-event.entity';
+
+/** Delivery states after which nothing more happens (an event whose deliveries are all final may be purged). */
+const FINAL_STATUSES = ['delivered', 'dead_letter', 'cancelled'];
+/** Rows deleted per statement by `purge`, so no statement holds its locks for long. */
+const PURGE_BATCH = 1000;
+
+/** The scheduled purge of old attempts and finished events, through TypeORM, in batches. */
+export class TypeOrmDeliveryRetention implements DeliveryRetention {
+  constructor(private readonly ctx: TypeOrmStoreContext) {}
+
+  async purge(before: Date): Promise<{ attempts: number; events: number }> {
+    return this.ctx.run(async (ds) => ({ attempts: await purgeAttempts(ds, before), events: await purgeEvents(ds, before) }));
+  }
+}
+
+/** Deletes attempts older than `before`, a batch at a time. */
+async function purgeAttempts(ds: DataSource, before: Date): Promise<number> {
+  let attempts = 0;
+  for (;;) {
+    const ids = (
+      await ds
+        .getRepository(WebhookDeliveryAttemptEntity)
+        .createQueryBuilder('a')
+        .select('a.attempt_id', 'attempt_id')
+        .where('a.attempted_at < :before', { before })
+        .limit(PURGE_BATCH)
+        .getRawMany<{ attempt_id: string }>()
+    ).map((r) => r.attempt_id);
+    if (ids.length === 0) break;
+    const result = await ds.createQueryBuilder().delete().from(WebhookDeliveryAttemptEntity).where('attempt_id IN (:...ids)', { ids }).execute();
+    attempts += result.affected ?? 0;
+    if (ids.length < PURGE_BATCH) break;
+  }
+  return attempts;
+}
+
+/** Deletes events created before `before` whose deliveries are all final, with those deliveries. */
+async function purgeEvents(ds: DataSource, before: Date): Promise<number> {
+  let events = 0;
+  let after: { created_at: Date; event_id: string } | null = null;
+  for (;;) {
+    // Events created before `before` none of whose deliveries is still pending, oldest first (keyset paging).
+    const qb = ds
+      .getRepository(WebhookEventEntity)
+      .createQueryBuilder('e')
+      .select(['e.event_id', 'e.created_at'])
+      .where('e.created_at < :before', { before })
+      .andWhere(
+        (sub) =>
+          'NOT EXISTS ' +
+          sub
+            .subQuery()
+            .select('1')
+            .from(WebhookDeliveryEntity, 'd')
+            .where('d.event_id = e.event_id')
+            .andWhere('d.status NOT IN (:...final)', { final: FINAL_STATUSES })
+            .getQuery(),
+      );
+    if (after) {
+      qb.andWhere('(e.created_at > :afterAt OR (e.created_at = :afterAt AND e.event_id > :afterId))', { afterAt: after.created_at, afterId: after.event_id });
+    }
+    const batch = await qb.orderBy('e.created_at', 'ASC').addOrderBy('e.event_id', 'ASC').limit(PURGE_BATCH).getMany();
+    if (batch.length === 0) break;
+    const ids = batch.map((e) => e.event_id);
+    events += await retryOnConflict(() =>
+      ds.transaction(async (manager) => {
+        await manager
+          .createQueryBuilder()
+          .delete()
+          .from(WebhookDeliveryEntity)
+          .where('event_id IN (:...ids) AND status IN (:...final)', { ids, final: FINAL_STATUSES })
+          .execute();
+        // An event requeued meanwhile keeps its pending delivery, and so is kept.
+        const driver = manager.connection.driver;
+        const eventsTable = driver.escape(manager.connection.getMetadata(WebhookEventEntity).tableName);
+        const remaining = manager
+          .createQueryBuilder()
+          .select('1')
+          .from(WebhookDeliveryEntity, 'r')
+          .where(`r.event_id = ${eventsTable}.${driver.escape('event_id')}`)
+          .getQuery();
+        const result = await manager
+          .createQueryBuilder()
+          .delete()
+          .from(WebhookEventEntity)
+          .where('event_id IN (:...ids)', { ids })
+          .andWhere(`NOT EXISTS (${remaining})`)
+          .execute();
+        return result.affected ?? 0;
+      }),
+    );
+    if (batch.length < PURGE_BATCH) break;
+    const last = batch[batch.length - 1];
+    after = { created_at: last.created_at, event_id: last.event_id };
+  }
+  return events;
+}

@@ -1,0 +1,49 @@
+import type * as TypeOrmBackend from './typeorm';
+
+/**
+ * The TypeORM backend's exports, also offered from the package root for apps that import them from there. They
+ * are getters that load `./typeorm` (and with it `typeorm`, an optional peer) on first use, so an app on the memory
+ * store can import the root without TypeORM installed. The getters exist in the CommonJS build (the published
+ * package); ES module consumers import `nestjs-webhooks/typeorm`, the documented path.
+ */
+const NAMES = [
+  'WEBHOOK_ENTITIES',
+  'WEBHOOK_MIGRATIONS',
+  'WebhookSubscriptionEntity',
+  'WebhookEventEntity',
+  'WebhookDeliveryEntity',
+  'WebhookDeliveryAttemptEntity',
+  'CreateWebhookTables1795800000000',
+  'TypeOrmSubscriptionStore',
+  'TypeOrmDeliveryStore',
+  'WebhookDataSourceRef',
+] as const;
+
+if (typeof exports === 'object' && exports !== null) {
+  for (const name of NAMES) {
+    Object.defineProperty(exports, name, {
+      enumerable: true,
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      get: () => (require('./typeorm') as typeof TypeOrmBackend)[name],
+    });
+  }
+}
+
+export declare const WEBHOOK_ENTITIES: typeof TypeOrmBackend.WEBHOOK_ENTITIES;
+export declare const WEBHOOK_MIGRATIONS: typeof TypeOrmBackend.WEBHOOK_MIGRATIONS;
+export declare const WebhookSubscriptionEntity: typeof TypeOrmBackend.WebhookSubscriptionEntity;
+export type WebhookSubscriptionEntity = TypeOrmBackend.WebhookSubscriptionEntity;
+export declare const WebhookEventEntity: typeof TypeOrmBackend.WebhookEventEntity;
+export type WebhookEventEntity = TypeOrmBackend.WebhookEventEntity;
+export declare const WebhookDeliveryEntity: typeof TypeOrmBackend.WebhookDeliveryEntity;
+export type WebhookDeliveryEntity = TypeOrmBackend.WebhookDeliveryEntity;
+export declare const WebhookDeliveryAttemptEntity: typeof TypeOrmBackend.WebhookDeliveryAttemptEntity;
+export type WebhookDeliveryAttemptEntity = TypeOrmBackend.WebhookDeliveryAttemptEntity;
+export declare const CreateWebhookTables1795800000000: typeof TypeOrmBackend.CreateWebhookTables1795800000000;
+export type CreateWebhookTables1795800000000 = TypeOrmBackend.CreateWebhookTables1795800000000;
+export declare const TypeOrmSubscriptionStore: typeof TypeOrmBackend.TypeOrmSubscriptionStore;
+export type TypeOrmSubscriptionStore = TypeOrmBackend.TypeOrmSubscriptionStore;
+export declare const TypeOrmDeliveryStore: typeof TypeOrmBackend.TypeOrmDeliveryStore;
+export type TypeOrmDeliveryStore = TypeOrmBackend.TypeOrmDeliveryStore;
+export declare const WebhookDataSourceRef: typeof TypeOrmBackend.WebhookDataSourceRef;
+export type WebhookDataSourceRef = TypeOrmBackend.WebhookDataSourceRef;

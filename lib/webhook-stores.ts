@@ -1,0 +1,42 @@
+import type { ModuleRef } from '@nestjs/core';
+import type { WebhookConfig } from './config/webhook-config';
+import type { WebhookDeliveryStore, WebhookSubscriptionStore } from './domain/stores';
+import { InvalidWebhookConfigError } from './domain/webhook.error';
+import { MemoryDeliveryStore } from './stores/memory/memory-delivery.store';
+import { MemorySubscriptionStore } from './stores/memory/memory-subscription.store';
+
+/** The two stores of one module instance. */
+export interface WebhookStores {
+  subscriptions: WebhookSubscriptionStore;
+  deliveries: WebhookDeliveryStore;
+}
+
+/** The packages the TypeORM backend loads, and how to add them. */
+const TYPEORM_PACKAGES = ['typeorm', '@nestjs/typeorm'];
+
+/**
+ * The stores `store_backend` names. The TypeORM backend (and with it `typeorm` and `@nestjs/typeorm`, optional
+ * peers) is loaded only here, only when chosen, so apps on the memory store need neither package.
+ */
+export async function createWebhookStores(config: WebhookConfig, moduleRef: ModuleRef): Promise<WebhookStores> {
+  if (config.store_backend !== 'typeorm') return { subscriptions: new MemorySubscriptionStore(), deliveries: new MemoryDeliveryStore() };
+  let backend: typeof import('./stores/typeorm/typeorm-backend.js');
+  try {
+    backend = await import('./stores/typeorm/typeorm-backend.js');
+  } catch (err) {
+    const missing = missingPackage(err);
+    if (!missing) throw err;
+    throw new InvalidWebhookConfigError(
+      'store_backend',
+      `'typeorm' needs the packages ${TYPEORM_PACKAGES.join(' and ')}, and ${missing} is not installed: npm install ${TYPEORM_PACKAGES.join(' ')} (plus your driver: pg, mysql2 or better-sqlite3), or use store_backend 'memory'`,
+    );
+  }
+  return backend.createTypeOrmStores(moduleRef, config.typeorm_data_source);
+}
+
+/** Which TypeORM package a failed import could not find, if that is why it failed. */
+function missingPackage(err: unknown): string | null {
+  const e = err as { code?: string; message?: string } | null;
+  if (e?.code !== 'MODULE_NOT_FOUND' && e?.code !== 'ERR_MODULE_NOT_FOUND') return null;
+  return TYPEORM_PACKAGES.find((name) => e.message?.includes(`'${name}'`) || e.message?.includes(`"${name}"`)) ?? null;
+}

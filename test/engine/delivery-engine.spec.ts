@@ -1,0 +1,272 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { WebhookConfig } from '../../lib/config/webhook-config';
+import { AttemptSender } from '../../lib/delivery/engine/attempt-sender';
+import { DeliveryEngine } from '../../lib/delivery/engine/delivery-engine';
+import type { SendResult, WebhookTransport } from '../../lib/delivery/http/transport';
+import type { WebhookOutcome } from '../../lib/domain/outcome';
+import type { ClaimOptions } from '../../lib/domain/stores';
+import type { StoredEvent, WebhookSubscription } from '../../lib/domain/types';
+import { WebhookSigner } from '../../lib/signing/webhook-signer';
+import { resolveWebhookConfig } from '../../lib/config/webhook-config';
+import { MemoryDeliveryStore } from '../../lib/stores/memory/memory-delivery.store';
+import { FakeClock, settle } from '../support/fake-clock';
+
+/** One send the fake transport has not answered yet. */
+interface OpenSend {
+  url: string;
+  answer(result: Partial<SendResult>): void;
+}
+
+/** A transport the test answers by hand (or at once, per URL), counting sends in flight per URL. */
+class FakeTransport implements WebhookTransport {
+  readonly open: OpenSend[] = [];
+  readonly sent: string[] = [];
+  /** Bodies in the order sent. */
+  readonly bodies: string[] = [];
+  readonly inFlight = new Map<string, number>();
+  readonly maxInFlight = new Map<string, number>();
+  /** URLs answered at once with this result. */
+  readonly auto = new Map<string, Partial<SendResult>>();
+
+  send(url: string, _headers: Record<string, string>, body: string, signal?: AbortSignal): Promise<SendResult> {
+    this.sent.push(url);
+    this.bodies.push(body);
+    this.inFlight.set(url, (this.inFlight.get(url) ?? 0) + 1);
+    this.maxInFlight.set(url, Math.max(this.maxInFlight.get(url) ?? 0, this.inFlight.get(url)!));
+    return new Promise((resolve) => {
+      const finish = (r: Partial<SendResult>) => {
+        this.inFlight.set(url, this.inFlight.get(url)! - 1);
+        resolve({ ok: false, status_code: null, duration_ms: 1, error_message: null, retry_after_ms: null, gone: false, ...r });
+      };
+      signal?.addEventListener('abort', () => finish({ error_message: 'aborted (shutting down)' }), { once: true });
+      const auto = this.auto.get(url);
+      if (auto) return finish(auto);
+      this.open.push({ url, answer: finish });
+    });
+  }
+
+  answerAll(url: string, result: Partial<SendResult>): number {
+    const mine = this.open.filter((s) => s.url === url);
+    this.open.splice(0, this.open.length, ...this.open.filter((s) => s.url !== url));
+    for (const s of mine) s.answer(result);
+    return mine.length;
+  }
+
+  async close(): Promise<void> {}
+}
+
+const OK: Partial<SendResult> = { ok: true, status_code: 200 };
+
+function sub(id: string, over: Partial<WebhookSubscription> = {}): WebhookSubscription {
+  return { subscription_id: id, url: `https://${id}.example/hook`, secret: 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0', event_types: null, active: true, description: null, tenant_id: null, created_at: new Date(0), metadata: {}, ...over };
+}
+
+function setup(options: Partial<WebhookConfig> = {}) {
+  const clock = new FakeClock();
+  const config = resolveWebhookConfig({ max_concurrent_deliveries: 16, max_concurrent_per_endpoint: 2, claim_batch_size: 50, retry_jitter: 0, retry_base_delay: 1, ...options });
+  const store = new MemoryDeliveryStore();
+  const claims: ClaimOptions[] = [];
+  const claimDue = store.claimDue.bind(store);
+  store.claimDue = async (o) => (claims.push(o), claimDue(o));
+  const transport = new FakeTransport();
+  const subs = new Map<string, WebhookSubscription>();
+  const healthCalls: string[] = [];
+  const outcomes: WebhookOutcome[] = [];
+  const engine = new DeliveryEngine({
+    workerId: 'w1',
+    config,
+    queue: store,
+    sender: new AttemptSender(new WebhookSigner(config), transport),
+    subscriptions: { get: async (id) => subs.get(id) ?? null },
+    health: {
+      gone: async (s) => (healthCalls.push(`gone:${s.subscription_id}`), [{ type: 'subscription_disabled', subscription_id: s.subscription_id, reason: 'gone' }]),
+      failed: async (s) => (healthCalls.push(`failed:${s.subscription_id}`), []),
+    },
+    logger: { error: () => undefined, warn: () => undefined },
+    immediateWrites: true,
+    clock,
+    random: () => 0.5,
+  });
+  engine.outcomes.subscribe((o) => outcomes.push(o));
+  let n = 0;
+  /** Stores an event for these subscriptions, as dispatch() does (with a hand-off when `handOff`). */
+  async function dispatch(subscriptionIds: string[], handOff = true): Promise<string[]> {
+    const event: StoredEvent = { event_id: `e${++n}`, event_type: 't', body: `{"n":${n}}`, occurred_at: new Date(clock.now()), source: null, created_at: new Date(clock.now()) };
+    const ids = subscriptionIds.map((s) => `${event.event_id}-${s}`);
+    const reservation = engine.reserve(handOff ? subscriptionIds : []);
+    const leases = handOff ? reservation.leases : subscriptionIds.map(() => null);
+    const [stored] = await store.enqueue([{ event, deliveries: subscriptionIds.map((s, i) => ({ delivery_id: ids[i], subscription_id: s, lease: leases[i] })) }]);
+    if (handOff) reservation.settle(event, ids, stored);
+    else engine.wake();
+    return ids;
+  }
+  const state = async (eventId: string, s: string) => (await store.getDelivery(eventId, s))!;
+  /** Stops the engine, letting fake time run through its grace period. */
+  async function shutdown(): Promise<void> {
+    const stopping = engine.stop(0);
+    await clock.advance(1);
+    await stopping;
+  }
+  return { clock, config, store, claims, transport, subs, healthCalls, outcomes, engine, dispatch, state, shutdown };
+}
+
+describe('DeliveryEngine (fake clock, memory store, fake transport)', () => {
+  let stop: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await stop?.();
+    stop = undefined;
+  });
+
+  it('sends handed-over deliveries without a claim, and records them delivered', async () => {
+    const t = setup();
+    stop = t.shutdown;
+    t.subs.set('a', sub('a'));
+    t.transport.auto.set(sub('a').url, OK);
+    await t.engine.poll(); // the start-up claim: nothing due
+    const claimsBefore = t.claims.length;
+    await t.dispatch(['a']);
+    await t.clock.flush();
+    expect(t.transport.sent).toEqual([sub('a').url]);
+    expect(await t.state('e1', 'a')).toMatchObject({ status: 'delivered', locked_by: null, attempts: 1 });
+    expect(t.outcomes.map((o) => o.type)).toEqual(['delivered']);
+    // the slot freed by the send may wake a claim, which the planner skips: nothing new is due
+    expect(t.claims.length).toBe(claimsBefore);
+  });
+
+  it('retries on its timer with the backoff delay, then dead-letters after retry_max_attempts', async () => {
+    const t = setup({ retry_max_attempts: 3 });
+    stop = t.shutdown;
+    t.subs.set('a', sub('a'));
+    t.transport.auto.set(sub('a').url, { status_code: 500, error_message: 'HTTP 500' });
+    await t.dispatch(['a']);
+    await t.clock.flush();
+    expect(t.transport.sent).toHaveLength(1);
+    expect((await t.state('e1', 'a')).next_attempt_at.getTime()).toBe(t.clock.now() + 1000);
+    await t.clock.advance(999);
+    expect(t.transport.sent).toHaveLength(1);
+    await t.clock.advance(1);
+    expect(t.transport.sent).toHaveLength(2);
+    await t.clock.advance(2000);
+    expect(t.transport.sent).toHaveLength(3);
+    expect(await t.state('e1', 'a')).toMatchObject({ status: 'dead_letter', attempts: 3 });
+    expect(t.outcomes.map((o) => o.type)).toEqual(['failed', 'failed', 'dead_lettered']);
+    expect(t.healthCalls).toEqual(['failed:a', 'failed:a', 'failed:a']);
+  });
+
+  it('keeps a slow endpoint to its cap and leaves it out of claims, so the other endpoints are served', async () => {
+    const t = setup({ max_concurrent_per_endpoint: 2, max_concurrent_deliveries: 16 });
+    stop = t.shutdown;
+    t.subs.set('slow', sub('slow'));
+    t.subs.set('fast', sub('fast'));
+    t.transport.auto.set(sub('fast').url, OK);
+    for (let i = 0; i < 20; i++) await t.dispatch(['slow', 'fast'], false);
+    await t.clock.flush();
+    // fast is fully served while slow hangs with its cap in flight and at most as many held
+    expect(t.transport.sent.filter((u) => u === sub('fast').url)).toHaveLength(20);
+    expect(t.transport.maxInFlight.get(sub('slow').url)).toBe(2);
+    const leasedSlow = (await Promise.all(Array.from({ length: 20 }, (_, i) => t.state(`e${i + 1}`, 'slow')))).filter((d) => d.locked_by).length;
+    expect(leasedSlow).toBeLessThanOrEqual(4);
+    // every claim took at most the claim share of one subscription, and left slow out once it was saturated
+    expect(t.claims.every((c) => c.per_subscription_limit === 2)).toBe(true);
+    expect(t.claims.some((c) => c.exclude_subscription_ids?.includes('slow'))).toBe(true);
+    // once slow answers, its backlog drains from the store, two at a time
+    for (let round = 0; round < 20 && t.transport.answerAll(sub('slow').url, OK) > 0; round++) await t.clock.flush();
+    expect(t.transport.sent.filter((u) => u === sub('slow').url)).toHaveLength(20);
+    expect(t.transport.maxInFlight.get(sub('slow').url)).toBe(2);
+  });
+
+  it('hands over only up to the cap while a backlog waits in the store, so claims drain it oldest first', async () => {
+    const t = setup({ max_concurrent_per_endpoint: 2, max_concurrent_deliveries: 64 });
+    stop = t.shutdown;
+    t.subs.set('a', sub('a'));
+    await t.engine.poll();
+    // a burst: 4 handed over (twice the cap), the rest stored for a claim
+    const burst: string[] = [];
+    for (let i = 0; i < 10; i++) burst.push(...(await t.dispatch(['a'])));
+    await t.clock.flush();
+    const leases = await Promise.all(burst.map((id) => t.store.getDelivery(id.replace(/-a$/, ''), 'a')));
+    expect(leases.filter((d) => d!.locked_by).length).toBe(4);
+    // then a stream faster than the endpoint (three new events per round, it answers the two in flight): fresh
+    // ones are handed over only while fewer than the cap are busy, so claims drain the burst first
+    for (let round = 0; round < 30; round++) {
+      t.transport.answerAll(sub('a').url, OK);
+      // the answers free their slots; new events arrive before the claim those slots asked for has run
+      await settle();
+      for (let i = 0; i < 3; i++) await t.dispatch(['a']);
+      await t.clock.flush();
+    }
+    const sentOrder = t.transport.bodies.map((b) => (JSON.parse(b) as { n: number }).n);
+    const positions = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => sentOrder.indexOf(n));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    // the burst was done within the first 20 sends (the stream alone would have kept the endpoint busy)
+    expect(Math.max(...positions)).toBeLessThan(20);
+    const done = await Promise.all(burst.map((id) => t.state(id.replace(/-a$/, ''), 'a')));
+    expect(done.every((d) => d.status === 'delivered')).toBe(true);
+  });
+
+  it('releases a held delivery whose lease would end before its send could, instead of sending it', async () => {
+    const t = setup({ max_concurrent_per_endpoint: 1, delivery_timeout_seconds: 10, lease_seconds: 20 });
+    stop = t.shutdown;
+    t.subs.set('a', sub('a'));
+    await t.engine.poll(); // the start-up claim: nothing due
+    await t.dispatch(['a']);
+    await t.dispatch(['a']);
+    await t.clock.flush();
+    expect(t.transport.open).toHaveLength(1);
+    // the second waits for the slot until its lease has less than timeout + margin left
+    await t.clock.advance(10_000);
+    t.transport.answerAll(sub('a').url, OK);
+    await t.clock.flush();
+    expect(t.transport.sent).toHaveLength(1);
+    expect(await t.state('e2', 'a')).toMatchObject({ status: 'pending', locked_by: null });
+    // released, so the next claim takes it at once
+    await t.engine.poll();
+    await t.clock.flush();
+    expect(t.transport.sent).toHaveLength(2);
+  });
+
+  it('410 Gone cancels the delivery and tells the subscriptions, publishing what they report', async () => {
+    const t = setup();
+    stop = t.shutdown;
+    t.subs.set('a', sub('a'));
+    t.transport.auto.set(sub('a').url, { status_code: 410, gone: true, error_message: 'HTTP 410' });
+    await t.dispatch(['a']);
+    await t.clock.flush();
+    expect(await t.state('e1', 'a')).toMatchObject({ status: 'cancelled' });
+    expect(t.healthCalls).toEqual(['gone:a']);
+    expect(t.outcomes.map((o) => o.type)).toEqual(['failed', 'subscription_disabled']);
+  });
+
+  it('does not send to a deactivated subscription: the delivery is cancelled', async () => {
+    const t = setup();
+    stop = t.shutdown;
+    t.subs.set('a', sub('a', { active: false }));
+    await t.dispatch(['a']);
+    await t.clock.flush();
+    expect(t.transport.sent).toEqual([]);
+    expect(await t.state('e1', 'a')).toMatchObject({ status: 'cancelled' });
+    const attempts = await t.store.getAttempts({ subscription_id: 'a' });
+    expect(attempts[0]).toMatchObject({ status: 'cancelled', error_message: 'not sent: subscription is inactive' });
+  });
+
+  it('on stop: releases held deliveries, waits for sends up to the grace period, then aborts them and releases their leases', async () => {
+    const t = setup({ max_concurrent_per_endpoint: 1 });
+    t.subs.set('a', sub('a'));
+    await t.dispatch(['a']);
+    await t.dispatch(['a']);
+    await t.clock.flush();
+    expect(t.transport.open).toHaveLength(1);
+    let stopped = false;
+    const stopping = t.engine.stop(5000).then(() => (stopped = true));
+    await t.clock.flush();
+    // the held one is released at once; the one sending has its grace period
+    expect(await t.state('e2', 'a')).toMatchObject({ locked_by: null });
+    expect(stopped).toBe(false);
+    await t.clock.advance(5000);
+    await stopping;
+    expect(await t.state('e1', 'a')).toMatchObject({ status: 'pending', locked_by: null, attempts: 0 });
+    expect(await t.store.getAttempts()).toEqual([]);
+    // no new work is taken after stop
+    expect(t.engine.reserve(['a']).leases).toEqual([null]);
+  });
+});

@@ -1,0 +1,85 @@
+import { describe, expect, it } from '@jest/globals';
+import { Capacity } from '../../lib/delivery/engine/capacity';
+import { ClaimPlanner } from '../../lib/delivery/engine/claim-planner';
+import { HandOff } from '../../lib/delivery/engine/hand-off';
+import type { Held } from '../../lib/delivery/engine/held';
+import type { StoredEvent } from '../../lib/domain/types';
+import { FakeClock } from '../support/fake-clock';
+
+const EVENT: StoredEvent = { event_id: 'e1', event_type: 't', body: '{}', occurred_at: new Date(0), source: null, created_at: new Date(0) };
+
+function setup(options: { maxInProcess?: number; sendCap?: number; accepting?: boolean; minClaim?: number } = {}) {
+  const clock = new FakeClock();
+  const capacity = new Capacity<Held>({ maxInProcess: options.maxInProcess ?? 64, sendCap: options.sendCap ?? 8 });
+  const planner = new ClaimPlanner({ batchSize: 100, minClaim: options.minClaim ?? 16 });
+  // As at start-up the wake is answered by a first claim that came back empty.
+  planner.claimed(planner.plan(capacity)!, []);
+  const adopted: Held[][] = [];
+  let unleased = 0;
+  const handOff = new HandOff(capacity, planner, { workerId: 'w1', leaseMs: 60_000, minClaim: options.minClaim ?? 16, clock }, {
+    accepting: () => options.accepting ?? true,
+    adopt: (held) => adopted.push(held),
+    unleasedStored: () => unleased++,
+  });
+  return { clock, capacity, planner, handOff, adopted, unleased: () => unleased };
+}
+
+describe('HandOff', () => {
+  it('returns one lease per subscription (null when there is no room) and leaves its argument unchanged', () => {
+    const { handOff, capacity, clock } = setup({ maxInProcess: 3 });
+    const ids = Object.freeze(['a', 'b', 'c', 'd']);
+    const r = handOff.reserve(ids);
+    const lease = { worker_id: 'w1', until: new Date(clock.now() + 60_000) };
+    expect(r.leases).toEqual([lease, lease, lease, null]);
+    expect(ids).toEqual(['a', 'b', 'c', 'd']);
+    expect(capacity.freeRoom).toBe(0);
+  });
+
+  it('leaves a claim’s worth of room while a wake is unanswered', () => {
+    const { handOff, planner } = setup({ maxInProcess: 20, minClaim: 16 });
+    planner.markUnknownWork();
+    expect(handOff.reserve(['a', 'b', 'c', 'd', 'e', 'f']).leases.filter(Boolean)).toHaveLength(4);
+  });
+
+  it('gives no lease to a subscription with a backlog in the store once its cap is busy', () => {
+    const { handOff, planner, capacity } = setup({ sendCap: 2 });
+    capacity.hold('slow', {} as Held);
+    capacity.hold('slow', {} as Held);
+    planner.noteBacklog(['slow']);
+    expect(handOff.reserve(['slow', 'fast']).leases.map(Boolean)).toEqual([false, true]);
+  });
+
+  it('bounds still-committing hand-offs per subscription by the reservation limit', () => {
+    const { handOff } = setup({ sendCap: 2 });
+    const leased = handOff.reserve(Array(10).fill('a')).leases.filter(Boolean);
+    expect(leased).toHaveLength(4);
+  });
+
+  it('when stored: adopts the leased deliveries, and notes a backlog for the others and asks for a claim', () => {
+    const { handOff, capacity, planner, adopted, unleased } = setup({ maxInProcess: 1 });
+    const r = handOff.reserve(['a', 'b']);
+    r.settle(EVENT, ['d-a', 'd-b'], true);
+    expect(adopted).toHaveLength(1);
+    expect(adopted[0].map((h) => [h.claimed.delivery.delivery_id, h.claimed.delivery.locked_by, h.recheck])).toEqual([['d-a', 'w1', true]]);
+    expect(capacity.freeRoom).toBe(1);
+    expect(planner.hasBacklog('b')).toBe(true);
+    expect(unleased()).toBe(1);
+    // settling twice changes nothing
+    r.settle(EVENT, ['d-a', 'd-b'], true);
+    expect(adopted).toHaveLength(1);
+  });
+
+  it('when not stored (a duplicate, or the write failed): gives the room back and adopts nothing', () => {
+    const { handOff, capacity, adopted, planner, unleased } = setup({ maxInProcess: 1 });
+    handOff.reserve(['a', 'b']).settle(EVENT, ['d-a', 'd-b'], false);
+    expect(adopted).toEqual([]);
+    expect(capacity.freeRoom).toBe(1);
+    expect(planner.hasBacklog('b')).toBe(false);
+    expect(unleased()).toBe(0);
+  });
+
+  it('gives no lease while shutting down', () => {
+    const { handOff } = setup({ accepting: false });
+    expect(handOff.reserve(['a']).leases).toEqual([null]);
+  });
+});

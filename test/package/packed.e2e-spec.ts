@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+const ROOT = process.cwd();
+
+/** The peers and dependencies a memory-store app needs: everything but typeorm and @nestjs/typeorm. */
+function runtimePackages(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }> };
+  const optional = new Set(Object.keys(pkg.peerDependenciesMeta ?? {}).filter((name) => pkg.peerDependenciesMeta[name].optional));
+  return [...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies).filter((name) => !optional.has(name))];
+}
+
+/**
+ * The package as a user installs it (`npm pack`), in an app folder whose node_modules hold its dependencies and
+ * required peers but not the optional TypeORM peers.
+ */
+describe('the packed package in an app without TypeORM', () => {
+  let dir: string;
+
+  beforeAll(() => {
+    if (!existsSync(join(ROOT, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does it in pretest)');
+    dir = mkdtempSync(join(tmpdir(), 'webhooks-packed-'));
+    const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const installed = join(dir, 'node_modules', 'nestjs-webhooks');
+    mkdirSync(installed, { recursive: true });
+    execFileSync('tar', ['-xzf', join(dir, tarball), '-C', installed, '--strip-components=1']);
+    // The app's own file, so that `require` resolves from the app folder, as in a user's project.
+    copyFileSync(join(ROOT, 'test/package/packed-app.cjs'), join(dir, 'app.cjs'));
+    for (const name of runtimePackages()) {
+      const link = join(dir, 'node_modules', name);
+      mkdirSync(dirname(link), { recursive: true });
+      symlinkSync(join(ROOT, 'node_modules', name), link, 'dir');
+    }
+  }, 120_000);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = (mode: string) => JSON.parse(execFileSync(process.execPath, [join(dir, 'app.cjs'), mode], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } }).trim().split('\n').pop()!);
+
+  it('ships only dist/ and the typeorm entry point', () => {
+    const listed = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
+    const files = (JSON.parse(listed) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path);
+    expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'typeorm/package.json'].includes(f))).toEqual([]);
+  });
+
+  it('boots and delivers on the memory store, never loading typeorm', () => {
+    const out = run('memory');
+    expect(out).toEqual({ typeormResolvable: false, delivery_count: 1, received: [true], typeormLoaded: false });
+  }, 60_000);
+
+  it("with store_backend 'typeorm', stops at start-up naming the missing packages and the install command", () => {
+    const out = run('typeorm');
+    expect(out.typeormResolvable).toBe(false);
+    expect(out.booted).toBe(false);
+    expect(out.error).toMatch(/typeorm and @nestjs\/typeorm/);
+    expect(out.error).toMatch(/npm install typeorm @nestjs\/typeorm/);
+    expect(out.error).toMatch(/store_backend/);
+  }, 60_000);
+});
