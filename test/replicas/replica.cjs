@@ -24,7 +24,7 @@ Module({
       entities: [...WEBHOOK_ENTITIES],
       synchronize: false,
       poolSize: 5,
-      applicationName: 'webhook-replica',
+      applicationName: env.PG_APP_NAME || 'webhook-replica',
       logging: false,
     }),
     WebhookModule.forRoot({

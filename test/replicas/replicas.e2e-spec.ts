@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { generateWebhookSecret } from '../../lib';
 import { TypeOrmSubscriptionStore, WEBHOOK_MIGRATIONS, WebhookDataSourceRef } from '../../lib/typeorm';
-import { createTestDataSource, describeIfDatabase } from '../support/databases';
+import { createTestDataSource, describeIfDatabase, testNamespace } from '../support/databases';
 import { waitFor } from '../support/receiver';
 
 const SCHEMA = 'webhook_replicas';
 const REPLICA = join(process.cwd(), 'test/replicas/replica.cjs');
+/** The replicas' PostgreSQL application_name, so that the chaos test terminates their connections only. */
+const APP_NAME = testNamespace('webhook-replica');
 
 interface Replica {
   child: ChildProcess;
@@ -86,7 +88,7 @@ describeIfDatabase('postgres', 'replicas on one PostgreSQL database (separate pr
   }, 30_000);
 
   async function startReplica(): Promise<Replica> {
-    const child = fork(REPLICA, [], { env: { ...process.env, PG_SCHEMA: SCHEMA, PG_USER: pgUser }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(REPLICA, [], { env: { ...process.env, PG_SCHEMA: testNamespace(SCHEMA), PG_APP_NAME: APP_NAME, PG_USER: pgUser }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const replica: Replica = { child, accepted: new Set(), errors: [], dispatched: () => Promise.resolve() };
     let onDispatched: (() => void) | null = null;
     replica.dispatched = () => new Promise<void>((resolve) => (onDispatched = resolve));
@@ -154,7 +156,7 @@ describeIfDatabase('postgres', 'replicas on one PostgreSQL database (separate pr
     let terminated = 0;
     for (let i = 0; i < 8; i++) {
       await new Promise((r) => setTimeout(r, 150));
-      const rows = await ds.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'webhook-replica'`);
+      const rows = await ds.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [APP_NAME]);
       terminated += rows.length;
     }
     await done;

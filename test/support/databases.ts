@@ -39,6 +39,17 @@ export interface TestDataSourceOptions {
   poolSize?: number;
 }
 
+/**
+ * The schema, database or file name of a test namespace. `WEBHOOK_TEST_DB_SUFFIX` (letters, digits, `_`) is
+ * appended when set, so that several checkouts can run their suites against the same servers at once.
+ */
+export function testNamespace(name: string): string {
+  const suffix = process.env.WEBHOOK_TEST_DB_SUFFIX;
+  if (!suffix) return name;
+  if (!/^[A-Za-z0-9_]+$/.test(suffix)) throw new Error(`WEBHOOK_TEST_DB_SUFFIX must be letters, digits or _ (got ${JSON.stringify(suffix)})`);
+  return `${name}_${suffix}`;
+}
+
 let pgUser: string | undefined;
 /** Temporary directory of each SQLite DataSource made here. */
 const sqliteDirs = new Map<DataSource, string>();
@@ -50,6 +61,7 @@ const sqliteDirs = new Map<DataSource, string>();
  * `MYSQL_USER`/`MYSQL_PASSWORD` override the defaults.
  */
 export async function createTestDataSource(kind: DatabaseKind, options: TestDataSourceOptions): Promise<DataSource> {
+  const namespace = testNamespace(options.namespace);
   const migrations = options.migrations;
   const common = {
     entities: options.entities ?? WEBHOOK_ENTITIES,
@@ -62,32 +74,32 @@ export async function createTestDataSource(kind: DatabaseKind, options: TestData
   let ds: DataSource;
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'webhook-store-'));
-    ds = new DataSource({ type: 'better-sqlite3', database: join(dir, `${options.namespace}.sqlite`), ...common });
+    ds = new DataSource({ type: 'better-sqlite3', database: join(dir, `${namespace}.sqlite`), ...common });
     sqliteDirs.set(ds, dir);
   } else if (kind === 'postgres') {
     const user = await postgresUser();
-    await postgresAdmin(user, `CREATE SCHEMA IF NOT EXISTS "${options.namespace}"`);
+    await postgresAdmin(user, `CREATE SCHEMA IF NOT EXISTS "${namespace}"`);
     ds = new DataSource({
       type: 'postgres',
       host: SERVERS.postgres.host,
       port: SERVERS.postgres.port,
       username: user,
       database: process.env.PGDATABASE ?? 'test',
-      schema: options.namespace,
+      schema: namespace,
       poolSize: options.poolSize ?? 10,
       ...common,
     });
   } else {
-    await mariadbAdmin(`CREATE DATABASE IF NOT EXISTS \`${options.namespace}\``);
+    await mariadbAdmin(`CREATE DATABASE IF NOT EXISTS \`${namespace}\``);
     const collation = options.mariadbCollation ?? (await mariadbServerCollation());
-    await mariadbAdmin(`ALTER DATABASE \`${options.namespace}\` CHARACTER SET utf8mb4 COLLATE ${collation}`);
+    await mariadbAdmin(`ALTER DATABASE \`${namespace}\` CHARACTER SET utf8mb4 COLLATE ${collation}`);
     ds = new DataSource({
       type: 'mariadb',
       host: SERVERS.mariadb.host,
       port: SERVERS.mariadb.port,
       username: process.env.MYSQL_USER ?? 'root',
       password: process.env.MYSQL_PASSWORD ?? '',
-      database: options.namespace,
+      database: namespace,
       // UTC on the wire, so DATETIME columns hold UTC whatever the process time zone
       timezone: 'Z',
       poolSize: options.poolSize ?? 10,
