@@ -1,14 +1,18 @@
 import type { ModuleRef } from '@nestjs/core';
 import type { WebhookConfig } from './config/webhook-config';
-import type { WebhookDeliveryStore, WebhookSubscriptionStore } from './domain/stores';
+import type { StoreSignals, WebhookDeliveryStore, WebhookSubscriptionStore } from './domain/stores';
 import { InvalidWebhookConfigError } from './domain/webhook.error';
 import { MemoryDeliveryStore } from './stores/memory/memory-delivery.store';
 import { MemorySubscriptionStore } from './stores/memory/memory-subscription.store';
 
-/** The two stores of one module instance. */
+/** Injection token of the module's {@link WebhookStores} (internal). */
+export const WEBHOOK_STORES = Symbol('WEBHOOK_STORES');
+
+/** The two stores of one module instance, and their change signals when the backend has any. */
 export interface WebhookStores {
   subscriptions: WebhookSubscriptionStore;
   deliveries: WebhookDeliveryStore;
+  signals?: StoreSignals;
 }
 
 /** The packages the TypeORM backend loads, and how to add them. */

@@ -8,6 +8,7 @@ import { DeliveryWorker } from './delivery/delivery.worker';
 import { RetentionProcessor } from './delivery/retention.processor';
 import { RetryProcessor } from './delivery/retry.processor';
 import { WebhookDeliveryService } from './delivery/webhook-delivery.service';
+import { StoreSignalsHost } from './delivery/store-signals.host';
 import { WebhookHttpClient } from './delivery/webhook-http.host';
 import { AutoDisable } from './subscriptions/auto-disable';
 import { SubscriptionCache } from './subscriptions/subscription-cache';
@@ -21,10 +22,7 @@ import {
   WEBHOOK_OPTIONS_TYPE,
   type WebhookModuleExtras,
 } from './webhook.module-definition';
-import { createWebhookStores, type WebhookStores } from './webhook-stores';
-
-/** Both stores, made once (the TypeORM backend is loaded only when chosen). */
-const WEBHOOK_STORES = Symbol('WEBHOOK_STORES');
+import { createWebhookStores, WEBHOOK_STORES, type WebhookStores } from './webhook-stores';
 
 const STATIC_KEYS = ['enable_admin', 'admin_prefix'] as const;
 
@@ -53,6 +51,7 @@ const providers: Provider[] = [
   SubscriptionCache,
   AutoDisable,
   DeliveryWorker,
+  StoreSignalsHost,
   RetryProcessor,
   RetentionProcessor,
   WebhookDeliveryService,

@@ -5,6 +5,15 @@ import { InvalidWebhookConfigError } from '../domain/webhook.error';
 /** Which signature scheme deliveries carry. */
 export type SignatureScheme = 'standard-webhooks' | 'body-hmac';
 
+/**
+ * What `transaction_host` needs of `TransactionHost` from @nestjs-cls/transactional (with its TypeORM adapter):
+ * whether a transaction is active in the current context, and its `EntityManager`.
+ */
+export interface TransactionHostLike {
+  isTransactionActive(): boolean;
+  readonly tx: unknown;
+}
+
 /** How deliveries are sent: undici directly (fast), or `HttpService` from @nestjs/axios (with its interceptors). */
 export type HttpClientKind = 'undici' | 'http-service';
 
@@ -14,6 +23,12 @@ export interface WebhookConfig {
   store_backend: 'memory' | 'typeorm';
   /** TypeORM only: name of the host app's DataSource to use (default: the default DataSource). */
   typeorm_data_source?: string;
+  /**
+   * TypeORM only: `TransactionHost` of @nestjs-cls/transactional (the class, another injection token of it, or the
+   * instance). Inside a `@Transactional()` method, `dispatch()` then joins the active transaction by itself, as if
+   * its manager were passed. Default: none.
+   */
+  transaction_host?: TransactionHostLike | Type<unknown> | string | symbol;
   /** Tries per delivery cycle before it becomes a dead letter. Default 5. */
   retry_max_attempts: number;
   /** Seconds before the first retry. Default 1. */
@@ -168,6 +183,10 @@ const between =
 const CHECKS: Record<keyof WebhookConfig, Check> = {
   store_backend: oneOf('memory', 'typeorm'),
   typeorm_data_source: nonEmptyString,
+  transaction_host: (v) =>
+    typeof v === 'function' || typeof v === 'string' || typeof v === 'symbol' || (typeof v === 'object' && v !== null && typeof (v as TransactionHostLike).isTransactionActive === 'function')
+      ? null
+      : 'must be TransactionHost from @nestjs-cls/transactional (the class, its injection token, or the instance)',
   retry_max_attempts: positiveInt,
   retry_base_delay: positiveNumber,
   retry_max_delay: positiveNumber,
@@ -234,7 +253,7 @@ export function resolveWebhookConfig(options: WebhookModuleOptions | undefined |
   if (merged.lease_seconds === undefined) merged.lease_seconds = merged.delivery_timeout_seconds * 2;
   for (const key of WEBHOOK_CONFIG_KEYS) {
     const value = merged[key];
-    if (value === undefined && key === 'typeorm_data_source') continue;
+    if (value === undefined && (key === 'typeorm_data_source' || key === 'transaction_host')) continue;
     const problem = CHECKS[key](value);
     if (problem) throw new InvalidWebhookConfigError(key, `${problem} (got ${describe(value)})`);
   }
@@ -243,6 +262,9 @@ export function resolveWebhookConfig(options: WebhookModuleOptions | undefined |
   }
   if (merged.lease_seconds <= merged.delivery_timeout_seconds) {
     throw new InvalidWebhookConfigError('lease_seconds', `must be longer than delivery_timeout_seconds (${merged.delivery_timeout_seconds}) so a lease outlives its request`);
+  }
+  if (merged.transaction_host !== undefined && merged.store_backend !== 'typeorm') {
+    throw new InvalidWebhookConfigError('transaction_host', "joins the app's TypeORM transactions, so it needs store_backend 'typeorm'");
   }
   if (merged.signature_scheme === 'standard-webhooks' && merged.signature_algorithm !== 'sha256') {
     throw new InvalidWebhookConfigError('signature_algorithm', "Standard Webhooks signatures are HMAC-SHA256 only: use 'sha256', or set signature_scheme: 'body-hmac' for sha512");

@@ -1,2 +1,2 @@
-export { WebhookDeliveryService, type DispatchResult } from './webhook-delivery.service';
+export { WebhookDeliveryService, type DispatchOptions, type DispatchResult } from './webhook-delivery.service';
 export { EVENT_ID_PATTERN } from './event-serializer';

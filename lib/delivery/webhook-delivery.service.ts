@@ -1,18 +1,34 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { Observable } from 'rxjs';
-import type { WebhookConfig } from '../config/webhook-config';
+import type { TransactionHostLike, WebhookConfig } from '../config/webhook-config';
 import { newId } from '../domain/ids';
 import type { WebhookOutcome } from '../domain/outcome';
 import { printable } from '../domain/printable';
-import type { EnqueueItem, RedriveQuery, WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
-import type { Result, WebhookEventInput } from '../domain/types';
-import { DeliveryAttemptNotFoundError, EventPurgedError, SubscriptionInactiveError, SubscriptionNotFoundError, type WebhookError } from '../domain/webhook.error';
+import type { DeliveryLease, EnqueueItem, RedriveQuery, WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
+import type { Result, StoredEvent, WebhookEventInput } from '../domain/types';
+import {
+  DeliveryAttemptNotFoundError,
+  EventPurgedError,
+  InvalidEventError,
+  InvalidWebhookConfigError,
+  SubscriptionInactiveError,
+  SubscriptionNotFoundError,
+  type WebhookError,
+} from '../domain/webhook.error';
 import { SubscriptionCache } from '../subscriptions/subscription-cache';
 import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
 import { DeliveryWorker } from './delivery.worker';
 import type { DeliveryEngine } from './engine/delivery-engine';
 import { WriteBatcher } from './engine/write-batcher';
 import { serializeEvent } from './event-serializer';
+
+/** An event ready to store: serialized, matched, with an id per delivery. */
+interface PreparedEvent {
+  event: StoredEvent;
+  subscriptionIds: string[];
+  deliveryIds: string[];
+}
 
 /** Most events written in one dispatch transaction. */
 const ENQUEUE_BATCH = 200;
@@ -26,11 +42,24 @@ export interface DispatchResult {
   duplicate: boolean;
 }
 
+/** Options of `dispatch()` and `dispatchMany()`. */
+export interface DispatchOptions {
+  /**
+   * The TypeORM `EntityManager` of a running transaction on the module's DataSource (`dataSource.transaction(
+   * async (manager) => ...)`, or a QueryRunner's manager): the events are stored in that transaction, so they
+   * exist exactly when it commits, and nothing is sent before the commit. If it rolls back, nothing is sent and
+   * nothing of ours remains. TypeORM backend only.
+   */
+  manager?: unknown;
+}
+
 /** Accepts events for delivery and re-sends past ones. */
 @Injectable()
-export class WebhookDeliveryService {
+export class WebhookDeliveryService implements OnApplicationBootstrap {
   private readonly enqueues: WriteBatcher<EnqueueItem, boolean>;
   private readonly engine: DeliveryEngine;
+  /** The app's @nestjs-cls/transactional host (`transaction_host`), once resolved. */
+  private transactions: TransactionHostLike | null = null;
 
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
@@ -38,11 +67,17 @@ export class WebhookDeliveryService {
     @InjectWebhookSubscriptionStore() private readonly subscriptions: WebhookSubscriptionStore,
     @Inject(DeliveryWorker) worker: DeliveryWorker,
     @Inject(SubscriptionCache) private readonly cache: SubscriptionCache,
+    @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
   ) {
     this.engine = worker.engine;
     // Concurrent dispatches share one transaction (group commit): one disk sync for many events.
     // The memory store has no commit to share: there, each dispatch writes at once.
     this.enqueues = new WriteBatcher((items) => this.deliveries.enqueue(items), ENQUEUE_BATCH, 2, config.store_backend === 'memory');
+  }
+
+  /** Resolves `transaction_host` once the app's modules exist; a host that cannot be found stops the start-up. */
+  onApplicationBootstrap(): void {
+    this.transactions = resolveTransactionHost(this.config.transaction_host, this.moduleRef);
   }
 
   /** Every delivery outcome (delivered, failed, dead_lettered, cancelled, subscription_disabled), to alert or count. */
@@ -56,23 +91,68 @@ export class WebhookDeliveryService {
    * its engine has room, without a claim; otherwise by whichever replica claims it first). Dispatching an event_id
    * that was already accepted changes nothing. Throws `WebhookError` (code `INVALID_EVENT`) for an event that
    * cannot be sent, before anything is stored.
+   *
+   * With `options.manager` (or inside a `@Transactional()` method when `transaction_host` is set) the event is
+   * stored in the caller's transaction instead and sent once it commits (see {@link DispatchOptions}); a manager
+   * that cannot be joined is refused with an `InvalidTransactionError` before anything is written.
    */
-  async dispatch<T>(event: WebhookEventInput<T>): Promise<DispatchResult> {
-    const { tenant_id, ...stored } = serializeEvent(event, this.config.max_payload_bytes, new Date());
-    const subscriptionIds = await this.cache.match(stored.event_type, tenant_id);
+  async dispatch<T>(event: WebhookEventInput<T>, options: DispatchOptions = {}): Promise<DispatchResult> {
+    const manager = this.transactionOf(options);
+    if (manager !== undefined) return (await this.dispatchInTransaction([event], manager))[0];
+    const prepared = await this.prepare(event);
     // Those this process's engine has room for are stored leased to it, and start as soon as they commit.
-    const reservation = this.engine.reserve(subscriptionIds);
-    const deliveryIds = subscriptionIds.map(() => newId());
+    const reservation = this.engine.reserve(prepared.subscriptionIds);
     let created = false;
     try {
-      created = await this.enqueues.add({
-        event: stored,
-        deliveries: subscriptionIds.map((subscription_id, i) => ({ delivery_id: deliveryIds[i], subscription_id, lease: reservation.leases[i] })),
-      });
+      created = await this.enqueues.add(enqueueItem(prepared, reservation.leases));
     } finally {
-      reservation.settle(stored, deliveryIds, created);
+      reservation.settle(prepared.event, prepared.deliveryIds, created);
     }
-    return { event_id: stored.event_id, delivery_count: created ? subscriptionIds.length : 0, duplicate: !created };
+    return dispatchResult(prepared, created);
+  }
+
+  /**
+   * `dispatch()` for several events at once, all or nothing: every event is validated before anything is written,
+   * and all are stored in one transaction (the caller's, with `options.manager`). Returns what `dispatch()`
+   * returns, per event, in order; a repeated event_id (stored, or earlier in the array) is a duplicate.
+   */
+  async dispatchMany<T>(events: ReadonlyArray<WebhookEventInput<T>>, options: DispatchOptions = {}): Promise<DispatchResult[]> {
+    if (!Array.isArray(events)) throw new InvalidEventError('dispatchMany() takes an array of events');
+    const manager = this.transactionOf(options);
+    if (manager !== undefined) return this.dispatchInTransaction(events, manager);
+    const prepared = await Promise.all(events.map((event) => this.prepare(event)));
+    const reservations = prepared.map((p) => this.engine.reserve(p.subscriptionIds));
+    let created: boolean[] = [];
+    try {
+      created = await this.deliveries.enqueue(prepared.map((p, i) => enqueueItem(p, reservations[i].leases)));
+    } finally {
+      reservations.forEach((r, i) => r.settle(prepared[i].event, prepared[i].deliveryIds, created[i] === true));
+    }
+    return prepared.map((p, i) => dispatchResult(p, created[i]));
+  }
+
+  /** Stores in the caller's transaction, never leased: the store wakes this process and the others on commit. */
+  private async dispatchInTransaction<T>(events: ReadonlyArray<WebhookEventInput<T>>, manager: unknown): Promise<DispatchResult[]> {
+    const prepared = await Promise.all(events.map((event) => this.prepare(event)));
+    const created = await this.deliveries.enqueue(
+      prepared.map((p) => enqueueItem(p, null)),
+      { manager },
+    );
+    return prepared.map((p, i) => dispatchResult(p, created[i]));
+  }
+
+  /** The transaction to join: the one passed, else the active one of `transaction_host`. */
+  private transactionOf(options: DispatchOptions): unknown {
+    if (options === null || typeof options !== 'object') throw new InvalidEventError('the options of dispatch() must be an object, such as { manager }');
+    if (options.manager !== undefined && options.manager !== null) return options.manager;
+    return this.transactions?.isTransactionActive() ? this.transactions.tx : undefined;
+  }
+
+  /** Validates and serializes an event and finds its subscriptions (nothing is written). */
+  private async prepare<T>(input: WebhookEventInput<T>): Promise<PreparedEvent> {
+    const { tenant_id, ...event } = serializeEvent(input, this.config.max_payload_bytes, new Date());
+    const subscriptionIds = await this.cache.match(event.event_type, tenant_id);
+    return { event, subscriptionIds, deliveryIds: subscriptionIds.map(() => newId()) };
   }
 
   /**
@@ -96,4 +176,32 @@ export class WebhookDeliveryService {
     if (n > 0) this.engine.wake();
     return n;
   }
+}
+
+/** The store item of a prepared event; `leases` per delivery (null: stored unleased). */
+function enqueueItem(p: PreparedEvent, leases: ReadonlyArray<DeliveryLease | null> | null): EnqueueItem {
+  return { event: p.event, deliveries: p.subscriptionIds.map((subscription_id, i) => ({ delivery_id: p.deliveryIds[i], subscription_id, lease: leases?.[i] ?? null })) };
+}
+
+function dispatchResult(p: PreparedEvent, created: boolean | undefined): DispatchResult {
+  return { event_id: p.event.event_id, delivery_count: created ? p.subscriptionIds.length : 0, duplicate: !created };
+}
+
+/** The instance `transaction_host` names (the class or token is looked up among the app's providers). */
+function resolveTransactionHost(configured: WebhookConfig['transaction_host'], moduleRef: ModuleRef): TransactionHostLike | null {
+  if (configured === undefined) return null;
+  if (typeof configured === 'object') return configured;
+  let host: TransactionHostLike | undefined;
+  try {
+    host = moduleRef.get<TransactionHostLike>(configured as never, { strict: false });
+  } catch {
+    host = undefined;
+  }
+  if (!host || typeof host.isTransactionActive !== 'function') {
+    throw new InvalidWebhookConfigError(
+      'transaction_host',
+      'was not found among the app\'s providers: import ClsModule.forRoot({ plugins: [new ClsPluginTransactional({ adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }) })] }) in your AppModule, or pass the TransactionHost instance from forRootAsync',
+    );
+  }
+  return host;
 }

@@ -100,6 +100,17 @@ export interface AttemptCompletion {
   next: DeliveryTransition;
 }
 
+/** Where {@link DeliveryQueue.enqueue} writes: by default in a transaction of its own. */
+export interface EnqueueOptions {
+  /**
+   * A TypeORM `EntityManager` inside a running transaction of the store's DataSource: the events and their
+   * deliveries are written in that transaction, so they exist exactly when it commits. Deliveries written this
+   * way are never leased at insert (nothing can be sent before the commit). TypeORM stores only; the memory store
+   * refuses it.
+   */
+  manager?: unknown;
+}
+
 /** One event and its deliveries, for {@link DeliveryQueue.enqueue}. */
 export interface EnqueueItem {
   event: StoredEvent;
@@ -115,9 +126,11 @@ export interface DeliveryQueue {
   /**
    * Stores events with their deliveries in one transaction, all due at their event's `created_at` (leased to
    * `lease.worker_id` for those that carry a lease). Returns, per item, whether its event was new: a repeated id
-   * (already stored, or earlier in the same batch) writes nothing for that item.
+   * (already stored, or earlier in the same batch) writes nothing for that item. With `options.manager`, writes
+   * inside the caller's transaction instead (see {@link EnqueueOptions}); a bad manager is refused with an
+   * `InvalidTransactionError` before anything is written.
    */
-  enqueue(items: readonly EnqueueItem[]): Promise<boolean[]>;
+  enqueue(items: readonly EnqueueItem[], options?: EnqueueOptions): Promise<boolean[]>;
   /**
    * Leases up to `limit` pending deliveries that are due and not leased (or whose lease expired), oldest due
    * first. A delivery is held by one claimer at a time.
@@ -162,3 +175,21 @@ export interface DeliveryRetention {
 
 /** Everything the delivery store does, by role: the queue, the log, retention. */
 export interface WebhookDeliveryStore extends DeliveryQueue, DeliveryLog, DeliveryRetention {}
+
+/** What a store tells this process about changes it cannot observe by itself. */
+export interface StoreSignalListener {
+  /** Deliveries may have become due: a transaction that stored some committed (here, or on another replica). */
+  deliveriesDue(): void;
+  /** Subscriptions changed, possibly on another replica: read the changes now. */
+  subscriptionsChanged(): void;
+}
+
+/**
+ * A store's change signals (PostgreSQL LISTEN/NOTIFY, TypeORM post-commit hooks). Started when the app has
+ * bootstrapped and stopped when it shuts down; while stopped, nothing is listened to (polling still finds
+ * everything, only later).
+ */
+export interface StoreSignals {
+  start(listener: StoreSignalListener): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -8,6 +8,7 @@ export type WebhookErrorCode =
   | 'INVALID_WEBHOOK_URL'
   | 'DELIVERY_ATTEMPT_NOT_FOUND'
   | 'EVENT_PURGED'
+  | 'INVALID_TRANSACTION'
   | 'SECRET_ROTATION_FAILED'
   | 'INVALID_CONFIG'
   | 'WEBHOOK_VERIFICATION_FAILED';
@@ -61,6 +62,16 @@ export class InvalidWebhookURLError extends WebhookError {
 export class DeliveryAttemptNotFoundError extends WebhookError {
   constructor(readonly attemptId: string) {
     super(`delivery attempt ${attemptId} not found: list attempts to find a valid id (old ones are purged after delivery_log_retention_days)`, 'DELIVERY_ATTEMPT_NOT_FOUND');
+  }
+}
+
+/**
+ * `dispatch(event, { manager })` (or the transaction host) gave something that cannot be joined: no
+ * transactional store, a manager of another DataSource, or no running transaction. Nothing was written.
+ */
+export class InvalidTransactionError extends WebhookError {
+  constructor(message: string) {
+    super(message, 'INVALID_TRANSACTION');
   }
 }
 

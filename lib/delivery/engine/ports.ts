@@ -1,3 +1,4 @@
+import type { WebhookLogger } from '../../domain/logger';
 import type { WebhookOutcome } from '../../domain/outcome';
 import type { WebhookSubscription } from '../../domain/types';
 
@@ -15,7 +16,4 @@ export interface EndpointHealth {
 }
 
 /** Where the engine reports what went wrong in the background (a Nest `Logger` fits). */
-export interface EngineLogger {
-  error(message: string): void;
-  warn(message: string): void;
-}
+export type EngineLogger = WebhookLogger;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, NewDelivery, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
+import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, EnqueueOptions, NewDelivery, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
+import { InvalidTransactionError } from '../../domain/webhook.error';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 import { compareAttemptsNewestFirst, page } from '../store.utils';
 import { MemoryAttemptLog } from './memory-attempt-log';
@@ -24,7 +25,12 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
 
   // The queue
 
-  async enqueue(items: readonly EnqueueItem[]): Promise<boolean[]> {
+  async enqueue(items: readonly EnqueueItem[], options: EnqueueOptions = {}): Promise<boolean[]> {
+    if (options.manager !== undefined) {
+      throw new InvalidTransactionError(
+        "dispatch() was given a transaction's manager, but store_backend is 'memory', which has no transactions: dispatch without a manager, or use store_backend 'typeorm' on the manager's DataSource",
+      );
+    }
     return items.map((item) => this.enqueueOne(item.event, item.deliveries));
   }
 

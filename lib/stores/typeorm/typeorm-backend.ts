@@ -1,7 +1,8 @@
 import type { ModuleRef } from '@nestjs/core';
-import type { WebhookDeliveryStore, WebhookSubscriptionStore } from '../../domain/stores';
+import type { StoreSignals, WebhookDeliveryStore, WebhookSubscriptionStore } from '../../domain/stores';
 import { WebhookDataSourceRef } from './data-source.ref';
 import { TypeOrmDeliveryStore } from './typeorm-delivery.store';
+import { TypeOrmSignals } from './typeorm-signals';
 import { TypeOrmSubscriptionStore } from './typeorm-subscription.store';
 
 /** The stores of `store_backend: 'typeorm'`, and the DataSource reference they share. */
@@ -9,6 +10,8 @@ export interface TypeOrmStores {
   subscriptions: WebhookSubscriptionStore;
   deliveries: WebhookDeliveryStore;
   dataSource: WebhookDataSourceRef;
+  /** Post-commit wake-ups, and PostgreSQL LISTEN/NOTIFY between replicas. */
+  signals: StoreSignals;
 }
 
 /**
@@ -19,5 +22,6 @@ export interface TypeOrmStores {
  */
 export function createTypeOrmStores(moduleRef: ModuleRef, dataSourceName: string | undefined): TypeOrmStores {
   const dataSource = new WebhookDataSourceRef(moduleRef, dataSourceName);
-  return { subscriptions: new TypeOrmSubscriptionStore(dataSource), deliveries: new TypeOrmDeliveryStore(dataSource), dataSource };
+  const signals = new TypeOrmSignals(dataSource);
+  return { subscriptions: new TypeOrmSubscriptionStore(dataSource), deliveries: new TypeOrmDeliveryStore(dataSource, signals), dataSource, signals };
 }

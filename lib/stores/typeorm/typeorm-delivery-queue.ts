@@ -1,7 +1,10 @@
-import type { AttemptCompletion, ClaimOptions, DeliveryQueue, EnqueueItem, RedriveQuery } from '../../domain/stores';
+import type { EntityManager } from 'typeorm';
+import type { AttemptCompletion, ClaimOptions, DeliveryQueue, EnqueueItem, EnqueueOptions, RedriveQuery } from '../../domain/stores';
 import type { ClaimedDelivery } from '../../domain/types';
 import type { ClaimRequest } from './dialects';
 import type { TypeOrmStoreContext } from './store-context';
+import { joinTransaction } from './transaction-check';
+import { DELIVERIES_SIGNAL, type TypeOrmSignals } from './typeorm-signals';
 import { chunks, isUniqueViolation, retryOnConflict, SQL_CHUNK } from './typeorm.utils';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
@@ -13,12 +16,21 @@ import { WebhookDeliveryEntity } from './webhook-delivery.entity';
  * same everywhere (retries, the duplicate fallback, requeue and release) lives here.
  */
 export class TypeOrmDeliveryQueue implements DeliveryQueue {
-  constructor(private readonly ctx: TypeOrmStoreContext) {}
+  constructor(
+    private readonly ctx: TypeOrmStoreContext,
+    private readonly signals: TypeOrmSignals,
+  ) {}
 
-  async enqueue(items: readonly EnqueueItem[]): Promise<boolean[]> {
+  async enqueue(items: readonly EnqueueItem[], options: EnqueueOptions = {}): Promise<boolean[]> {
+    if (options.manager !== undefined) return this.enqueueInTransaction(items, joinTransaction(options.manager, this.ctx.dialect.dataSource));
     if (items.length === 0) return [];
     try {
-      return await this.ctx.run((_, dialect) => retryOnConflict(() => dialect.enqueue(items)));
+      return await this.ctx.run(async (ds, dialect) => {
+        const stored = await retryOnConflict(() => dialect.enqueue(items));
+        // Deliveries this process did not take: tell the other replicas now rather than at their next poll.
+        if (items.some((item, i) => stored[i] && item.deliveries.some((d) => !d.lease))) await dialect.notify(ds, DELIVERIES_SIGNAL);
+        return stored;
+      });
     } catch (error) {
       // A concurrent enqueue stored one of these ids between our check and our insert: the whole batch rolled
       // back, so redo it one event at a time, where a conflict means exactly "already stored".
@@ -28,6 +40,33 @@ export class TypeOrmDeliveryQueue implements DeliveryQueue {
       for (const item of items) out.push((await this.enqueue([item]))[0]);
       return out;
     }
+  }
+
+  /**
+   * Inside the caller's transaction: the rows (never leased) exist exactly when it commits, and on commit this
+   * process (post-commit hook) and every replica (PostgreSQL NOTIFY, delivered at commit) look for them.
+   */
+  private async enqueueInTransaction(items: readonly EnqueueItem[], manager: EntityManager): Promise<boolean[]> {
+    if (items.length === 0) return [];
+    const unleased = items.map((item) => ({ event: item.event, deliveries: item.deliveries.map((d) => ({ ...d, lease: null })) }));
+    const dialect = this.ctx.dialect;
+    let stored: boolean[];
+    try {
+      stored = await dialect.enqueueIn(manager, unleased);
+    } catch (error) {
+      // A concurrent transaction stored one of these ids between the check and the insert (MySQL, SQLite: a failed
+      // statement leaves the transaction usable). One at a time, a conflict means exactly "already stored".
+      if (!isUniqueViolation(error)) throw error;
+      if (items.length === 1) return [false];
+      const out: boolean[] = [];
+      for (const item of unleased) out.push(...(await this.enqueueInTransaction([item], manager)));
+      return out;
+    }
+    if (stored.some(Boolean)) {
+      await dialect.notify(manager, DELIVERIES_SIGNAL);
+      this.signals.watchCommit(manager.queryRunner!);
+    }
+    return stored;
   }
 
   async claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {

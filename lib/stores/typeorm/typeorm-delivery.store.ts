@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
+import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, EnqueueOptions, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 import { WebhookDataSourceRef } from './data-source.ref';
 import { TypeOrmStoreContext } from './store-context';
 import { TypeOrmDeliveryLog } from './typeorm-delivery-log';
 import { TypeOrmDeliveryQueue } from './typeorm-delivery-queue';
 import { TypeOrmDeliveryRetention } from './typeorm-retention';
+import { TypeOrmSignals } from './typeorm-signals';
 
 /**
  * The delivery store in the host app's SQL database through TypeORM (tables `webhook_events`,
@@ -18,17 +19,17 @@ export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
   private readonly log: TypeOrmDeliveryLog;
   private readonly retention: TypeOrmDeliveryRetention;
 
-  constructor(ref: WebhookDataSourceRef) {
+  constructor(ref: WebhookDataSourceRef, signals: TypeOrmSignals = new TypeOrmSignals(ref)) {
     const ctx = new TypeOrmStoreContext(ref);
-    this.queue = new TypeOrmDeliveryQueue(ctx);
+    this.queue = new TypeOrmDeliveryQueue(ctx, signals);
     this.log = new TypeOrmDeliveryLog(ctx);
     this.retention = new TypeOrmDeliveryRetention(ctx);
   }
 
   // The queue
 
-  enqueue(items: readonly EnqueueItem[]): Promise<boolean[]> {
-    return this.queue.enqueue(items);
+  enqueue(items: readonly EnqueueItem[], options?: EnqueueOptions): Promise<boolean[]> {
+    return this.queue.enqueue(items, options);
   }
 
   claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {

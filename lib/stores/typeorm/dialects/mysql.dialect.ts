@@ -28,6 +28,9 @@ export class MysqlQueueDialect implements QueueDialect {
     return this.dataSource.transaction((manager) => this.enqueueIn(manager, items));
   }
 
+  /** No notification channel: other processes learn at their next poll. */
+  async notify(): Promise<void> {}
+
   enqueueIn(manager: EntityManager, items: readonly EnqueueItem[]): Promise<boolean[]> {
     return enqueueChecked(manager, items, insertDeliveries);
   }

@@ -3,6 +3,7 @@ import type { AttemptCompletion, EnqueueItem } from '../../../domain/stores';
 import type { ClaimedDelivery } from '../../../domain/types';
 import { bodyTransformer } from '../columns';
 import { attemptToRow, deliveryFromRow, deliveryRows } from '../typeorm-rows';
+import { notificationChannel } from '../typeorm-signals';
 import { quotedTable } from '../typeorm.utils';
 import { WebhookDeliveryAttemptEntity } from '../webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
@@ -20,6 +21,7 @@ import type { ClaimRequest, QueryExecutor, QueueDialect } from './queue-dialect'
 export class PostgresQueueDialect implements QueueDialect {
   readonly name = 'postgres';
   private built: Statements | undefined;
+  private channel: string | undefined;
 
   constructor(readonly dataSource: DataSource) {}
 
@@ -33,6 +35,11 @@ export class PostgresQueueDialect implements QueueDialect {
 
   enqueueIn(manager: EntityManager, items: readonly EnqueueItem[]): Promise<boolean[]> {
     return this.enqueueWith(manager, items);
+  }
+
+  /** `NOTIFY` through `pg_notify`, on `db`: sent when its transaction commits (at once for a statement of its own). */
+  async notify(db: QueryExecutor, signal: string): Promise<void> {
+    await db.query('SELECT pg_notify($1, $2)', [(this.channel ??= notificationChannel(this.dataSource)), signal]);
   }
 
   /**

@@ -55,6 +55,12 @@ export interface QueueDialect {
    * transaction aborted.
    */
   enqueueIn(manager: EntityManager, items: readonly EnqueueItem[]): Promise<boolean[]>;
+  /**
+   * Tells every replica listening on this database that `signal` happened (`DELIVERIES_SIGNAL`,
+   * `SUBSCRIPTIONS_SIGNAL`), delivered when `db`'s transaction commits: PostgreSQL `NOTIFY`. Databases without
+   * such a channel do nothing (other processes learn at their next poll).
+   */
+  notify(db: QueryExecutor, signal: string): Promise<void>;
   /** Leases due deliveries (oldest due first) so that no two claimers get the same one. */
   claim(request: ClaimRequest): Promise<ClaimedDelivery[]>;
   /**

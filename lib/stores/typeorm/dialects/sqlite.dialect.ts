@@ -13,7 +13,8 @@ const DELIVERIES_PER_INSERT = 5000;
 
 /**
  * SQLite through better-sqlite3 (one process): a claim is one atomic `UPDATE ... RETURNING`; every operation
- * runs alone on the DataSource's one connection ({@link SqliteQueueDialect.run}).
+ * runs alone on the DataSource's one connection ({@link SqliteQueueDialect.run}). TypeORM shares that one
+ * connection with the app, so no claim is made while the app has a transaction open on it.
  */
 export class SqliteQueueDialect implements QueueDialect {
   readonly name = 'sqlite';
@@ -28,13 +29,20 @@ export class SqliteQueueDialect implements QueueDialect {
     return this.dataSource.transaction((manager) => this.enqueueIn(manager, items));
   }
 
+  /** No notification channel: other processes learn at their next poll. */
+  async notify(): Promise<void> {}
+
   enqueueIn(manager: EntityManager, items: readonly EnqueueItem[]): Promise<boolean[]> {
     return enqueueChecked(manager, items, insertDeliveries);
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedDelivery[]> {
-    // One statement picks and leases the rows: atomic even against other processes on the same file.
     const ds = this.dataSource;
+    // Inside the app's open transaction a claim would see, and send, rows that may never commit: claim nothing
+    // now (not wait, which could hold up the app's own calls inside that transaction); the commit's wake-up or the
+    // next poll claims them.
+    if (appTransactionOpen(ds)) return [];
+    // One statement picks and leases the rows: atomic even against other processes on the same file.
     const pick = dueQuery(ds.manager, 'due', request, (idColumn, chosenSql) => `${idColumn} IN (SELECT x.cid FROM (${chosenSql}) x)`);
     const [sql, params] = ds
       .createQueryBuilder()
@@ -66,6 +74,15 @@ async function insertDeliveries(manager: EntityManager, rows: readonly NewDelive
       [JSON.stringify(part.map((d) => [d.delivery_id, d.subscription_id, d.event_id, d.event_type, at(d.at), d.locked_by, at(d.locked_until)]))],
     );
   }
+}
+
+/**
+ * Whether a transaction is open on the DataSource's one query runner. The store's own operations run one at a
+ * time through {@link serialized} and close their transactions before they return, so one open when a claim
+ * starts is the app's.
+ */
+function appTransactionOpen(dataSource: DataSource): boolean {
+  return (dataSource.driver as unknown as { queryRunner?: { isTransactionActive: boolean } }).queryRunner?.isTransactionActive === true;
 }
 
 const queues = new WeakMap<DataSource, Promise<void>>();

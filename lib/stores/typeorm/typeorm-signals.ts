@@ -1,0 +1,107 @@
+import { Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import type { DataSource, EntitySubscriberInterface, QueryRunner } from 'typeorm';
+import type { StoreSignalListener, StoreSignals } from '../../domain/stores';
+import type { WebhookDataSourceRef } from './data-source.ref';
+import { PgListener } from './pg-listener';
+import { dialectOf, quotedTable } from './typeorm.utils';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+
+/** NOTIFY payload: deliveries were stored that this replica did not take (or in a transaction that committed). */
+export const DELIVERIES_SIGNAL = 'd';
+/** NOTIFY payload: subscriptions changed. */
+export const SUBSCRIPTIONS_SIGNAL = 's';
+
+/**
+ * The TypeORM backend's change signals:
+ * - a TypeORM subscriber on the app's DataSource: when a transaction in which `enqueue` wrote deliveries (the
+ *   caller's own transaction) commits, this process's engine is woken at once, on every database;
+ * - on PostgreSQL, `LISTEN` on the DataSource's {@link notificationChannel} over one dedicated connection
+ *   ({@link PgListener}): the stores `NOTIFY` when they store deliveries nobody took or change subscriptions,
+ *   inside the same transaction, so PostgreSQL delivers it to every replica exactly when it commits.
+ * MySQL/MariaDB and SQLite have no such channel: other processes learn at their next poll.
+ */
+export class TypeOrmSignals implements StoreSignals {
+  private listener: StoreSignalListener | null = null;
+  private pg: PgListener | null = null;
+  private registeredOn: DataSource | null = null;
+  /** Transactions (by query runner) in which deliveries were enqueued, until they end. */
+  private readonly watched = new WeakSet<QueryRunner>();
+  private readonly subscriber: EntitySubscriberInterface;
+  private readonly logger = new Logger('WebhookSignals');
+
+  constructor(private readonly ref: WebhookDataSourceRef) {
+    this.subscriber = {
+      afterTransactionCommit: (event) => this.ended(event.queryRunner, true),
+      afterTransactionRollback: (event) => this.ended(event.queryRunner, false),
+    };
+  }
+
+  async start(listener: StoreSignalListener): Promise<void> {
+    if (this.listener) return;
+    this.listener = listener;
+    const ds = this.ref.get();
+    ds.subscribers.push(this.subscriber);
+    this.registeredOn = ds;
+    if (dialectOf(ds) !== 'postgres') return;
+    this.pg = new PgListener(
+      ds,
+      notificationChannel(ds),
+      {
+        notification: (payload) => this.received(payload),
+        reconnected: () => {
+          // Whatever was notified while the connection was down is caught up by looking now.
+          listener.deliveriesDue();
+          listener.subscriptionsChanged();
+        },
+      },
+      this.logger,
+    );
+    await this.pg.start();
+  }
+
+  async stop(): Promise<void> {
+    const ds = this.registeredOn;
+    if (ds) {
+      const i = ds.subscribers.indexOf(this.subscriber);
+      if (i >= 0) ds.subscribers.splice(i, 1);
+    }
+    this.registeredOn = null;
+    const pg = this.pg;
+    this.pg = null;
+    this.listener = null;
+    await pg?.stop();
+  }
+
+  /** Whether the PostgreSQL LISTEN connection is open (false on other databases). */
+  get listening(): boolean {
+    return this.pg?.listening ?? false;
+  }
+
+  /** `enqueue` wrote deliveries inside the transaction of `queryRunner`: wake this process when it commits. */
+  watchCommit(queryRunner: QueryRunner): void {
+    this.watched.add(queryRunner);
+  }
+
+  private ended(queryRunner: QueryRunner | undefined, committed: boolean): void {
+    // A savepoint's end leaves the transaction active: only the outermost commit or rollback counts.
+    if (!queryRunner || queryRunner.isTransactionActive || !this.watched.has(queryRunner)) return;
+    this.watched.delete(queryRunner);
+    if (committed) this.listener?.deliveriesDue();
+  }
+
+  private received(payload: string): void {
+    if (payload === DELIVERIES_SIGNAL) this.listener?.deliveriesDue();
+    else if (payload === SUBSCRIPTIONS_SIGNAL) this.listener?.subscriptionsChanged();
+  }
+}
+
+/**
+ * The NOTIFY channel of a DataSource's webhook tables: `webhooks:` + the deliveries table's schema-qualified
+ * name, so apps (or schemas) sharing a database do not wake each other; hashed when longer than PostgreSQL's
+ * 63-byte limit for identifiers.
+ */
+export function notificationChannel(ds: DataSource): string {
+  const channel = `webhooks:${quotedTable(ds, WebhookDeliveryEntity).replace(/"/g, '')}`;
+  return Buffer.byteLength(channel) <= 63 ? channel : `webhooks:${createHash('sha256').update(channel).digest('hex').slice(0, 40)}`;
+}

@@ -1,0 +1,82 @@
+// One replica of a host app on PostgreSQL (the built package, dist/), driven by tx-replicas.e2e-spec.ts over IPC.
+//   env: PG_SCHEMA, PG_USER, PG_APP_NAME, WEBHOOK_OPTIONS (JSON, merged over the defaults below)
+//   parent -> { cmd: 'dispatch', id, mode }  mode: 'commit' (business row + event in one transaction),
+//             'hold' (the same, never committed: the parent kills the process), 'commit-and-die' (SIGKILL right
+//             after COMMIT returns), 'plain' (dispatch() without a transaction)
+//   replica -> { type: 'committed' | 'in-transaction' | 'dispatched', id, at } ; { type: 'ready' } ; { type: 'error', message }
+//   parent -> { cmd: 'exit' }
+require('reflect-metadata');
+const { Module } = require('@nestjs/common');
+const { NestFactory } = require('@nestjs/core');
+const { TypeOrmModule, getDataSourceToken } = require('@nestjs/typeorm');
+const { EntitySchema } = require('typeorm');
+const { WebhookModule, WebhookDeliveryService } = require('../../dist');
+const { WEBHOOK_ENTITIES } = require('../../dist/typeorm');
+
+const env = process.env;
+const Order = new EntitySchema({ name: 'OrderEntity', tableName: 'test_orders', columns: { id: { type: 'varchar', length: 64, primary: true }, amount: { type: 'integer' } } });
+
+class AppModule {}
+Module({
+  imports: [
+    TypeOrmModule.forRoot({
+      type: 'postgres',
+      host: env.PGHOST || '127.0.0.1',
+      port: Number(env.PGPORT || 5432),
+      username: env.PG_USER,
+      database: env.PGDATABASE || 'test',
+      schema: env.PG_SCHEMA,
+      entities: [...WEBHOOK_ENTITIES, Order],
+      synchronize: false,
+      poolSize: 4,
+      applicationName: env.PG_APP_NAME || 'webhook-tx-replica',
+      logging: false,
+    }),
+    WebhookModule.forRoot({
+      store_backend: 'typeorm',
+      allow_private_urls: true,
+      delivery_timeout_seconds: 2,
+      shutdown_timeout_seconds: 1,
+      ...JSON.parse(env.WEBHOOK_OPTIONS || '{}'),
+    }),
+  ],
+})(AppModule);
+
+async function main() {
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error'] });
+  const ds = app.get(getDataSourceToken());
+  const webhooks = app.get(WebhookDeliveryService);
+  const event = (id) => ({ event_id: id, event_type: id.startsWith('hold') ? 'hold.it' : 'order.placed', payload: { id } });
+  process.on('message', async (msg) => {
+    try {
+      if (msg.cmd === 'dispatch' && msg.mode === 'plain') {
+        await webhooks.dispatch(event(msg.id));
+        process.send({ type: 'dispatched', id: msg.id, at: Date.now() });
+      } else if (msg.cmd === 'dispatch' && msg.mode === 'hold') {
+        const runner = ds.createQueryRunner();
+        await runner.startTransaction();
+        await runner.manager.save(Order, { id: msg.id, amount: 1 });
+        await webhooks.dispatch(event(msg.id), { manager: runner.manager });
+        process.send({ type: 'in-transaction', id: msg.id, at: Date.now() });
+      } else if (msg.cmd === 'dispatch') {
+        await ds.transaction(async (manager) => {
+          await manager.save(Order, { id: msg.id, amount: 1 });
+          await webhooks.dispatch(event(msg.id), { manager });
+        });
+        if (msg.mode === 'commit-and-die') process.kill(process.pid, 'SIGKILL');
+        process.send({ type: 'committed', id: msg.id, at: Date.now() });
+      } else if (msg.cmd === 'exit') {
+        await app.close();
+        process.exit(0);
+      }
+    } catch (err) {
+      process.send({ type: 'error', message: String(err && err.message) });
+    }
+  });
+  process.send({ type: 'ready' });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
