@@ -14,6 +14,8 @@ const NAMES = [
   'WebhookDeliveryEntity',
   'WebhookDeliveryAttemptEntity',
   'CreateWebhookTables1795800000000',
+  'AddSubscriptionChanges1795900000000',
+  'WebhookSubscriptionChangeEntity',
   'TypeOrmSubscriptionStore',
   'TypeOrmDeliveryStore',
   'WebhookDataSourceRef',
@@ -41,6 +43,10 @@ export declare const WebhookDeliveryAttemptEntity: typeof TypeOrmBackend.Webhook
 export type WebhookDeliveryAttemptEntity = TypeOrmBackend.WebhookDeliveryAttemptEntity;
 export declare const CreateWebhookTables1795800000000: typeof TypeOrmBackend.CreateWebhookTables1795800000000;
 export type CreateWebhookTables1795800000000 = TypeOrmBackend.CreateWebhookTables1795800000000;
+export declare const AddSubscriptionChanges1795900000000: typeof TypeOrmBackend.AddSubscriptionChanges1795900000000;
+export type AddSubscriptionChanges1795900000000 = TypeOrmBackend.AddSubscriptionChanges1795900000000;
+export declare const WebhookSubscriptionChangeEntity: typeof TypeOrmBackend.WebhookSubscriptionChangeEntity;
+export type WebhookSubscriptionChangeEntity = TypeOrmBackend.WebhookSubscriptionChangeEntity;
 export declare const TypeOrmSubscriptionStore: typeof TypeOrmBackend.TypeOrmSubscriptionStore;
 export type TypeOrmSubscriptionStore = TypeOrmBackend.TypeOrmSubscriptionStore;
 export declare const TypeOrmDeliveryStore: typeof TypeOrmBackend.TypeOrmDeliveryStore;

@@ -19,21 +19,61 @@ export interface SubscriptionListQuery {
   tenant_id?: string;
   /** Default 100. */
   limit?: number;
-  /** Default 0. */
+  /** Default 0. Prefer `after`: an offset costs what it skips. */
   offset?: number;
+  /** Keyset paging: only subscriptions listed after this one (the last of the previous page). */
+  after?: SubscriptionCursor;
+}
+
+/** Where a subscription stands in list order (created_at, then id). */
+export interface SubscriptionCursor {
+  created_at: Date;
+  subscription_id: string;
+}
+
+/** What a process-local index of subscriptions holds (see `SubscriptionIndex`). */
+export interface SubscriptionIndexEntry {
+  subscription_id: string;
+  tenant_id: string | null;
+  event_types: string[] | null;
+}
+
+/** One change to a subscription (created, updated or deleted), in the order they were written. */
+export interface SubscriptionChange {
+  /** Increasing (gaps are possible: a rolled-back write, or one not committed yet). */
+  change_id: number;
+  subscription_id: string;
 }
 
 /** Persistence of subscriptions. Implementations: memory, TypeORM. */
 export interface WebhookSubscriptionStore {
   create(sub: WebhookSubscription): Promise<WebhookSubscription>;
+  /** Creates several at once, all or nothing (one transaction); a repeated or existing id refuses them all. */
+  createMany(subs: readonly WebhookSubscription[]): Promise<WebhookSubscription[]>;
   get(id: string): Promise<WebhookSubscription | null>;
-  /** Oldest first (created_at, then id) so paging is stable. */
+  /** Oldest first (created_at, then id) so paging is stable; page by `after` so that every page costs the same. */
   list(query?: SubscriptionListQuery): Promise<WebhookSubscription[]>;
   count(query?: Pick<SubscriptionListQuery, 'active' | 'tenant_id'>): Promise<number>;
   /** Replaces the stored subscription; returns null when it does not exist. */
   update(sub: WebhookSubscription): Promise<WebhookSubscription | null>;
   /** True when something was deleted. */
   delete(id: string): Promise<boolean>;
+  /**
+   * The active subscriptions that receive an event of `event_type` (of `tenant_id` only, when not null), from an
+   * index: its cost follows the matches, not the subscriptions that cannot match (a tenant's subscriptions are
+   * found by tenant). Order unspecified.
+   */
+  match(query: { event_type: string; tenant_id: string | null }): Promise<WebhookSubscription[]>;
+  /** Index entries of the active subscriptions, by id after `after` (keyset), `limit` at most: to build an index. */
+  scanActive(after: string | null, limit: number): Promise<SubscriptionIndexEntry[]>;
+  /** The index entries of those of `ids` that exist and are active. */
+  activeEntries(ids: readonly string[]): Promise<SubscriptionIndexEntry[]>;
+  /** Changes written after change `after` (0: from the oldest kept), oldest first, `limit` at most. */
+  changesSince(after: number, limit: number): Promise<SubscriptionChange[]>;
+  /** The newest change id (0 when none): where to follow changes from. */
+  lastChangeId(): Promise<number>;
+  /** Deletes changes written before `before`; returns how many. */
+  purgeChanges(before: Date): Promise<number>;
 }
 
 /** Filters of {@link DeliveryLog.getAttempts}. */
@@ -43,8 +83,17 @@ export interface AttemptQuery {
   status?: DeliveryStatus;
   /** Default 100. */
   limit?: number;
-  /** Default 0. */
+  /** Default 0. Prefer `before`: an offset costs what it skips. */
   offset?: number;
+  /** Keyset paging: only attempts listed after this one (the last of the previous page), i.e. older. */
+  before?: AttemptCursor;
+}
+
+/** Where an attempt stands in log order (newest first: attempted_at, attempt_number, attempt_id, descending). */
+export interface AttemptCursor {
+  attempted_at: Date;
+  attempt_number: number;
+  attempt_id: string;
 }
 
 /** Filters of {@link DeliveryLog.getDeadLetters}. */
@@ -52,6 +101,8 @@ export interface DeadLetterQuery {
   subscription_id?: string;
   limit?: number;
   offset?: number;
+  /** Keyset paging, as in {@link AttemptQuery.before}. */
+  before?: AttemptCursor;
 }
 
 /** Which dead letters a redrive revives. */

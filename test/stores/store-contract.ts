@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { DeliveryQueue, NewDelivery, WebhookDeliveryStore, WebhookSubscriptionStore } from '../../lib/domain/stores';
+import type { DeliveryQueue, NewDelivery, SubscriptionListQuery, WebhookDeliveryStore, WebhookSubscriptionStore } from '../../lib/domain/stores';
 import type { DeliveryAttempt, DeliveryStatus, DeliveryTransition, StoredEvent, WebhookSubscription } from '../../lib/domain/types';
 import { InvalidSubscriptionError } from '../../lib/domain/webhook.error';
 
@@ -248,6 +248,100 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
         expect(await subs().list({ offset: 100 })).toEqual([]);
       });
 
+      it('pages by keyset: each page starts after the last subscription of the previous one, also filtered', async () => {
+        const created: WebhookSubscription[] = [];
+        for (let i = 0; i < 30; i++) {
+          created.push(makeSub({ subscription_id: `key-${String(29 - i).padStart(2, '0')}`, created_at: at(Math.floor(i / 3)), tenant_id: i % 2 ? 'odd' : 'even', event_types: i % 4 === 0 ? ['x.y'] : null }));
+        }
+        for (const s of created) await subs().create(s);
+        const expected = [...created].sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.subscription_id < b.subscription_id ? -1 : 1));
+        const follow = async (query: SubscriptionListQuery, size: number) => {
+          const out: WebhookSubscription[] = [];
+          for (let page = await subs().list({ ...query, limit: size }); page.length > 0; ) {
+            out.push(...page);
+            const last = page[page.length - 1];
+            page = await subs().list({ ...query, limit: size, after: { created_at: last.created_at, subscription_id: last.subscription_id } });
+          }
+          return out;
+        };
+        expect(await follow({}, 7)).toEqual(expected);
+        expect(await follow({ tenant_id: 'odd' }, 4)).toEqual(expected.filter((s) => s.tenant_id === 'odd'));
+        expect(await follow({ event_type: 'a.b' }, 5)).toEqual(expected.filter((s) => s.event_types === null));
+        expect(await subs().list({ after: { created_at: expected[29].created_at, subscription_id: expected[29].subscription_id } })).toEqual([]);
+      });
+
+      it('createMany creates all or nothing', async () => {
+        const [a, b] = [makeSub(), makeSub()];
+        expect(await subs().createMany([a, b])).toEqual([a, b]);
+        expect(await subs().get(b.subscription_id)).toEqual(b);
+        const c = makeSub();
+        await expect(subs().createMany([c, a])).rejects.toBeInstanceOf(InvalidSubscriptionError);
+        const d = makeSub();
+        await expect(subs().createMany([d, d])).rejects.toBeInstanceOf(InvalidSubscriptionError);
+        expect(await subs().get(c.subscription_id)).toBeNull();
+        expect(await subs().get(d.subscription_id)).toBeNull();
+        expect(await subs().createMany([])).toEqual([]);
+        expect(await subs().count()).toBe(2);
+      });
+
+      it('matches an event to the active subscriptions receiving it, by tenant when it has one', async () => {
+        const mk = (tenant_id: string | null, event_types: string[] | null, active = true) => makeSub({ tenant_id, event_types, active });
+        const all = [
+          mk(null, null),
+          mk(null, ['order.paid']),
+          mk('t1', ['order.*']),
+          mk('t1', ['order.paid', 'user.*']),
+          mk('t1', ['user.created']),
+          mk('t1', ['order.paid'], false),
+          mk('t2', null),
+          mk('t2', ['*']),
+          mk('T1', ['order.paid']),
+        ];
+        for (const s of all) await subs().create(s);
+        const ids = async (event_type: string, tenant_id: string | null) => (await subs().match({ event_type, tenant_id })).map((s) => s.subscription_id).sort();
+        const expectIds = (...i: number[]) => i.map((n) => all[n].subscription_id).sort();
+        expect(await ids('order.paid', 't1')).toEqual(expectIds(2, 3));
+        expect(await ids('user.created', 't1')).toEqual(expectIds(3, 4));
+        expect(await ids('order.paid', 't2')).toEqual(expectIds(6, 7));
+        expect(await ids('order.paid', 'nobody')).toEqual([]);
+        expect(await ids('order.paid', null)).toEqual(expectIds(0, 1, 2, 3, 6, 7, 8));
+        expect(await ids('invoice.sent', null)).toEqual(expectIds(0, 6, 7));
+        const [first] = await subs().match({ event_type: 'order.paid', tenant_id: 'T1' });
+        expect(first).toEqual(all[8]);
+      });
+
+      it('scans active index entries by id and looks them up', async () => {
+        const active = [makeSub({ subscription_id: 'scan-c', tenant_id: 't', event_types: ['a.*'] }), makeSub({ subscription_id: 'scan-a' }), makeSub({ subscription_id: 'scan-b' })];
+        for (const s of [...active, makeSub({ subscription_id: 'scan-0', active: false })]) await subs().create(s);
+        const entry = (s: WebhookSubscription) => ({ subscription_id: s.subscription_id, tenant_id: s.tenant_id, event_types: s.event_types });
+        expect(await subs().scanActive(null, 2)).toEqual([entry(active[1]), entry(active[2])]);
+        expect(await subs().scanActive('scan-b', 2)).toEqual([entry(active[0])]);
+        expect(await subs().scanActive('scan-c', 2)).toEqual([]);
+        const found = await subs().activeEntries(['scan-c', 'scan-0', 'scan-missing', 'scan-a']);
+        expect(found.sort((x, y) => (x.subscription_id < y.subscription_id ? -1 : 1))).toEqual([entry(active[1]), entry(active[0])]);
+        expect(await subs().activeEntries([])).toEqual([]);
+      });
+
+      it('logs every write as a change, in order, to follow from any change id; old changes are purged', async () => {
+        const start = await subs().lastChangeId();
+        const a = await subs().create(makeSub());
+        await subs().update({ ...a, active: false });
+        const [b, c] = await subs().createMany([makeSub(), makeSub()]);
+        await subs().delete(a.subscription_id);
+        await subs().update({ ...a, url: 'https://missing.example.com/' });
+        const changes = await subs().changesSince(start, 100);
+        expect(changes.map((ch) => ch.subscription_id)).toEqual([a, a, b, c, a].map((s) => s.subscription_id));
+        const ids = changes.map((ch) => ch.change_id);
+        expect([...ids].sort((x, y) => x - y)).toEqual(ids);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(await subs().lastChangeId()).toBe(ids[ids.length - 1]);
+        expect(await subs().changesSince(ids[1], 2)).toEqual(changes.slice(2, 4));
+        expect(await subs().changesSince(ids[4], 10)).toEqual([]);
+        expect(await subs().purgeChanges(new Date(Date.now() - 3_600_000))).toBe(0);
+        expect(await subs().purgeChanges(new Date(Date.now() + 3_600_000))).toBeGreaterThanOrEqual(5);
+        expect(await subs().changesSince(0, 100)).toEqual([]);
+      });
+
       it('returns at most 100 by default', async () => {
         for (let i = 0; i < 105; i++) await subs().create(makeSub());
         expect(await subs().list()).toHaveLength(100);
@@ -331,6 +425,11 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
           newest.filter((a) => a.subscription_id === 'sub-even' && a.status === 'failed' && a.event_id === 'evt-0'),
         );
         expect(await store().getAttempts({ limit: 4, offset: 2 })).toEqual(newest.slice(2, 6));
+        // Keyset: a page starts after the last attempt of the previous one.
+        const cursor = (a: DeliveryAttempt) => ({ attempted_at: a.attempted_at, attempt_number: a.attempt_number, attempt_id: a.attempt_id });
+        expect(await store().getAttempts({ limit: 4, before: cursor(newest[3]) })).toEqual(newest.slice(4, 8));
+        expect(await store().getAttempts({ subscription_id: 'sub-odd', before: cursor(tie) })).toEqual(newest.filter((a) => a.subscription_id === 'sub-odd').slice(1));
+        expect(await store().getAttempts({ before: cursor(newest[newest.length - 1]) })).toEqual([]);
         expect(await store().getAttempts({ limit: 0 })).toEqual([]);
         expect(await store().getAttempts({ subscription_id: 'nobody' })).toEqual([]);
       });

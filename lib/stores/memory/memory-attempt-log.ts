@@ -1,19 +1,28 @@
-import type { AttemptQuery } from '../../domain/stores';
+import type { AttemptCursor, AttemptQuery } from '../../domain/stores';
 import type { DeliveryAttempt } from '../../domain/types';
-import { compareAttemptsNewestFirst, page } from '../store.utils';
+import { compareAttemptsNewestFirst, pageBounds } from '../store.utils';
+import { SortedList } from './sorted-list';
 
-/** The memory store's attempt log, indexed by id and by subscription. Holds its own copies. */
+/** Log order, oldest first: the lists are read backwards, newest first. */
+const oldestFirst = (a: AttemptCursor, b: AttemptCursor) => compareAttemptsNewestFirst(b, a);
+
+/**
+ * The memory store's attempt log, in log order overall and per subscription (a page starts at its cursor: page
+ * 500 costs what page 1 costs), and by id. Holds its own copies.
+ */
 export class MemoryAttemptLog {
   private readonly byId = new Map<string, DeliveryAttempt>();
-  private readonly bySubscription = new Map<string, DeliveryAttempt[]>();
+  private readonly all = new SortedList<DeliveryAttempt>(oldestFirst);
+  private readonly bySubscription = new Map<string, SortedList<DeliveryAttempt>>();
 
   /** Appends a copy of `attempt`. */
   add(attempt: DeliveryAttempt): void {
     const copy = { ...attempt };
     this.byId.set(copy.attempt_id, copy);
+    this.all.insert(copy);
     let list = this.bySubscription.get(copy.subscription_id);
-    if (!list) this.bySubscription.set(copy.subscription_id, (list = []));
-    list.push(copy);
+    if (!list) this.bySubscription.set(copy.subscription_id, (list = new SortedList<DeliveryAttempt>(oldestFirst)));
+    list.insert(copy);
   }
 
   /** The stored attempt itself (callers copy what they hand out). */
@@ -21,41 +30,51 @@ export class MemoryAttemptLog {
     return this.byId.get(attemptId);
   }
 
-  /** Copies of the matching attempts, newest first, paged. */
+  /** Copies of the matching attempts, newest first, paged (by `before`, or by offset). */
   list(query: AttemptQuery): DeliveryAttempt[] {
-    const source = query.subscription_id !== undefined ? (this.bySubscription.get(query.subscription_id) ?? []) : [...this.byId.values()];
-    const matches = source.filter(
-      (a) => (query.event_id === undefined || a.event_id === query.event_id) && (query.status === undefined || a.status === query.status),
-    );
-    return page(matches.sort(compareAttemptsNewestFirst), query).map((a) => ({ ...a }));
+    const { limit, offset } = pageBounds(query);
+    const source = query.subscription_id !== undefined ? this.bySubscription.get(query.subscription_id) : this.all;
+    const out: DeliveryAttempt[] = [];
+    if (limit === 0 || !source) return out;
+    let skipped = 0;
+    for (const a of source.descendingFrom(query.before as DeliveryAttempt | undefined)) {
+      if ((query.event_id !== undefined && a.event_id !== query.event_id) || (query.status !== undefined && a.status !== query.status)) continue;
+      if (skipped++ < offset) continue;
+      out.push({ ...a });
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   /** Failed attempts of the subscription since `since` and after its last success. */
   countRecentFailures(subscriptionId: string, since: Date): number {
-    const list = this.bySubscription.get(subscriptionId) ?? [];
-    let lastSuccess = -Infinity;
-    for (const a of list) if (a.status === 'delivered') lastSuccess = Math.max(lastSuccess, a.attempted_at.getTime());
     let n = 0;
-    for (const a of list) {
+    // Newest first, back to the last success or to `since`. A failure at the very instant of that success is not
+    // after it: those counted at its instant are taken back.
+    let instant = NaN;
+    let atInstant = 0;
+    for (const a of this.bySubscription.get(subscriptionId)?.descendingFrom() ?? []) {
+      if (a.attempted_at < since) break;
       const t = a.attempted_at.getTime();
-      if ((a.status === 'failed' || a.status === 'dead_letter') && t >= since.getTime() && t > lastSuccess) n++;
+      if (t !== instant) [instant, atInstant] = [t, 0];
+      if (a.status === 'delivered') return n - atInstant;
+      if (a.status === 'failed' || a.status === 'dead_letter') [n, atInstant] = [n + 1, atInstant + 1];
     }
     return n;
   }
 
   /** Deletes the attempts made before `before`; returns how many. */
   purge(before: Date): number {
-    let n = 0;
-    for (const [id, a] of this.byId) {
-      if (a.attempted_at < before) {
-        this.byId.delete(id);
-        n++;
-      }
+    const cut = { attempted_at: before, attempt_number: -Infinity, attempt_id: '' } as DeliveryAttempt;
+    const n = this.all.countBefore(cut);
+    for (const a of this.all.from()) {
+      if (a.attempted_at >= before) break;
+      this.byId.delete(a.attempt_id);
     }
+    this.all.dropFirst(n);
     for (const [sub, list] of this.bySubscription) {
-      const kept = list.filter((a) => a.attempted_at >= before);
-      if (kept.length) this.bySubscription.set(sub, kept);
-      else this.bySubscription.delete(sub);
+      list.dropFirst(list.countBefore(cut));
+      if (list.length === 0) this.bySubscription.delete(sub);
     }
     return n;
   }

@@ -124,7 +124,8 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
       const d = this.deliveries.get(id)!;
       if (query.subscription_id !== undefined && d.subscription_id !== query.subscription_id) continue;
       const a = d.last_attempt_id ? this.log.get(d.last_attempt_id) : undefined;
-      if (a) out.push(a);
+      // Keyset: only those listed after the cursor, newest first.
+      if (a && !(query.before && compareAttemptsNewestFirst(query.before, a) >= 0)) out.push(a);
     }
     return page(out.sort(compareAttemptsNewestFirst), query).map((a) => ({ ...a }));
   }

@@ -16,6 +16,8 @@ import { CreateWebhookTables1795800000000 } from './migrations/1795800000000-Cre
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookEventEntity } from './webhook-event.entity';
+import { AddSubscriptionChanges1795900000000 } from './migrations/1795900000000-AddSubscriptionChanges';
+import { WebhookSubscriptionChangeEntity } from './webhook-subscription-change.entity';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 
 export { WebhookDataSourceRef } from './data-source.ref';
@@ -23,10 +25,11 @@ export { TypeOrmDeliveryStore } from './typeorm-delivery.store';
 export { TypeOrmSubscriptionStore } from './typeorm-subscription.store';
 export { createTypeOrmStores, type TypeOrmStores } from './typeorm-backend';
 export { CreateWebhookTables1795800000000 } from './migrations/1795800000000-CreateWebhookTables';
-export { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEventEntity, WebhookSubscriptionEntity };
+export { AddSubscriptionChanges1795900000000 };
+export { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEventEntity, WebhookSubscriptionChangeEntity, WebhookSubscriptionEntity };
 
 /** The webhook tables' entity classes: add them to your DataSource's `entities` (or use autoLoadEntities). */
-export const WEBHOOK_ENTITIES = [WebhookSubscriptionEntity, WebhookEventEntity, WebhookDeliveryEntity, WebhookDeliveryAttemptEntity];
+export const WEBHOOK_ENTITIES = [WebhookSubscriptionEntity, WebhookEventEntity, WebhookDeliveryEntity, WebhookDeliveryAttemptEntity, WebhookSubscriptionChangeEntity];
 
 /** Migrations creating the webhook tables, oldest first: add them to your DataSource's `migrations`. */
-export const WEBHOOK_MIGRATIONS = [CreateWebhookTables1795800000000];
+export const WEBHOOK_MIGRATIONS = [CreateWebhookTables1795800000000, AddSubscriptionChanges1795900000000];

@@ -1,5 +1,5 @@
 import type { SelectQueryBuilder } from 'typeorm';
-import type { AttemptQuery, DeadLetterQuery, DeliveryLog } from '../../domain/stores';
+import type { AttemptCursor, AttemptQuery, DeadLetterQuery, DeliveryLog } from '../../domain/stores';
 import type { DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 import { pageBounds } from '../store.utils';
 import type { TypeOrmStoreContext } from './store-context';
@@ -29,7 +29,7 @@ export class TypeOrmDeliveryLog implements DeliveryLog {
       if (query.subscription_id !== undefined) qb.andWhere('a.subscription_id = :sub', { sub: query.subscription_id });
       if (query.event_id !== undefined) qb.andWhere('a.event_id = :event', { event: query.event_id });
       if (query.status !== undefined) qb.andWhere('a.status = :status', { status: query.status });
-      return newestFirst(qb).offset(offset).limit(limit).getMany();
+      return newestFirst(qb, query.before).offset(offset).limit(limit).getMany();
     });
     return rows.map(attemptFromRow);
   }
@@ -44,7 +44,7 @@ export class TypeOrmDeliveryLog implements DeliveryLog {
         .innerJoin(WebhookDeliveryEntity, 'd', 'd.last_attempt_id = a.attempt_id')
         .where('d.status = :dead', { dead: 'dead_letter' });
       if (query.subscription_id !== undefined) qb.andWhere('d.subscription_id = :sub', { sub: query.subscription_id });
-      return newestFirst(qb).offset(offset).limit(limit).getMany();
+      return newestFirst(qb, query.before).offset(offset).limit(limit).getMany();
     });
     return rows.map(attemptFromRow);
   }
@@ -88,6 +88,14 @@ export class TypeOrmDeliveryLog implements DeliveryLog {
 }
 
 /** The log's order: newest first, then attempt_number and id descending (what the attempt indexes end with). */
-function newestFirst<T extends object>(qb: SelectQueryBuilder<T>): SelectQueryBuilder<T> {
+/** Log order, newest first, starting after `before` (keyset: an index range scan wherever the page is). */
+function newestFirst<T extends object>(qb: SelectQueryBuilder<T>, before?: AttemptCursor): SelectQueryBuilder<T> {
+  if (before) {
+    qb.andWhere('(a.attempted_at < :bAt OR (a.attempted_at = :bAt AND (a.attempt_number < :bNum OR (a.attempt_number = :bNum AND a.attempt_id < :bId))))', {
+      bAt: before.attempted_at,
+      bNum: before.attempt_number,
+      bId: before.attempt_id,
+    });
+  }
   return qb.orderBy('a.attempted_at', 'DESC').addOrderBy('a.attempt_number', 'DESC').addOrderBy('a.attempt_id', 'DESC');
 }

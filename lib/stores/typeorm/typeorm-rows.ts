@@ -1,8 +1,9 @@
 import type { NewDelivery } from '../../domain/stores';
-import type { DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
+import type { DeliveryAttempt, DeliveryRecord, StoredEvent, WebhookSubscription } from '../../domain/types';
 import type { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import type { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import type { WebhookEventEntity } from './webhook-event.entity';
+import type { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 
 /** Longest error message kept (MySQL TEXT holds 64 KiB; the same bound on every backend). */
 const MAX_ERROR_MESSAGE = 16_000;
@@ -93,4 +94,40 @@ export function deliveryRows(event: StoredEvent, deliveries: readonly NewDeliver
     locked_by: d.lease?.worker_id ?? null,
     locked_until: d.lease?.until ?? null,
   }));
+}
+
+/** A subscription as its row is written. */
+export function toSubscriptionRow(sub: WebhookSubscription): WebhookSubscriptionEntity {
+  return {
+    subscription_id: sub.subscription_id,
+    url: sub.url,
+    secret: sub.secret,
+    event_types: sub.event_types,
+    active: sub.active,
+    description: sub.description ?? null,
+    tenant_id: sub.tenant_id ?? null,
+    created_at: sub.created_at,
+    metadata: sub.metadata ?? {},
+    previous_secret: sub.previous_secret ?? null,
+    previous_secret_expires_at: sub.previous_secret_expires_at ?? null,
+    disabled_reason: sub.disabled_reason ?? null,
+  };
+}
+
+/** A subscription row as the domain subscription (SQLite hands booleans back as numbers). */
+export function fromSubscriptionRow(row: WebhookSubscriptionEntity): WebhookSubscription {
+  return {
+    subscription_id: row.subscription_id,
+    url: row.url,
+    secret: row.secret,
+    event_types: row.event_types ?? null,
+    active: Boolean(row.active),
+    description: row.description ?? null,
+    tenant_id: row.tenant_id ?? null,
+    created_at: row.created_at,
+    metadata: row.metadata ?? {},
+    previous_secret: row.previous_secret ?? null,
+    previous_secret_expires_at: row.previous_secret_expires_at ?? null,
+    disabled_reason: row.disabled_reason ?? null,
+  };
 }

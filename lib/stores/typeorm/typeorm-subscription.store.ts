@@ -1,96 +1,173 @@
 import { Injectable } from '@nestjs/common';
-import type { DataSource, QueryDeepPartialEntity, SelectQueryBuilder } from 'typeorm';
+import { In, type DataSource, type EntityManager, type QueryDeepPartialEntity, type SelectQueryBuilder } from 'typeorm';
 import { eventTypeMatches } from '../../domain/event-type';
-import type { SubscriptionListQuery, WebhookSubscriptionStore } from '../../domain/stores';
+import type { SubscriptionChange, SubscriptionIndexEntry, SubscriptionListQuery, WebhookSubscriptionStore } from '../../domain/stores';
 import type { WebhookSubscription } from '../../domain/types';
 import { InvalidSubscriptionError } from '../../domain/webhook.error';
 import { cloneSubscription, pageBounds } from '../store.utils';
 import { WebhookDataSourceRef } from './data-source.ref';
 import { TypeOrmStoreContext } from './store-context';
-import { escapeLike, isUniqueViolation } from './typeorm.utils';
+import { SubscriptionChanges } from './subscription-changes';
+import { fromSubscriptionRow, toSubscriptionRow } from './typeorm-rows';
+import { chunks, escapeLike, isUniqueViolation } from './typeorm.utils';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 
-/** Rows read per round trip while filtering `list({ event_type })` in process. */
+/** Rows read per round trip while filtering by event type in process. */
 const SCAN_BATCH = 500;
+/** Subscriptions per multi-row INSERT (12 parameters each). */
+const SUBSCRIPTIONS_PER_INSERT = 500;
 
 /**
  * Subscriptions in the host app's SQL database (table `webhook_subscriptions`) through TypeORM: PostgreSQL,
- * MySQL/MariaDB or SQLite (better-sqlite3). Same semantics as `MemorySubscriptionStore`.
+ * MySQL/MariaDB or SQLite (better-sqlite3). Same semantics as `MemorySubscriptionStore`. Every write also logs a
+ * change row in the same transaction (see {@link SubscriptionChanges}), which other processes follow.
  */
 @Injectable()
 export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
   private readonly ctx: TypeOrmStoreContext;
+  private readonly changes: SubscriptionChanges;
 
   constructor(ref: WebhookDataSourceRef) {
     this.ctx = new TypeOrmStoreContext(ref);
+    this.changes = new SubscriptionChanges(this.ctx);
   }
 
   async create(sub: WebhookSubscription): Promise<WebhookSubscription> {
-    const copy = cloneSubscription(sub);
-    await this.run(async (ds) => {
-      try {
-        await ds.createQueryBuilder().insert().into(WebhookSubscriptionEntity).values(toRow(copy) as QueryDeepPartialEntity<WebhookSubscriptionEntity>).updateEntity(false).execute();
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new InvalidSubscriptionError(`subscription ${sub.subscription_id} already exists`);
-        throw error;
-      }
-    });
-    return copy;
+    return (await this.createMany([sub]))[0];
+  }
+
+  async createMany(subs: readonly WebhookSubscription[]): Promise<WebhookSubscription[]> {
+    const copies = subs.map(cloneSubscription);
+    const seen = new Set<string>();
+    for (const s of copies) {
+      if (seen.has(s.subscription_id)) throw new InvalidSubscriptionError(`subscription ${s.subscription_id} already exists`);
+      seen.add(s.subscription_id);
+    }
+    if (copies.length === 0) return [];
+    try {
+      await this.changes.write(async (manager) => {
+        for (const part of chunks([...seen])) {
+          const existing = await manager.getRepository(WebhookSubscriptionEntity).findOne({ select: { subscription_id: true }, where: { subscription_id: In(part) } });
+          if (existing) throw new InvalidSubscriptionError(`subscription ${existing.subscription_id} already exists`);
+        }
+        for (const part of chunks(copies, SUBSCRIPTIONS_PER_INSERT)) {
+          await manager.createQueryBuilder().insert().into(WebhookSubscriptionEntity).values(part.map(toSubscriptionRow) as QueryDeepPartialEntity<WebhookSubscriptionEntity>[]).updateEntity(false).execute();
+        }
+        return copies.map((s) => s.subscription_id);
+      });
+    } catch (error) {
+      // Created concurrently between the check and the insert.
+      if (isUniqueViolation(error)) throw new InvalidSubscriptionError(`subscription ${copies.length === 1 ? copies[0].subscription_id : 'in this batch'} already exists`);
+      throw error;
+    }
+    return copies;
   }
 
   async get(id: string): Promise<WebhookSubscription | null> {
-    const row = await this.run((ds) => ds.getRepository(WebhookSubscriptionEntity).findOneBy({ subscription_id: id }));
-    return row ? fromRow(row) : null;
+    const row = await this.ctx.run((ds) => ds.getRepository(WebhookSubscriptionEntity).findOneBy({ subscription_id: id }));
+    return row ? fromSubscriptionRow(row) : null;
   }
 
   async list(query: SubscriptionListQuery = {}): Promise<WebhookSubscription[]> {
     const { limit, offset } = pageBounds(query);
     if (limit === 0) return [];
-    return this.run(async (ds) => {
+    return this.ctx.run(async (ds) => {
       const base = this.filtered(ds, query).orderBy('s.created_at', 'ASC').addOrderBy('s.subscription_id', 'ASC');
+      if (query.after) {
+        base.andWhere('(s.created_at > :afterAt OR (s.created_at = :afterAt AND s.subscription_id > :afterId))', { afterAt: query.after.created_at, afterId: query.after.subscription_id });
+      }
       const eventType = query.event_type;
-      if (eventType === undefined) {
-        return (await base.offset(offset).limit(limit).getMany()).map(fromRow);
-      }
-      // SQL narrows to rows that may match (all types, the exact name, or some wildcard); the exact rule,
-      // eventTypeMatches, runs here, so paging counts only true matches.
-      base.andWhere(`(s.event_types IS NULL OR s.event_types LIKE :exact ESCAPE '!' OR s.event_types LIKE :wildcard ESCAPE '!')`, {
-        exact: `%${escapeLike(JSON.stringify(eventType))}%`,
-        wildcard: '%*%',
-      });
-      const out: WebhookSubscription[] = [];
-      let skipped = 0;
-      for (let from = 0; ; from += SCAN_BATCH) {
-        const rows = await base.clone().offset(from).limit(SCAN_BATCH).getMany();
-        for (const row of rows) {
-          if (!eventTypeMatches(row.event_types, eventType)) continue;
-          if (skipped < offset) skipped++;
-          else out.push(fromRow(row));
-          if (out.length >= limit) return out;
-        }
-        if (rows.length < SCAN_BATCH) return out;
-      }
+      if (eventType === undefined) return (await base.offset(offset).limit(limit).getMany()).map(fromSubscriptionRow);
+      return this.scanMatching(base, eventType, offset, limit);
     });
   }
 
   async count(query: Pick<SubscriptionListQuery, 'active' | 'tenant_id'> = {}): Promise<number> {
-    return this.run((ds) => this.filtered(ds, { active: query.active, tenant_id: query.tenant_id, active_only: false }).getCount());
+    return this.ctx.run((ds) => this.filtered(ds, { active: query.active, tenant_id: query.tenant_id, active_only: false }).getCount());
   }
 
   async update(sub: WebhookSubscription): Promise<WebhookSubscription | null> {
     const copy = cloneSubscription(sub);
-    const { subscription_id, ...changes } = toRow(copy);
-    const result = await this.run((ds) =>
-      ds.createQueryBuilder().update(WebhookSubscriptionEntity).set(changes as QueryDeepPartialEntity<WebhookSubscriptionEntity>).where('subscription_id = :id', { id: subscription_id }).execute(),
-    );
-    return (result.affected ?? 0) > 0 ? copy : null;
+    const { subscription_id, ...changes } = toSubscriptionRow(copy);
+    const updated = await this.changes.write(async (manager) => {
+      const result = await manager.createQueryBuilder().update(WebhookSubscriptionEntity).set(changes as QueryDeepPartialEntity<WebhookSubscriptionEntity>).where('subscription_id = :id', { id: subscription_id }).execute();
+      return (result.affected ?? 0) > 0 ? [subscription_id] : [];
+    });
+    return updated.length > 0 ? copy : null;
   }
 
   async delete(id: string): Promise<boolean> {
-    const result = await this.run((ds) =>
-      ds.createQueryBuilder().delete().from(WebhookSubscriptionEntity).where('subscription_id = :id', { id }).execute(),
-    );
-    return (result.affected ?? 0) > 0;
+    const deleted = await this.changes.write(async (manager) => {
+      const result = await manager.createQueryBuilder().delete().from(WebhookSubscriptionEntity).where('subscription_id = :id', { id }).execute();
+      return (result.affected ?? 0) > 0 ? [id] : [];
+    });
+    return deleted.length > 0;
+  }
+
+  async match(query: { event_type: string; tenant_id: string | null }): Promise<WebhookSubscription[]> {
+    return this.ctx.run(async (ds) => {
+      const active = this.filtered(ds, { active: true, tenant_id: query.tenant_id ?? undefined });
+      // A tenant's subscriptions come from the tenant index; without a tenant every active subscription may match.
+      if (query.tenant_id !== null) return (await active.getMany()).filter((row) => eventTypeMatches(row.event_types, query.event_type)).map(fromSubscriptionRow);
+      return this.scanMatching(active.orderBy('s.subscription_id', 'ASC'), query.event_type, 0, Infinity);
+    });
+  }
+
+  async scanActive(after: string | null, limit: number): Promise<SubscriptionIndexEntry[]> {
+    return this.ctx.run(async (ds) => {
+      const qb = this.entries(ds).where('s.active = :active', { active: true }).orderBy('s.subscription_id', 'ASC').limit(limit);
+      if (after !== null) qb.andWhere('s.subscription_id > :after', { after });
+      return (await qb.getMany()).map(toEntry);
+    });
+  }
+
+  async activeEntries(ids: readonly string[]): Promise<SubscriptionIndexEntry[]> {
+    if (ids.length === 0) return [];
+    return this.ctx.run(async (ds) => {
+      const out: SubscriptionIndexEntry[] = [];
+      for (const part of chunks([...new Set(ids)])) {
+        const rows = await this.entries(ds).where('s.active = :active', { active: true }).andWhere('s.subscription_id IN (:...part)', { part }).getMany();
+        out.push(...rows.map(toEntry));
+      }
+      return out;
+    });
+  }
+
+  changesSince(after: number, limit: number): Promise<SubscriptionChange[]> {
+    return this.changes.since(after, limit);
+  }
+
+  lastChangeId(): Promise<number> {
+    return this.changes.lastId();
+  }
+
+  purgeChanges(before: Date): Promise<number> {
+    return this.changes.purge(before);
+  }
+
+  /** Pages `base` (ordered), keeping the rows that receive `eventType` (SQL narrows, `eventTypeMatches` decides). */
+  private async scanMatching(base: SelectQueryBuilder<WebhookSubscriptionEntity>, eventType: string, offset: number, limit: number): Promise<WebhookSubscription[]> {
+    base.andWhere(`(s.event_types IS NULL OR s.event_types LIKE :exact ESCAPE '!' OR s.event_types LIKE :wildcard ESCAPE '!')`, {
+      exact: `%${escapeLike(JSON.stringify(eventType))}%`,
+      wildcard: '%*%',
+    });
+    const out: WebhookSubscription[] = [];
+    let skipped = 0;
+    for (let from = 0; ; from += SCAN_BATCH) {
+      const rows = await base.clone().offset(from).limit(SCAN_BATCH).getMany();
+      for (const row of rows) {
+        if (!eventTypeMatches(row.event_types, eventType)) continue;
+        if (skipped < offset) skipped++;
+        else out.push(fromSubscriptionRow(row));
+        if (out.length >= limit) return out;
+      }
+      if (rows.length < SCAN_BATCH) return out;
+    }
+  }
+
+  /** A query of index entries only (id, tenant, event types). */
+  private entries(ds: DataSource | EntityManager): SelectQueryBuilder<WebhookSubscriptionEntity> {
+    return ds.getRepository(WebhookSubscriptionEntity).createQueryBuilder('s').select(['s.subscription_id', 's.tenant_id', 's.event_types']);
   }
 
   /** The active and tenant filters of a list or count query. */
@@ -101,43 +178,8 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
     if (query.tenant_id !== undefined) qb.andWhere('s.tenant_id = :tenant', { tenant: query.tenant_id });
     return qb;
   }
-
-  /** Runs one operation as the database's dialect runs them (on SQLite: one at a time per DataSource). */
-  private run<T>(fn: (ds: DataSource) => Promise<T>): Promise<T> {
-    return this.ctx.run((ds) => fn(ds));
-  }
 }
 
-function toRow(sub: WebhookSubscription): WebhookSubscriptionEntity {
-  return {
-    subscription_id: sub.subscription_id,
-    url: sub.url,
-    secret: sub.secret,
-    event_types: sub.event_types,
-    active: sub.active,
-    description: sub.description ?? null,
-    tenant_id: sub.tenant_id ?? null,
-    created_at: sub.created_at,
-    metadata: sub.metadata ?? {},
-    previous_secret: sub.previous_secret ?? null,
-    previous_secret_expires_at: sub.previous_secret_expires_at ?? null,
-    disabled_reason: sub.disabled_reason ?? null,
-  };
-}
-
-function fromRow(row: WebhookSubscriptionEntity): WebhookSubscription {
-  return {
-    subscription_id: row.subscription_id,
-    url: row.url,
-    secret: row.secret,
-    event_types: row.event_types ?? null,
-    active: Boolean(row.active),
-    description: row.description ?? null,
-    tenant_id: row.tenant_id ?? null,
-    created_at: row.created_at,
-    metadata: row.metadata ?? {},
-    previous_secret: row.previous_secret ?? null,
-    previous_secret_expires_at: row.previous_secret_expires_at ?? null,
-    disabled_reason: row.disabled_reason ?? null,
-  };
+function toEntry(row: Pick<WebhookSubscriptionEntity, 'subscription_id' | 'tenant_id' | 'event_types'>): SubscriptionIndexEntry {
+  return { subscription_id: row.subscription_id, tenant_id: row.tenant_id ?? null, event_types: row.event_types ?? null };
 }

@@ -1,0 +1,167 @@
+import { eventTypeMatches } from './event-type';
+
+/** What the index needs of a subscription: its id, tenant and event types. */
+export interface IndexedSubscription {
+  subscription_id: string;
+  tenant_id: string | null;
+  /** Exact names and `*` patterns; null = every event type. */
+  event_types: readonly string[] | null;
+}
+
+/**
+ * Subscriptions indexed for matching events, so that matching costs what the matches cost, not what the
+ * subscriptions that cannot match cost: by tenant, then by exact event type, with patterns kept apart (bucketed
+ * by their literal prefix) and all-event subscriptions in a list of their own. An event with a tenant reaches
+ * that tenant's subscriptions; one without reaches every subscription (the rule of `dispatch()`).
+ */
+export class SubscriptionIndex<T extends IndexedSubscription = IndexedSubscription> {
+  private readonly byId = new Map<string, T>();
+  /** Every subscription: for events without a tenant. */
+  private readonly everyone = new TypeIndex();
+  /** Each tenant's subscriptions: for events of that tenant. */
+  private readonly byTenant = new Map<string, TypeIndex>();
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(subscriptionId: string): T | undefined {
+    return this.byId.get(subscriptionId);
+  }
+
+  values(): IterableIterator<T> {
+    return this.byId.values();
+  }
+
+  /** Adds a subscription, or replaces the one with its id. */
+  set(sub: T): void {
+    this.delete(sub.subscription_id);
+    this.byId.set(sub.subscription_id, sub);
+    this.everyone.add(sub.subscription_id, sub.event_types);
+    if (sub.tenant_id !== null) {
+      let tenant = this.byTenant.get(sub.tenant_id);
+      if (!tenant) this.byTenant.set(sub.tenant_id, (tenant = new TypeIndex()));
+      tenant.add(sub.subscription_id, sub.event_types);
+    }
+  }
+
+  /** True when it was there. */
+  delete(subscriptionId: string): boolean {
+    const old = this.byId.get(subscriptionId);
+    if (!old) return false;
+    this.byId.delete(subscriptionId);
+    this.everyone.remove(subscriptionId, old.event_types);
+    if (old.tenant_id !== null) {
+      const tenant = this.byTenant.get(old.tenant_id)!;
+      tenant.remove(subscriptionId, old.event_types);
+      if (tenant.empty) this.byTenant.delete(old.tenant_id);
+    }
+    return true;
+  }
+
+  clear(): void {
+    this.byId.clear();
+    this.everyone.clear();
+    this.byTenant.clear();
+  }
+
+  /** The subscriptions that receive `eventType` (of `tenantId` only, when given). */
+  match(eventType: string, tenantId: string | null): T[] {
+    const types = tenantId === null ? this.everyone : this.byTenant.get(tenantId);
+    if (!types) return [];
+    const out: T[] = [];
+    for (const id of types.match(eventType)) out.push(this.byId.get(id)!);
+    return out;
+  }
+}
+
+/** Subscription ids by the event types they receive. */
+class TypeIndex {
+  /** Subscriptions of all event types (`null`, or a `*` pattern). */
+  private readonly all = new Set<string>();
+  private readonly exact = new Map<string, Set<string>>();
+  /** Patterns by their literal prefix (the part before the first `*`). */
+  private readonly patterns = new Map<string, Map<string, string[]>>();
+  /** The lengths of the prefixes in `patterns`, with how many prefixes have each. */
+  private readonly prefixLengths = new Map<number, number>();
+  private entries = 0;
+
+  get empty(): boolean {
+    return this.entries === 0;
+  }
+
+  add(id: string, types: readonly string[] | null): void {
+    this.entries++;
+    if (types === null || types.includes('*')) {
+      this.all.add(id);
+      return;
+    }
+    for (const type of types) {
+      const star = type.indexOf('*');
+      if (star < 0) {
+        let ids = this.exact.get(type);
+        if (!ids) this.exact.set(type, (ids = new Set()));
+        ids.add(id);
+        continue;
+      }
+      const prefix = type.slice(0, star);
+      let bucket = this.patterns.get(prefix);
+      if (!bucket) {
+        this.patterns.set(prefix, (bucket = new Map()));
+        this.prefixLengths.set(prefix.length, (this.prefixLengths.get(prefix.length) ?? 0) + 1);
+      }
+      let patterns = bucket.get(id);
+      if (!patterns) bucket.set(id, (patterns = []));
+      patterns.push(type);
+    }
+  }
+
+  remove(id: string, types: readonly string[] | null): void {
+    this.entries--;
+    if (types === null || types.includes('*')) {
+      this.all.delete(id);
+      return;
+    }
+    for (const type of types) {
+      const star = type.indexOf('*');
+      if (star < 0) {
+        const ids = this.exact.get(type);
+        ids?.delete(id);
+        if (ids?.size === 0) this.exact.delete(type);
+        continue;
+      }
+      const prefix = type.slice(0, star);
+      const bucket = this.patterns.get(prefix);
+      if (!bucket) continue;
+      bucket.delete(id);
+      if (bucket.size === 0) {
+        this.patterns.delete(prefix);
+        const n = this.prefixLengths.get(prefix.length)! - 1;
+        if (n === 0) this.prefixLengths.delete(prefix.length);
+        else this.prefixLengths.set(prefix.length, n);
+      }
+    }
+  }
+
+  clear(): void {
+    this.all.clear();
+    this.exact.clear();
+    this.patterns.clear();
+    this.prefixLengths.clear();
+    this.entries = 0;
+  }
+
+  /** Ids receiving `eventType`, each once. */
+  match(eventType: string): Set<string> {
+    const out = new Set<string>(this.all);
+    const exact = this.exact.get(eventType);
+    if (exact) for (const id of exact) out.add(id);
+    for (const length of this.prefixLengths.keys()) {
+      if (length > eventType.length) continue;
+      const bucket = this.patterns.get(eventType.slice(0, length));
+      if (!bucket) continue;
+      for (const [id, patterns] of bucket) if (!out.has(id) && eventTypeMatches(patterns, eventType)) out.add(id);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * An array kept in order by `compare`, for keyset paging in the memory stores: inserting is a binary search
+ * (an append when items arrive in order, as they mostly do), and a page starts with a binary search for its
+ * cursor, so page 500 costs what page 1 costs.
+ */
+export class SortedList<T> {
+  private readonly items: T[] = [];
+
+  constructor(private readonly compare: (a: T, b: T) => number) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  insert(item: T): void {
+    const items = this.items;
+    if (items.length === 0 || this.compare(items[items.length - 1], item) <= 0) items.push(item);
+    else items.splice(this.firstAfter(item, true), 0, item);
+  }
+
+  /** Removes the item equal to `item` by `compare`; false when absent. */
+  remove(item: T): boolean {
+    const i = this.firstAfter(item, true);
+    if (i < this.items.length && this.compare(this.items[i], item) === 0) {
+      this.items.splice(i, 1);
+      return true;
+    }
+    return false;
+  }
+
+  /** Items in order, starting after `cursor` (exclusive) or at the start. */
+  *from(cursor?: T): Generator<T> {
+    for (let i = cursor === undefined ? 0 : this.firstAfter(cursor, false); i < this.items.length; i++) yield this.items[i];
+  }
+
+  /** Items in reverse order, starting before `cursor` (exclusive) or at the end. */
+  *descendingFrom(cursor?: T): Generator<T> {
+    for (let i = (cursor === undefined ? this.items.length : this.firstAfter(cursor, true)) - 1; i >= 0; i--) yield this.items[i];
+  }
+
+  /** Removes the first `n` items (the oldest, for a purge). */
+  dropFirst(n: number): void {
+    this.items.splice(0, n);
+  }
+
+  /** How many items come before `item`. */
+  countBefore(item: T): number {
+    return this.firstAfter(item, true);
+  }
+
+  /** Index of the first item not before `item` (`inclusive`), or after it. */
+  private firstAfter(item: T, inclusive: boolean): number {
+    let lo = 0;
+    let hi = this.items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = this.compare(this.items[mid], item);
+      if (c < 0 || (!inclusive && c === 0)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
