@@ -1,40 +1,48 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { WebhookConfig } from '../config/webhook-config';
-import type { DeliveryRetention } from '../domain/stores';
-import { InjectWebhookConfig, InjectWebhookDeliveryStore } from '../webhook.constants';
+import type { DeliveryRetention, WebhookSubscriptionStore } from '../domain/stores';
+import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
 import { CronTask } from './cron-task';
 import { DeliveryWorker } from './delivery.worker';
 
-/** On `retention_cron` (hourly by default), purges attempts and finished events older than `delivery_log_retention_days` (0 keeps everything). */
+/** How long the subscription change log is kept: processes follow it every second, or reload. */
+const CHANGE_LOG_RETENTION_MS = 86_400_000;
+
+/**
+ * On `retention_cron` (hourly by default), purges attempts and finished events older than
+ * `delivery_log_retention_days` (0 keeps them), and subscription changes older than a day.
+ */
 @Injectable()
 export class RetentionProcessor implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RetentionProcessor.name);
-  private readonly task: CronTask | null;
+  private readonly task: CronTask;
 
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
-    @InjectWebhookDeliveryStore() private readonly store: DeliveryRetention,
+    @InjectWebhookDeliveryStore() private readonly deliveries: DeliveryRetention,
+    @InjectWebhookSubscriptionStore() private readonly subscriptions: WebhookSubscriptionStore,
     @Inject(SchedulerRegistry) registry: SchedulerRegistry,
     @Inject(DeliveryWorker) worker: DeliveryWorker,
   ) {
-    this.task = config.delivery_log_retention_days > 0 ? new CronTask(registry, `webhooks.retention.${worker.workerId}`, config.retention_cron, () => this.purge(), this.logger) : null;
+    this.task = new CronTask(registry, `webhooks.retention.${worker.workerId}`, config.retention_cron, () => this.purge(), this.logger);
   }
 
-  /** Deletes what is older than the retention period now; returns what was deleted. */
-  async purge(now = new Date()): Promise<{ attempts: number; events: number }> {
-    if (this.config.delivery_log_retention_days <= 0) return { attempts: 0, events: 0 };
+  /** Deletes what is older than the retention periods now; returns what was deleted. */
+  async purge(now = new Date()): Promise<{ attempts: number; events: number; changes: number }> {
+    const changes = await this.subscriptions.purgeChanges(new Date(now.getTime() - CHANGE_LOG_RETENTION_MS));
+    if (this.config.delivery_log_retention_days <= 0) return { attempts: 0, events: 0, changes };
     const before = new Date(now.getTime() - this.config.delivery_log_retention_days * 86_400_000);
-    const purged = await this.store.purge(before);
+    const purged = await this.deliveries.purge(before);
     if (purged.attempts || purged.events) this.logger.log(`purged ${purged.attempts} attempts and ${purged.events} events older than ${before.toISOString()}`);
-    return purged;
+    return { ...purged, changes };
   }
 
   onApplicationBootstrap(): void {
-    this.task?.start();
+    this.task.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.task?.stop();
+    await this.task.stop();
   }
 }

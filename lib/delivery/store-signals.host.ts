@@ -19,7 +19,7 @@ export class StoreSignalsHost implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationBootstrap(): Promise<void> {
     await this.stores.signals?.start({
       deliveriesDue: () => this.worker.engine.wake(),
-      subscriptionsChanged: () => this.cache.invalidate(),
+      subscriptionsChanged: () => this.cache.refresh(),
     });
   }
 

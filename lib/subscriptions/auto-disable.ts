@@ -40,8 +40,8 @@ export class AutoDisable {
   private async disable(subscription: WebhookSubscription, reason: string): Promise<WebhookOutcome[]> {
     const current = await this.subscriptions.get(subscription.subscription_id);
     if (!current || !current.active) return [];
-    await this.subscriptions.update({ ...current, active: false, disabled_reason: reason });
-    this.cache.invalidate();
+    const disabled = await this.subscriptions.update({ ...current, active: false, disabled_reason: reason });
+    this.cache.changed(subscription.subscription_id, disabled);
     this.logger.warn(`subscription ${subscription.subscription_id} disabled: ${reason}`);
     return [{ type: 'subscription_disabled', subscription_id: subscription.subscription_id, reason }];
   }

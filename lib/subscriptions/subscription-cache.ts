@@ -1,85 +1,97 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { WebhookConfig } from '../config/webhook-config';
-import { eventTypeMatches } from '../domain/event-type';
-import type { SubscriptionListQuery, WebhookSubscriptionStore } from '../domain/stores';
+import type { WebhookSubscriptionStore } from '../domain/stores';
 import type { WebhookSubscription } from '../domain/types';
-import { MAX_PAGE_LIMIT } from '../stores/store.utils';
 import { InjectWebhookConfig, InjectWebhookSubscriptionStore } from '../webhook.constants';
+import { LruMap } from './lru-map';
+import { SubscriptionSnapshot } from './subscription-snapshot';
+
+/** Full subscriptions (url, secrets) kept for sending, most recently used first. */
+const RECORDS_KEPT = 50_000;
 
 /**
- * The active subscriptions, read from the store at most once per `subscription_cache_ms` and shared by every
- * dispatch and send of this process: matching an event then costs no query. `invalidate()` (called on every
- * change made through this process) makes the next read fresh.
+ * How this process finds subscriptions: which ones receive an event (`match`), and one by id for a send (`get`).
+ * - The memory store is its own index: both go to it.
+ * - A database store (with `subscription_cache_ms` > 0) is mirrored by a {@link SubscriptionSnapshot} of the
+ *   active subscriptions' index entries, loaded once at start-up and then kept current from the change log:
+ *   every `subscription_cache_ms` (and at once when PostgreSQL notifies a change). Full records are kept for
+ *   sending in a bounded LRU, dropped when they change. Writes made through this process apply at once.
+ * - With `subscription_cache_ms: 0` every call reads the store.
  */
 @Injectable()
-export class SubscriptionCache {
-  private snapshot: { at: number; byId: Map<string, WebhookSubscription> } | null = null;
-  private loading: Promise<Map<string, WebhookSubscription>> | null = null;
-  private generation = 0;
+export class SubscriptionCache implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(SubscriptionCache.name);
+  private readonly snapshot: SubscriptionSnapshot | null;
+  private readonly records = new LruMap<string, WebhookSubscription>(RECORDS_KEPT);
+  private timer: NodeJS.Timeout | null = null;
+  private polling: Promise<void> | null = null;
+  private stopped = false;
 
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
     @InjectWebhookSubscriptionStore() private readonly store: WebhookSubscriptionStore,
-  ) {}
+  ) {
+    this.snapshot = config.store_backend !== 'memory' && config.subscription_cache_ms > 0 ? new SubscriptionSnapshot(store, this.logger) : null;
+  }
+
+  /** Starts loading the snapshot (dispatches ask the store meanwhile) and following the change log. */
+  onApplicationBootstrap(): void {
+    if (!this.snapshot) return;
+    this.polling = this.poll();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.polling;
+  }
 
   /** Ids of the active subscriptions that receive `eventType` (of `tenantId` only, when given). */
   async match(eventType: string, tenantId: string | null): Promise<string[]> {
-    if (this.config.subscription_cache_ms <= 0) {
-      return (await this.listActive({ event_type: eventType, tenant_id: tenantId ?? undefined })).map((s) => s.subscription_id);
-    }
-    const out: string[] = [];
-    for (const s of (await this.active()).values()) {
-      if ((tenantId === null || s.tenant_id === tenantId) && eventTypeMatches(s.event_types, eventType)) out.push(s.subscription_id);
-    }
-    return out;
+    if (this.snapshot?.ready) return this.snapshot.match(eventType, tenantId);
+    return (await this.store.match({ event_type: eventType, tenant_id: tenantId })).map((s) => s.subscription_id);
   }
 
-  /** A subscription as recently known: from the snapshot when it is active there, else from the store. */
+  /** A subscription as recently known (null when deleted). */
   async get(id: string): Promise<WebhookSubscription | null> {
-    if (this.config.subscription_cache_ms > 0) {
-      const hit = (await this.active()).get(id);
-      if (hit) return hit;
+    if (!this.snapshot) return this.store.get(id);
+    const kept = this.records.get(id);
+    if (kept) return kept;
+    const sub = await this.store.get(id);
+    if (sub) this.records.set(id, sub);
+    return sub;
+  }
+
+  /** This process wrote `sub` (null: deleted `id`): apply it now, before the change log brings it. */
+  changed(id: string, sub: WebhookSubscription | null): void {
+    if (!this.snapshot) return;
+    this.records.delete(id);
+    this.snapshot.applyLocal(id, sub?.active ? { subscription_id: id, tenant_id: sub.tenant_id, event_types: sub.event_types } : null);
+  }
+
+  /** Another process may have changed subscriptions (a notification): follow the change log now. */
+  refresh(): void {
+    if (!this.snapshot?.ready || this.stopped) return;
+    this.followChanges().catch((err) => this.logger.error(`reading subscription changes failed (the next poll retries): ${(err as Error).message}`));
+  }
+
+  /** Loads the snapshot until it is loaded, then follows the change log, every `subscription_cache_ms`. */
+  private async poll(): Promise<void> {
+    try {
+      if (!this.snapshot!.ready) await this.snapshot!.load();
+      else await this.followChanges();
+    } catch (err) {
+      this.logger.error(`reading subscription changes failed (retrying in ${this.config.subscription_cache_ms} ms): ${(err as Error).message}`);
     }
-    return this.store.get(id);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.polling = this.poll();
+    }, this.config.subscription_cache_ms);
   }
 
-  /** Forget the snapshot: the next read goes to the store. */
-  invalidate(): void {
-    this.generation++;
-    this.snapshot = null;
-    this.loading = null;
-  }
-
-  private async active(): Promise<Map<string, WebhookSubscription>> {
-    if (this.snapshot && Date.now() - this.snapshot.at < this.config.subscription_cache_ms) return this.snapshot.byId;
-    if (!this.loading) {
-      const generation = this.generation;
-      const at = Date.now();
-      const loading: Promise<Map<string, WebhookSubscription>> = this.load()
-        .then((byId) => {
-          // A change made while loading may be missing from what was read: keep it only if none happened.
-          if (generation === this.generation) this.snapshot = { at, byId };
-          return byId;
-        })
-        .finally(() => {
-          if (this.loading === loading) this.loading = null;
-        });
-      this.loading = loading;
-    }
-    return this.loading;
-  }
-
-  private async load(): Promise<Map<string, WebhookSubscription>> {
-    return new Map((await this.listActive({})).map((s) => [s.subscription_id, s]));
-  }
-
-  /** Every active subscription matching the filters, read page by page. */
-  private async listActive(filters: Pick<SubscriptionListQuery, 'event_type' | 'tenant_id'>): Promise<WebhookSubscription[]> {
-    const all: WebhookSubscription[] = [];
-    for (let offset = 0; ; offset += MAX_PAGE_LIMIT) {
-      const page = await this.store.list({ ...filters, active: true, limit: MAX_PAGE_LIMIT, offset });
-      all.push(...page);
-      if (page.length < MAX_PAGE_LIMIT) return all;
-    }
+  private async followChanges(): Promise<void> {
+    for (const id of await this.snapshot!.refresh()) this.records.delete(id);
   }
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { WebhookConfig } from '../config/webhook-config';
 import type { SubscriptionListQuery, WebhookSubscriptionStore } from '../domain/stores';
 import type { WebhookSubscription } from '../domain/types';
-import { InvalidSubscriptionError, InvalidWebhookURLError, SecretRotationError, SubscriptionNotFoundError } from '../domain/webhook.error';
+import { InvalidSubscriptionError, InvalidWebhookURLError, SecretRotationError, SubscriptionNotFoundError, WebhookError } from '../domain/webhook.error';
 import { checkUrlTarget } from '../security/ssrf';
 import { validateWebhookUrl } from '../security/url-validation';
 import { generateWebhookSecret } from '../signing/secret';
@@ -36,9 +36,37 @@ export class WebhookSubscriptionService {
 
   /** Validates and stores a new active subscription with a generated secret (returned here, once). */
   async create(input: CreateSubscriptionInput): Promise<WebhookSubscription> {
+    const created = await this.store.create(await this.newSubscription(input));
+    this.cache.changed(created.subscription_id, created);
+    return created;
+  }
+
+  /**
+   * `create()` for many subscriptions at once: every input is validated first (a bad one is refused with an
+   * error naming its index, and nothing is stored), then all are stored in one transaction. Returns them, with
+   * their secrets, in order.
+   */
+  async createMany(inputs: readonly CreateSubscriptionInput[]): Promise<WebhookSubscription[]> {
+    if (!Array.isArray(inputs)) throw new InvalidSubscriptionError('createMany() takes an array of subscriptions');
+    const subs: WebhookSubscription[] = [];
+    for (const [i, input] of inputs.entries()) {
+      try {
+        subs.push(await this.newSubscription(input));
+      } catch (err) {
+        if (err instanceof WebhookError) (err as { message: string }).message = `subscription [${i}]: ${err.message}`;
+        throw err;
+      }
+    }
+    const created = await this.store.createMany(subs);
+    for (const sub of created) this.cache.changed(sub.subscription_id, sub);
+    return created;
+  }
+
+  /** A new active subscription from validated input, with a generated id and secret. */
+  private async newSubscription(input: CreateSubscriptionInput): Promise<WebhookSubscription> {
     if (input === null || typeof input !== 'object') throw new InvalidSubscriptionError('expected an object with at least url');
     const url = await this.checkUrl(input.url);
-    const sub: WebhookSubscription = {
+    return {
       subscription_id: randomUUID(),
       url,
       secret: generateWebhookSecret(this.config.secret_length),
@@ -52,7 +80,6 @@ export class WebhookSubscriptionService {
       previous_secret_expires_at: null,
       disabled_reason: null,
     };
-    return this.changed(this.store.create(sub));
   }
 
   /** Throws {@link SubscriptionNotFoundError} when it does not exist. */
@@ -80,7 +107,8 @@ export class WebhookSubscriptionService {
   }
 
   async delete(id: string): Promise<void> {
-    if (!(typeof id === 'string' && id && (await this.changed(this.store.delete(id))))) throw new SubscriptionNotFoundError(printable(id));
+    if (!(typeof id === 'string' && id && (await this.store.delete(id)))) throw new SubscriptionNotFoundError(printable(id));
+    this.cache.changed(id, null);
   }
 
   async activate(id: string): Promise<WebhookSubscription> {
@@ -99,28 +127,22 @@ export class WebhookSubscriptionService {
     const current = await this.get(id);
     const graceMs = this.config.secret_rotation_grace_hours * 3_600_000;
     const now = Date.now();
-    const rotated = await this.changed(this.store.update({
+    const rotated = await this.store.update({
       ...current,
       secret: generateWebhookSecret(this.config.secret_length),
       previous_secret: graceMs > 0 ? current.secret : null,
       previous_secret_expires_at: graceMs > 0 ? new Date(now + graceMs) : null,
-    }));
+    });
     if (!rotated) throw new SecretRotationError(`subscription ${id} was deleted while its secret was being rotated: nothing was changed`);
+    this.cache.changed(id, rotated);
     return rotated;
   }
 
-  /** Every write goes through here, so this process's subscription cache never serves what it changed. */
-  private async changed<T>(write: Promise<T>): Promise<T> {
-    try {
-      return await write;
-    } finally {
-      this.cache.invalidate();
-    }
-  }
-
+  /** Every update goes through here, so this process's subscription cache never serves what it changed. */
   private async save(sub: WebhookSubscription): Promise<WebhookSubscription> {
-    const saved = await this.changed(this.store.update(sub));
+    const saved = await this.store.update(sub);
     if (!saved) throw new SubscriptionNotFoundError(sub.subscription_id);
+    this.cache.changed(saved.subscription_id, saved);
     return saved;
   }
 
