@@ -1,8 +1,9 @@
-import { BadRequestException, Body, Get, HttpCode, HttpStatus, Inject, Param, Post, Query } from '@nestjs/common';
+import { BadRequestException, Body, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
 import { DeliveryAttemptNotFoundError } from '../domain/webhook.error';
 import { WebhookDeliveryService } from '../delivery/webhook-delivery.service';
 import { InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
+import { attemptCursor, parseAttemptCursor, setNextCursor } from './admin-cursor';
 import { toAttemptDetailView, toAttemptView, type AdminHealthView, type AttemptDetailView, type DeliveryAttemptView } from './admin.views';
 import { ListDeadLettersQueryDto, ListDeliveriesQueryDto, RedriveDto } from './dto/delivery.dto';
 
@@ -14,16 +15,19 @@ export class WebhookAdminDeliveriesController {
     @InjectWebhookSubscriptionStore() private readonly subscriptions: WebhookSubscriptionStore,
   ) {}
 
-  /** The attempt log, newest first. */
+  /** The attempt log, newest first; the `X-Next-Cursor` header, passed back as `?cursor=`, gives the next page. */
   @Get('deliveries')
-  async list(@Query() query: ListDeliveriesQueryDto): Promise<DeliveryAttemptView[]> {
+  async list(@Query() query: ListDeliveriesQueryDto, @Res({ passthrough: true }) res: unknown): Promise<DeliveryAttemptView[]> {
+    const limit = query.limit ?? 100;
     const attempts = await this.deliveries.getAttempts({
       subscription_id: query.subscription_id,
       event_id: query.event_id,
       status: query.status,
-      limit: query.limit ?? 100,
+      limit,
       offset: query.offset ?? 0,
+      before: parseAttemptCursor(query.cursor),
     });
+    setNextCursor(res, attemptCursor(attempts, limit));
     return attempts.map(toAttemptView);
   }
 
@@ -47,8 +51,10 @@ export class WebhookAdminDeliveriesController {
 
   /** The last attempt of each dead-lettered delivery, newest first. */
   @Get('dead-letters')
-  async deadLetters(@Query() query: ListDeadLettersQueryDto): Promise<DeliveryAttemptView[]> {
-    const attempts = await this.deliveries.getDeadLetters({ subscription_id: query.subscription_id, limit: query.limit ?? 100, offset: query.offset ?? 0 });
+  async deadLetters(@Query() query: ListDeadLettersQueryDto, @Res({ passthrough: true }) res: unknown): Promise<DeliveryAttemptView[]> {
+    const limit = query.limit ?? 100;
+    const attempts = await this.deliveries.getDeadLetters({ subscription_id: query.subscription_id, limit, offset: query.offset ?? 0, before: parseAttemptCursor(query.cursor) });
+    setNextCursor(res, attemptCursor(attempts, limit));
     return attempts.map(toAttemptView);
   }
 

@@ -1,5 +1,6 @@
-import { Body, Delete, Get, HttpCode, HttpStatus, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, HttpStatus, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { WebhookSubscriptionService } from '../subscriptions/webhook-subscription.service';
+import { parseSubscriptionCursor, setNextCursor, subscriptionCursor } from './admin-cursor';
 import { toSubscriptionView, type SubscriptionView } from './admin.views';
 import { CreateSubscriptionDto, ListSubscriptionsQueryDto, UpdateSubscriptionDto } from './dto/subscription.dto';
 
@@ -10,15 +11,19 @@ import { CreateSubscriptionDto, ListSubscriptionsQueryDto, UpdateSubscriptionDto
 export class WebhookAdminSubscriptionsController {
   constructor(@Inject(WebhookSubscriptionService) private readonly subscriptions: WebhookSubscriptionService) {}
 
+  /** Oldest first; the `X-Next-Cursor` header, passed back as `?cursor=`, gives the next page. */
   @Get('subscriptions')
-  async list(@Query() query: ListSubscriptionsQueryDto): Promise<SubscriptionView[]> {
+  async list(@Query() query: ListSubscriptionsQueryDto, @Res({ passthrough: true }) res: unknown): Promise<SubscriptionView[]> {
+    const limit = query.limit ?? 100;
     const subs = await this.subscriptions.list({
       ...(query.active === undefined ? { active_only: false } : { active: query.active }),
       event_type: query.event_type,
       tenant_id: query.tenant_id,
-      limit: query.limit ?? 100,
+      limit,
       offset: query.offset ?? 0,
+      after: parseSubscriptionCursor(query.cursor),
     });
+    setNextCursor(res, subscriptionCursor(subs, limit));
     return subs.map((s) => toSubscriptionView(s));
   }
 

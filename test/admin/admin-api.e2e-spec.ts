@@ -756,4 +756,30 @@ describe('admin API over the TypeORM store (SQLite)', () => {
     expect((await auth(request(server).post('/webhooks/dead-letters/redrive')).send({ since: 'soon' })).status).toBe(400);
     expect((await auth(request(server).delete(`/webhooks/subscriptions/${id}`))).status).toBe(204);
   });
+
+  it('pages subscriptions and attempts by cursor: X-Next-Cursor gives the next page until the last', async () => {
+    const created = await t.subscriptions.createMany(Array.from({ length: 25 }, () => ({ url: receiver.url('/fail'), tenant_id: 'paged' })));
+    const follow = async (path: string, limit: number) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 10; pages++) {
+        const res = await auth(request(server).get(`${path}${path.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`));
+        expect(res.status).toBe(200);
+        seen.push(...res.body.map((x: { subscription_id?: string; attempt_id?: string }) => x.attempt_id ?? x.subscription_id));
+        cursor = res.headers['x-next-cursor'];
+        if (!cursor) return seen;
+      }
+      throw new Error('no last page');
+    };
+    const listOrder = [...created].sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.subscription_id < b.subscription_id ? -1 : 1));
+    expect(await follow('/webhooks/subscriptions?tenant_id=paged', 10)).toEqual(listOrder.map((s) => s.subscription_id));
+    const all = (await t.store.getAttempts({ limit: 1000 })).map((a) => a.attempt_id);
+    expect(await follow('/webhooks/deliveries', 1)).toEqual(all);
+    for (const bad of ['nope', Buffer.from('[1,2]').toString('base64url'), Buffer.from('["not a date","x"]').toString('base64url')]) {
+      const res = await auth(request(server).get(`/webhooks/subscriptions?cursor=${bad}`));
+      expect(res.status).toBe(400);
+      expect(res.body.fields).toEqual(['cursor']);
+      expect((await auth(request(server).get(`/webhooks/deliveries?cursor=${bad}`))).status).toBe(400);
+    }
+  });
 });

@@ -1,33 +1,23 @@
 import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { generateWebhookSecret, type WebhookModuleOptions } from '../../lib';
 import { TypeOrmSubscriptionStore, WEBHOOK_ENTITIES, WebhookDataSourceRef, WebhookEventEntity } from '../../lib/typeorm';
-import { closeTestDataSource, createTestDataSource, describeIfDatabase, testNamespace } from '../support/databases';
+import { closeTestDataSource, createTestDataSource, describeIfDatabase } from '../support/databases';
+import { startPgReplica, type PgReplica } from '../support/pg-replicas';
 import { hang, ok, sleep, TestReceiver, waitFor } from '../support/receiver';
 import { OrderEntity } from './order.entity';
 
 const SCHEMA = 'webhook_tx_replicas';
-const SCRIPT = join(process.cwd(), 'test/transactions/tx-replica.cjs');
 /** A retry cron that does not fire during the test: a replica then learns of new work only from NOTIFY. */
 const NO_POLL = '0 0 12 1 1 *';
-
-interface Replica {
-  name: string;
-  child: ChildProcess;
-  /** The PostgreSQL application_name of its pool; its LISTEN connection is this + " (webhooks listener)". */
-  appName: string;
-  request(msg: object, reply: string): Promise<{ id: string; at: number }>;
-  kill(): Promise<void>;
-}
 
 describeIfDatabase('postgres', 'transactional dispatch across processes (PostgreSQL)', () => {
   let ds: DataSource;
   let receiver: TestReceiver;
   let pgUser = '';
-  const running = new Set<Replica>();
+  const running = new Set<PgReplica>();
 
   beforeAll(async () => {
     if (!existsSync(join(process.cwd(), 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does it in pretest)');
@@ -60,40 +50,7 @@ describeIfDatabase('postgres', 'transactional dispatch across processes (Postgre
     await closeTestDataSource(ds);
   }, 30_000);
 
-  async function start(name: string, options: WebhookModuleOptions = {}): Promise<Replica> {
-    const appName = testNamespace(`webhook-tx-${name}`);
-    const child = fork(SCRIPT, [], {
-      env: { ...process.env, PG_SCHEMA: testNamespace(SCHEMA), PG_USER: pgUser, PG_APP_NAME: appName, WEBHOOK_OPTIONS: JSON.stringify({ user_agent: `replica-${name}`, ...options }) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const waiting = new Map<string, (m: { id: string; at: number }) => void>();
-    child.on('message', (m: { type: string; id: string; at: number; message?: string }) => {
-      if (m.type === 'error') throw new Error(`replica ${name}: ${m.message}`);
-      waiting.get(m.type)?.(m);
-    });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    await new Promise<void>((resolve, reject) => {
-      waiting.set('ready', () => resolve());
-      child.once('exit', (code) => reject(new Error(`replica ${name} exited with ${code} before it was ready`)));
-    });
-    const replica: Replica = {
-      name,
-      child,
-      appName,
-      request: (msg, reply) =>
-        new Promise((resolve) => {
-          waiting.set(reply, resolve);
-          child.send(msg);
-        }),
-      kill: async () => {
-        running.delete(replica);
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        await exited;
-      },
-    };
-    running.add(replica);
-    return replica;
-  }
+  const start = (name: string, options: WebhookModuleOptions = {}) => startPgReplica(name, SCHEMA, pgUser, options, running);
 
   const arrivals = (id: string) => receiver.received('/orders').filter((r) => r.headers['webhook-id'] === id);
   const stored = async (id: string) => ({ orders: await ds.getRepository(OrderEntity).countBy({ id }), events: await ds.getRepository(WebhookEventEntity).countBy({ event_id: id }) });

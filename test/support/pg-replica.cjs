@@ -1,16 +1,19 @@
-// One replica of a host app on PostgreSQL (the built package, dist/), driven by tx-replicas.e2e-spec.ts over IPC.
+// One replica of a host app on PostgreSQL (the built package, dist/), driven by a test over IPC.
 //   env: PG_SCHEMA, PG_USER, PG_APP_NAME, WEBHOOK_OPTIONS (JSON, merged over the defaults below)
 //   parent -> { cmd: 'dispatch', id, mode }  mode: 'commit' (business row + event in one transaction),
 //             'hold' (the same, never committed: the parent kills the process), 'commit-and-die' (SIGKILL right
 //             after COMMIT returns), 'plain' (dispatch() without a transaction)
-//   replica -> { type: 'committed' | 'in-transaction' | 'dispatched', id, at } ; { type: 'ready' } ; { type: 'error', message }
-//   parent -> { cmd: 'exit' }
+//   replica -> { type: 'committed' | 'in-transaction' | 'dispatched', id, at, delivery_count }
+//   parent -> { cmd: 'stream', prefix, every_ms, for_ms }: plain dispatches of `${prefix}-<n>` (event type order.stream)
+//   replica -> { type: 'streamed', results: [{ id, at, delivery_count }] }
+//   parent -> { cmd: 'deactivate' | 'delete', subscription_id }   replica -> { type: 'deactivated' | 'deleted', at }
+//   parent -> { cmd: 'exit' } ; replica -> { type: 'ready' } once bootstrapped, { type: 'error', message }
 require('reflect-metadata');
 const { Module } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
 const { TypeOrmModule, getDataSourceToken } = require('@nestjs/typeorm');
 const { EntitySchema } = require('typeorm');
-const { WebhookModule, WebhookDeliveryService } = require('../../dist');
+const { WebhookModule, WebhookDeliveryService, WebhookSubscriptionService } = require('../../dist');
 const { WEBHOOK_ENTITIES } = require('../../dist/typeorm');
 
 const env = process.env;
@@ -46,12 +49,30 @@ async function main() {
   const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error'] });
   const ds = app.get(getDataSourceToken());
   const webhooks = app.get(WebhookDeliveryService);
+  const subscriptions = app.get(WebhookSubscriptionService);
   const event = (id) => ({ event_id: id, event_type: id.startsWith('hold') ? 'hold.it' : 'order.placed', payload: { id } });
   process.on('message', async (msg) => {
     try {
       if (msg.cmd === 'dispatch' && msg.mode === 'plain') {
-        await webhooks.dispatch(event(msg.id));
-        process.send({ type: 'dispatched', id: msg.id, at: Date.now() });
+        const { delivery_count } = await webhooks.dispatch(event(msg.id));
+        process.send({ type: 'dispatched', id: msg.id, at: Date.now(), delivery_count });
+      } else if (msg.cmd === 'stream') {
+        const results = [];
+        const end = Date.now() + msg.for_ms;
+        for (let n = 0; Date.now() < end; n++) {
+          const id = `${msg.prefix}-${n}`;
+          const at = Date.now();
+          const { delivery_count } = await webhooks.dispatch({ event_id: id, event_type: 'order.stream', payload: { n } });
+          results.push({ id, at, delivery_count });
+          await new Promise((r) => setTimeout(r, msg.every_ms));
+        }
+        process.send({ type: 'streamed', results });
+      } else if (msg.cmd === 'deactivate') {
+        await subscriptions.deactivate(msg.subscription_id);
+        process.send({ type: 'deactivated', at: Date.now() });
+      } else if (msg.cmd === 'delete') {
+        await subscriptions.delete(msg.subscription_id);
+        process.send({ type: 'deleted', at: Date.now() });
       } else if (msg.cmd === 'dispatch' && msg.mode === 'hold') {
         const runner = ds.createQueryRunner();
         await runner.startTransaction();

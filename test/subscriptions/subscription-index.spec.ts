@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals';
+import { eventTypeMatches } from '../../lib/domain/event-type';
+import { SubscriptionIndex, type IndexedSubscription } from '../../lib/domain/subscription-index';
+import fc from 'fast-check';
+
+const sub = (subscription_id: string, tenant_id: string | null, event_types: string[] | null): IndexedSubscription => ({ subscription_id, tenant_id, event_types });
+const ids = (subs: IndexedSubscription[]) => subs.map((s) => s.subscription_id).sort();
+
+describe('SubscriptionIndex', () => {
+  it('matches exact names, patterns and all-event subscriptions, per tenant or for everyone', () => {
+    const index = new SubscriptionIndex();
+    index.set(sub('all', null, null));
+    index.set(sub('star', 't1', ['*']));
+    index.set(sub('exact', 't1', ['order.paid']));
+    index.set(sub('prefix', 't1', ['order.*']));
+    index.set(sub('middle', 't2', ['order.*.paid']));
+    index.set(sub('suffix', 't2', ['*.paid']));
+    index.set(sub('both', 't2', ['order.paid', 'order.*']));
+    expect(ids(index.match('order.paid', 't1'))).toEqual(['exact', 'prefix', 'star']);
+    expect(ids(index.match('order.paid', 't2'))).toEqual(['both', 'suffix']);
+    expect(ids(index.match('order.eu.paid', 't2'))).toEqual(['both', 'middle', 'suffix']);
+    expect(ids(index.match('order.paid', null))).toEqual(['all', 'both', 'exact', 'prefix', 'star', 'suffix']);
+    expect(ids(index.match('order.paid', 'unknown'))).toEqual([]);
+    expect(ids(index.match('ORDER.PAID', 't1'))).toEqual(['star']);
+  });
+
+  it('replaces and deletes, leaving no trace in any bucket', () => {
+    const index = new SubscriptionIndex();
+    index.set(sub('a', 't1', ['order.*']));
+    index.set(sub('a', 't2', ['user.created']));
+    expect(ids(index.match('order.paid', 't1'))).toEqual([]);
+    expect(ids(index.match('user.created', 't2'))).toEqual(['a']);
+    expect(index.delete('a')).toBe(true);
+    expect(index.delete('a')).toBe(false);
+    expect(index.match('user.created', null)).toEqual([]);
+    expect(index.size).toBe(0);
+  });
+
+  it('agrees with eventTypeMatches on random subscriptions and events', () => {
+    const word = fc.constantFrom('a', 'b', 'ab', 'order', 'x');
+    const type = fc.array(word, { minLength: 1, maxLength: 3 }).map((parts) => parts.join('.'));
+    const pattern = fc.oneof(type, type.map((t) => `${t}.*`), type.map((t) => `*.${t}`), fc.constant('*'));
+    const subscription = fc.record({ tenant_id: fc.constantFrom(null, 't1', 't2'), event_types: fc.option(fc.array(pattern, { minLength: 1, maxLength: 3 }), { nil: null }) });
+    fc.assert(
+      fc.property(fc.array(subscription, { maxLength: 30 }), type, fc.constantFrom(null, 't1', 't2'), (subs, eventType, tenant) => {
+        const index = new SubscriptionIndex();
+        const all = subs.map((s, i) => sub(`s${i}`, s.tenant_id, s.event_types));
+        for (const s of all) index.set(s);
+        // Delete and re-add some, to exercise removal.
+        for (const s of all.filter((_, i) => i % 3 === 0)) index.delete(s.subscription_id);
+        for (const s of all.filter((_, i) => i % 6 === 0)) index.set(s);
+        const present = all.filter((_, i) => i % 3 !== 0 || i % 6 === 0);
+        const expected = present.filter((s) => (tenant === null || s.tenant_id === tenant) && eventTypeMatches(s.event_types, eventType));
+        expect(ids(index.match(eventType, tenant))).toEqual(ids(expected));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

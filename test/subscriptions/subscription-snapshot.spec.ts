@@ -1,0 +1,79 @@
+import { describe, expect, it } from '@jest/globals';
+import type { WebhookSubscription } from '../../lib/domain/types';
+import { MemorySubscriptionStore } from '../../lib/stores/memory/memory-subscription.store';
+import { SubscriptionSnapshot } from '../../lib/subscriptions/subscription-snapshot';
+
+let n = 0;
+const sub = (over: Partial<WebhookSubscription> = {}): WebhookSubscription => ({
+  subscription_id: `snap-${String(++n).padStart(5, '0')}`,
+  url: 'https://x.example.com/',
+  secret: 'whsec_eA==',
+  event_types: null,
+  active: true,
+  description: null,
+  tenant_id: null,
+  created_at: new Date(0),
+  metadata: {},
+  ...over,
+});
+const logger = { error: () => undefined, warn: () => undefined };
+
+describe('SubscriptionSnapshot (over the memory store, which keeps the same change log)', () => {
+  it('loads the active subscriptions page by page and matches from them', async () => {
+    const store = new MemorySubscriptionStore();
+    const subs = Array.from({ length: 4500 }, (_, i) => sub({ tenant_id: `t${i % 450}`, event_types: i % 2 ? ['a.b'] : ['c.*'], active: i % 10 !== 0 }));
+    await store.createMany(subs);
+    const snapshot = new SubscriptionSnapshot(store, logger);
+    expect(snapshot.ready).toBe(false);
+    await snapshot.load();
+    expect(snapshot.ready).toBe(true);
+    expect(snapshot.size).toBe(4050);
+    expect(snapshot.match('a.b', 't1').sort()).toEqual(subs.filter((s) => s.tenant_id === 't1' && s.active && s.event_types![0] === 'a.b').map((s) => s.subscription_id).sort());
+  });
+
+  it('follows created, changed, deactivated and deleted subscriptions through the change log, without reloading', async () => {
+    const store = new MemorySubscriptionStore();
+    const [a, b] = await store.createMany([sub({ event_types: ['x.y'] }), sub({ event_types: ['x.y'] })]);
+    const snapshot = new SubscriptionSnapshot(store, logger);
+    await snapshot.load();
+    let scans = 0;
+    const scan = store.scanActive.bind(store);
+    store.scanActive = async (...args) => (scans++, scan(...args));
+    const c = await store.create(sub({ event_types: ['x.y'] }));
+    await store.update({ ...a, active: false });
+    await store.update({ ...b, event_types: ['z.z'] });
+    expect((await snapshot.refresh()).sort()).toEqual([a, b, c].map((s) => s.subscription_id).sort());
+    expect(snapshot.match('x.y', null)).toEqual([c.subscription_id]);
+    await store.delete(c.subscription_id);
+    await snapshot.refresh();
+    expect(snapshot.match('x.y', null)).toEqual([]);
+    expect(snapshot.match('z.z', null)).toEqual([b.subscription_id]);
+    expect(scans).toBe(0);
+  });
+
+  it('a write made here applies at once, and a refresh that read the store before it does not undo it', async () => {
+    const store = new MemorySubscriptionStore();
+    const snapshot = new SubscriptionSnapshot(store, logger);
+    await snapshot.load();
+    const a = await store.create(sub({ event_types: ['k.k'] }));
+    // A refresh starts and reads the store while `a` is still active...
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const entries = store.activeEntries.bind(store);
+    store.activeEntries = async (ids) => {
+      const read = await entries(ids);
+      await gate;
+      return read;
+    };
+    const refreshing = snapshot.refresh();
+    // ...then this process deactivates it and applies that at once.
+    await store.update({ ...a, active: false });
+    snapshot.applyLocal(a.subscription_id, null);
+    release();
+    await refreshing;
+    expect(snapshot.match('k.k', null)).toEqual([]);
+    store.activeEntries = entries;
+    await snapshot.refresh();
+    expect(snapshot.match('k.k', null)).toEqual([]);
+  });
+});
