@@ -31,8 +31,8 @@ const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
 
 /** Sizes per mode. Full mode repeats the throughput runs and reports the median. */
 const SIZE = QUICK
-  ? { raw: 10_000, ours: 10_000, oursDb: 2_000, peer: 1_000, reps: 1, latencySeconds: 2, latencyDrainMs: 5_000, latencyLow: false, fanout: 10_000, fanoutDeliverMs: 3_000, history: [1_000, 100_000], pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 1_000, settleMs: 1_500 }
-  : { raw: 50_000, ours: 12_000, oursDb: 4_000, peer: 2_000, reps: 3, latencySeconds: 10, latencyDrainMs: 30_000, fanout: 10_000, fanoutDeliverMs: 120_000, history: [1_000, 1_000_000], pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 20_000, latencyLow: true, settleMs: 3_000 };
+  ? { scale: 100_000, broadcast: 20_000, idleMs: 5_000, raw: 10_000, ours: 10_000, oursDb: 2_000, peer: 1_000, reps: 1, latencySeconds: 2, latencyDrainMs: 5_000, latencyLow: false, fanout: 10_000, fanoutDeliverMs: 3_000, history: [1_000, 100_000], pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 1_000, settleMs: 1_500 }
+  : { scale: 1_000_000, broadcast: 100_000, idleMs: 10_000, raw: 50_000, ours: 12_000, oursDb: 4_000, peer: 2_000, reps: 3, latencySeconds: 10, latencyDrainMs: 30_000, fanout: 10_000, fanoutDeliverMs: 120_000, history: [1_000, 1_000_000], pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 20_000, latencyLow: true, settleMs: 3_000 };
 
 const CONCURRENCY = 64;
 /**
@@ -74,6 +74,20 @@ function scenarios() {
   list.push({ id: 'latency-postgres', group: 'latency-postgres', script: 'latency.mjs', args: { rate: 1000, seconds: SIZE.latencySeconds, drain_ms: SIZE.latencyDrainMs, per_endpoint: 8 }, limit: 60_000 + 3 * SIZE.latencyDrainMs });
   list.push({ id: 'latency-postgres-pe64', group: 'latency-postgres-pe64', script: 'latency.mjs', args: { rate: 1000, seconds: SIZE.latencySeconds, drain_ms: SIZE.latencyDrainMs, per_endpoint: 64 }, limit: 60_000 + 3 * SIZE.latencyDrainMs });
   if (SIZE.latencyLow) list.push({ id: 'latency-postgres-100', group: 'latency-postgres-100', script: 'latency.mjs', args: { rate: 100, seconds: SIZE.latencySeconds, drain_ms: SIZE.latencyDrainMs, per_endpoint: 8 }, limit: 60_000 + 3 * SIZE.latencyDrainMs });
+  list.push({ id: 'transactional-postgres', group: 'transactional-postgres', script: 'transactional.mjs', args: { rate: 1000, seconds: SIZE.latencySeconds, cross_rate: 200, cross_seconds: QUICK ? 3 : 5 }, limit: 240_000 });
+  list.push({ id: 'broadcast-postgres', group: 'broadcast-postgres', script: 'fanout.mjs', node_args: ['--max-old-space-size=4096'], args: { store: 'postgres', subscriptions: SIZE.broadcast, deliver_timeout_ms: 5_000, schema: 'webhook_bench_broadcast' }, limit: 300_000 });
+  for (const store of ['memory', 'postgres']) {
+    for (const [size, subscriptions] of [['small', 1000], ['large', SIZE.scale]]) {
+      list.push({
+        id: `scale-${store}-${size}`,
+        group: `scale-${store}-${size}`,
+        script: 'scale.mjs',
+        node_args: ['--expose-gc', '--max-old-space-size=4096'],
+        args: { store, subscriptions, events: 2000, idle_ms: SIZE.idleMs, propagation: store === 'postgres', schema: `webhook_bench_scale_${size}` },
+        limit: 900_000,
+      });
+    }
+  }
   list.push({ id: 'fanout-postgres', group: 'fanout-postgres', script: 'fanout.mjs', args: { store: 'postgres', subscriptions: SIZE.fanout, deliver_timeout_ms: SIZE.fanoutDeliverMs }, limit: 120_000 + SIZE.fanoutDeliverMs });
   list.push({ id: 'history-postgres', group: 'history-postgres', script: 'history.mjs', args: { sizes: SIZE.history, repeats: 15 }, limit: 300_000 });
   list.push({ id: 'memory-memory', group: 'memory-memory', script: 'memory.mjs', node_args: ['--expose-gc'], args: { store: 'memory', pending: SIZE.pendingMemory, delay_ms: 1000, settle_ms: SIZE.settleMs }, limit: 180_000 });
@@ -310,6 +324,65 @@ function buildRows(g) {
     ratio: '-',
     result: '-',
   });
+  const tx = g['transactional-postgres'];
+  const lat4 = (x) => `${fmt(x.p50_ms, 1)} / ${fmt(x.p95_ms, 1)} / ${fmt(x.p99_ms, 1)} / ${fmt(x.max_ms, 1)} ms`;
+  rows.push({
+    figure: `transactional dispatch on PostgreSQL at ${fmt(tx?.local?.target_rate ?? 1000)} events/s: COMMIT returned -> receiver, same process sends (p50 / p95 / p99 / max)`,
+    value: tx && !tx.error ? lat4(tx.local) : why('transactional-postgres'),
+    target: 'p99 < 25 ms',
+    ratio: tx && !tx.error ? `achieved ${fmt(tx.local.achieved_rate)}/s` : 'n/a',
+    result: status(tx && !tx.error ? tx.local.p99_ms < 25 : undefined),
+  });
+  rows.push({
+    figure: `cross-replica wake-up: COMMIT on A (no room) -> sent by B, woken by NOTIFY, at ${fmt(tx?.cross?.target_rate ?? 200)} events/s (p50 / p95 / p99 / max)`,
+    value: tx && !tx.error ? lat4(tx.cross) : why('transactional-postgres'),
+    target: 'p99 < 50 ms',
+    ratio: tx && !tx.error ? `achieved ${fmt(tx.cross.achieved_rate)}/s` : 'n/a',
+    result: status(tx && !tx.error ? tx.cross.p99_ms < 50 : undefined),
+  });
+  const bc = g['broadcast-postgres'];
+  rows.push({
+    figure: `broadcast: 1 event to ${fmt(bc?.subscriptions ?? SIZE.broadcast)} subscriptions, PostgreSQL: stored (dispatch() returned)${bc?.subscriptions < 100_000 ? ' (quick mode; full mode uses 100,000)' : ''}`,
+    value: bc && !bc.error ? `${fmt(bc.persist_ms)} ms${bc.peak_rss_mb ? `, peak RSS ${fmt(bc.peak_rss_mb)} MB while delivering` : ''}` : why('broadcast-postgres'),
+    target: '< 5,000 ms',
+    ratio: '-',
+    result: status(bc && !bc.error ? bc.persist_ms < 5000 : undefined),
+  });
+  for (const store of ['memory', 'postgres']) {
+    const small = g[`scale-${store}-small`];
+    const large = g[`scale-${store}-large`];
+    const ok = small && large && !small.error && !large.error;
+    rows.push({
+      figure: `tenant-scoped dispatch, ${store} store, 1,000 vs ${fmt(large?.subscriptions ?? SIZE.scale)} subscriptions (${fmt(large?.tenants ?? SIZE.scale / 10)} tenants x 10; 2,000 sequential events): dispatch/s, p99`,
+      value: ok ? `${fmt(small.dispatch_per_second)}/s, ${fmt(small.p99_ms, 2)} ms vs ${fmt(large.dispatch_per_second)}/s, ${fmt(large.p99_ms, 2)} ms` : why(`scale-${store}-${small?.error ? 'small' : 'large'}`),
+      target: 'within 2x',
+      ratio: ok ? `${fmt(small.dispatch_per_second / large.dispatch_per_second, 2)}x rate, ${fmt(large.p99_ms / small.p99_ms, 2)}x p99` : 'n/a',
+      result: status(ok ? small.dispatch_per_second / large.dispatch_per_second <= 2 && large.p99_ms / small.p99_ms <= 2 : undefined),
+    });
+    rows.push({
+      figure: `one idle replica, ${store} store, 1,000 vs ${fmt(large?.subscriptions ?? SIZE.scale)} subscriptions: SQL queries/s, CPU`,
+      value: ok ? `${store === 'postgres' ? `${fmt(small.idle_queries_per_second, 1)} vs ${fmt(large.idle_queries_per_second, 1)} queries/s, ` : ''}${fmt(small.idle_cpu_percent, 2)}% vs ${fmt(large.idle_cpu_percent, 2)}% of a core` : 'n/a',
+      target: 'independent of the count',
+      ratio: '-',
+      result: '-',
+    });
+    rows.push({
+      figure: `RSS of one process with ${fmt(large?.subscriptions ?? SIZE.scale)} subscriptions, ${store} store${store === 'memory' ? ' (the store itself: every subscription in memory)' : ' (the process-local index, loaded in ' + fmt((large?.load_ms ?? 0) / 1000, 1) + ' s)'}`,
+      value: ok ? `${fmt(large.rss_mb)} MB (1,000: ${fmt(small.rss_mb)} MB)` : 'n/a',
+      target: store === 'postgres' ? '< 500 MB' : '(info)',
+      ratio: '-',
+      result: store === 'postgres' ? status(ok ? large.rss_mb < 500 : undefined) : '-',
+    });
+    if (store === 'postgres') {
+      rows.push({
+        figure: `a subscription deactivated on one replica stops matching on another, ${fmt(large?.subscriptions ?? SIZE.scale)} subscriptions (median / max of 5)`,
+        value: ok && large.propagation_ms ? `${fmt(large.propagation_ms.median, 1)} / ${fmt(large.propagation_ms.max, 1)} ms` : 'n/a',
+        target: '< 1,000 ms',
+        ratio: '-',
+        result: status(ok && large.propagation_ms ? large.propagation_ms.max < 1000 : undefined),
+      });
+    }
+  }
   const hist = g['history-postgres'];
   if (hist && !hist.error && hist.sizes) {
     const [small, large] = hist.sizes;

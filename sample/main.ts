@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Server } from 'node:http';
+import type { DataSource } from 'typeorm';
 import { WEBHOOK_DELIVERY_STORE, WebhookDeliveryService, WebhookSubscriptionService, type DeliveryAttempt, type WebhookDeliveryStore, type WebhookSubscription } from '../lib';
 import { SAMPLE_ADMIN_KEY } from './api-key.guard';
 import { AppModule, SAMPLE_DB } from './app.module';
@@ -41,18 +43,38 @@ async function main(): Promise<void> {
   secrets.set('/ok', healthy.secret);
   secrets.set('/fail', failing.secret);
 
+  // The app's own table, written in the same transaction as the event about it.
+  const dataSource = app.get<DataSource>(getDataSourceToken());
+  await dataSource.query('CREATE TABLE IF NOT EXISTS sample_orders (order_id varchar PRIMARY KEY, total real NOT NULL)');
+  const orderId = `A-${Date.now()}`;
   const events: Array<{ event_type: string; payload: Record<string, unknown> }> = [
-    { event_type: 'order.created', payload: { order_id: 'A-1001', total: 42.5 } },
-    { event_type: 'order.paid', payload: { order_id: 'A-1001', method: 'card' } },
-    { event_type: 'order.shipped', payload: { order_id: 'A-1001', carrier: 'DHL' } },
+    { event_type: 'order.created', payload: { order_id: orderId, total: 42.5 } },
+    { event_type: 'order.paid', payload: { order_id: orderId, method: 'card' } },
+    { event_type: 'order.shipped', payload: { order_id: orderId, carrier: 'DHL' } },
   ];
   line('\nDispatching 3 events...');
   const ids: string[] = [];
-  for (const e of events) {
+  const shown = (event_type: string, res: { event_id: string; delivery_count: number }) =>
+    line(`  ${event_type.padEnd(14)} -> ${res.delivery_count} deliver${res.delivery_count === 1 ? 'y' : 'ies'} (event ${res.event_id.slice(0, 8)}...)`);
+  // order.created: stored in the same transaction as the order row, so it exists exactly when the order does.
+  await dataSource.transaction(async (manager) => {
+    await manager.query('INSERT INTO sample_orders (order_id, total) VALUES (?, ?)', [orderId, 42.5]);
+    const res = await delivery.dispatch({ ...events[0], source: 'sample-shop' }, { manager });
+    ids.push(res.event_id);
+    shown(events[0].event_type, res);
+  });
+  for (const e of events.slice(1)) {
     const res = await delivery.dispatch({ ...e, source: 'sample-shop' });
     ids.push(res.event_id);
-    line(`  ${e.event_type.padEnd(14)} -> ${res.delivery_count} deliver${res.delivery_count === 1 ? 'y' : 'ies'} (event ${res.event_id.slice(0, 8)}...)`);
+    shown(e.event_type, res);
   }
+  // A refund whose transaction rolls back: its event is never stored, so never sent.
+  await dataSource
+    .transaction(async (manager) => {
+      await delivery.dispatch({ event_type: 'order.refunded', payload: { order_id: orderId }, source: 'sample-shop' }, { manager });
+      throw new Error('refund refused by the payment provider');
+    })
+    .catch((err: Error) => line(`  order.refunded -> rolled back (${err.message}): not stored, never sent`));
 
   // Wait until every delivery of these events is delivered or dead-lettered (3 tries to the failing one).
   const finished = async () => {

@@ -303,6 +303,16 @@ export async function startApp(lib, { store, schema, sqliteFile, webhook = {}, p
   };
 }
 
+/**
+ * The module's subscription cache (an internal of the package, reached through the build for diagnostics only):
+ * `snapshot.ready` says whether its index is loaded, `match()` answers what dispatch() would match.
+ */
+export function subscriptionCacheOf(app) {
+  const entry = process.env.WEBHOOK_BENCH_DIST ? resolve(process.env.WEBHOOK_BENCH_DIST, '..') : join(ROOT_DIR, 'dist');
+  const { SubscriptionCache } = require(join(entry, 'subscriptions', 'subscription-cache.js'));
+  return app.get(SubscriptionCache);
+}
+
 /** Counts `delivered` outcomes; `waitFor(n)` resolves when n were seen (bounded by timeoutMs). */
 export function outcomeCounter(delivery) {
   let delivered = 0;

@@ -1,32 +1,36 @@
 // Fan-out: one event to `subscriptions` matching subscriptions. "Persisted" is dispatch() returning (the event
 // and its deliveries are committed); "all delivered" is the last `delivered` outcome (quick mode stops
 // waiting after deliver_timeout_ms and reports the rate so far).
-import { EVENT_TYPE, benchPayload, dropSchema, freshSchema, loadLibrary, nowMs, pgAdmin, outcomeCounter, receiverFromEnv, runPool, runScenario, startApp, startProfile } from '../lib/common.mjs';
+import { EVENT_TYPE, benchPayload, dropSchema, freshSchema, loadLibrary, nowMs, pgAdmin, outcomeCounter, receiverFromEnv, rssSampler, runPool, runScenario, sleep, startApp, startProfile, subscriptionCacheOf } from '../lib/common.mjs';
 
 runScenario(async ({ store = 'postgres', subscriptions = 10_000, per_endpoint = 8, deliver_timeout_ms = 150_000, schema = 'webhook_bench_fanout' }) => {
   const lib = loadLibrary();
   const receiver = receiverFromEnv();
-  if (store === 'postgres') await freshSchema(schema);
-  const host = await startApp(lib, { store, schema, webhook: { max_concurrent_per_endpoint: per_endpoint } });
+  const tSetup = nowMs();
+  let host;
+  // Every subscription is its own endpoint (own path) on the receiver; 100 others do not match. On PostgreSQL
+  // they are bulk-inserted by SQL before the measured app starts (setup only), which loads them.
+  if (store === 'postgres') {
+    await freshSchema(schema);
+    await (await startApp(lib, { store, schema })).close();
+    const secret = `'whsec_' || encode(decode(md5(g::text) || md5((g + 7)::text), 'hex'), 'base64')`;
+    const row = (types, path) => `SELECT 'fan-' || g, '${receiver.url}/${path}' || g, ${secret}, '${JSON.stringify(types)}', true, NULL, NULL, (now() AT TIME ZONE 'UTC') + g * interval '1 microsecond', '{}', NULL, NULL, NULL`;
+    const cols = '(subscription_id, url, secret, event_types, active, description, tenant_id, created_at, metadata, previous_secret, previous_secret_expires_at, disabled_reason)';
+    await pgAdmin([
+      `INSERT INTO "${schema}".webhook_subscriptions ${cols} ${row([EVENT_TYPE, 'order.refunded'], '')} FROM generate_series(1, ${subscriptions}) g`,
+      `INSERT INTO "${schema}".webhook_subscriptions ${cols} ${row(['invoice.created'], 'other-').replace("'fan-'", "'other-'")} FROM generate_series(1, 100) g`,
+      `ANALYZE "${schema}".webhook_subscriptions`,
+    ]);
+    host = await startApp(lib, { store, schema, webhook: { max_concurrent_per_endpoint: per_endpoint } });
+    const cache = subscriptionCacheOf(host.app);
+    while (!cache.snapshot?.ready) await sleep(20);
+  } else {
+    host = await startApp(lib, { store, schema, webhook: { max_concurrent_per_endpoint: per_endpoint } });
+    await runPool(subscriptions, 32, (i) => host.subscriptions.create({ url: `${receiver.url}/${i}`, event_types: [EVENT_TYPE, 'order.refunded'] }));
+    await runPool(100, 8, (i) => host.subscriptions.create({ url: `${receiver.url}/other-${i}`, event_types: ['invoice.created'] }));
+  }
   const counter = outcomeCounter(host.delivery);
   try {
-    const tSetup = nowMs();
-    // Every subscription is its own endpoint (own path) on the receiver; 100 others do not match. On PostgreSQL
-    // they are bulk-inserted by SQL (setup only; one is created through the service to check the row shape).
-    if (store === 'postgres') {
-      await host.subscriptions.create({ url: `${receiver.url}/0`, event_types: [EVENT_TYPE, 'order.refunded'] });
-      const secret = `'whsec_' || encode(decode(md5(g::text) || md5((g + 7)::text), 'hex'), 'base64')`;
-      const row = (types, path) => `SELECT 'fan-' || g, '${receiver.url}/${path}' || g, ${secret}, '${JSON.stringify(types)}', true, NULL, NULL, (now() AT TIME ZONE 'UTC') + g * interval '1 microsecond', '{}', NULL, NULL, NULL`;
-      const cols = '(subscription_id, url, secret, event_types, active, description, tenant_id, created_at, metadata, previous_secret, previous_secret_expires_at, disabled_reason)';
-      await pgAdmin([
-        `INSERT INTO "${schema}".webhook_subscriptions ${cols} ${row([EVENT_TYPE, 'order.refunded'], '')} FROM generate_series(1, ${subscriptions - 1}) g`,
-        `INSERT INTO "${schema}".webhook_subscriptions ${cols} ${row(['invoice.created'], 'other-').replace("'fan-'", "'other-'")} FROM generate_series(1, 100) g`,
-        `ANALYZE "${schema}".webhook_subscriptions`,
-      ]);
-    } else {
-      await runPool(subscriptions, 32, (i) => host.subscriptions.create({ url: `${receiver.url}/${i}`, event_types: [EVENT_TYPE, 'order.refunded'] }));
-      await runPool(100, 8, (i) => host.subscriptions.create({ url: `${receiver.url}/other-${i}`, event_types: ['invoice.created'] }));
-    }
     const setupMs = nowMs() - tSetup;
     // Warm-up dispatch of an event nobody receives (code paths and pools warm, nothing sent).
     await host.delivery.dispatch({ event_type: 'user.created', payload: {} });
@@ -63,6 +67,7 @@ runScenario(async ({ store = 'postgres', subscriptions = 10_000, per_endpoint = 
     subStore.list = list;
     delStore.enqueue = enqueue;
     profile = await startProfile(`fanout-${store}-deliver`);
+    const rss = rssSampler(50);
     let tDone = null;
     let partial = null;
     try {
@@ -70,6 +75,7 @@ runScenario(async ({ store = 'postgres', subscriptions = 10_000, per_endpoint = 
     } catch {
       partial = { delivered: counter.delivered, within_ms: deliver_timeout_ms };
     }
+    const { peak_rss_mb } = rss.stop();
     await profile.stop();
     const stats = partial ? await receiver.stats() : await receiver.waitForCount(subscriptions, 10_000);
     const deliveredMs = tDone === null ? null : tDone - t0;
@@ -84,6 +90,7 @@ runScenario(async ({ store = 'postgres', subscriptions = 10_000, per_endpoint = 
       delivered_per_second: partial ? Math.round(partial.delivered / (deliver_timeout_ms / 1000)) : Math.round(subscriptions / ((tDone - tPersisted) / 1000)),
       partial,
       failed_attempts: counter.failed,
+      peak_rss_mb,
       receiver_count: stats.count,
     };
   } finally {

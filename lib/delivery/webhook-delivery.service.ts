@@ -131,12 +131,16 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
     return prepared.map((p, i) => dispatchResult(p, created[i]));
   }
 
-  /** Stores in the caller's transaction, never leased: the store wakes this process and the others on commit. */
+  /**
+   * Stores in the caller's transaction, never leased: on commit the store wakes this process, and the other
+   * replicas too when this one has no room for the deliveries.
+   */
   private async dispatchInTransaction<T>(events: ReadonlyArray<WebhookEventInput<T>>, manager: unknown): Promise<DispatchResult[]> {
     const prepared = await Promise.all(events.map((event) => this.prepare(event)));
+    const count = prepared.reduce((n, p) => n + p.subscriptionIds.length, 0);
     const created = await this.deliveries.enqueue(
       prepared.map((p) => enqueueItem(p, null)),
-      { manager },
+      { manager, wake_others: !this.engine.hasRoomFor(count) },
     );
     return prepared.map((p, i) => dispatchResult(p, created[i]));
   }

@@ -160,6 +160,12 @@ export interface EnqueueOptions {
    * refuses it.
    */
   manager?: unknown;
+  /**
+   * With `manager`: whether to tell the other replicas on commit (PostgreSQL NOTIFY). The dispatching process is
+   * woken on commit in any case; telling the others costs every committing transaction a turn at PostgreSQL's
+   * notification lock, so it is worth it only when this process cannot take the deliveries itself. Default true.
+   */
+  wake_others?: boolean;
 }
 
 /** One event and its deliveries, for {@link DeliveryQueue.enqueue}. */

@@ -128,6 +128,11 @@ export class DeliveryEngine {
     return this.handOff.reserve(subscriptionIds);
   }
 
+  /** Whether this process has room now for `count` more deliveries (a hint: the room may be taken by then). */
+  hasRoomFor(count: number): boolean {
+    return this.loop.accepting && this.capacity.freeRoom >= count;
+  }
+
   /** Stops claiming and starting sends (sends in flight go on); waits for a claim in flight. */
   stopClaiming(): Promise<void> {
     return this.loop.stop();

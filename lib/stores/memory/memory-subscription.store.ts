@@ -21,7 +21,8 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
   private readonly active = new SubscriptionIndex<WebhookSubscription>();
   /** Ids in order, built when a scan needs them (scans are rare here: the memory backend matches in place). */
   private idsInOrder: string[] | null = null;
-  private readonly changes: Array<SubscriptionChange & { at: Date }> = [];
+  /** The change log (time in ms: a Date per entry would cost more than the entry). */
+  private readonly changes: Array<SubscriptionChange & { at: number }> = [];
   private nextChangeId = 1;
 
   async create(sub: WebhookSubscription): Promise<WebhookSubscription> {
@@ -118,7 +119,7 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
 
   async purgeChanges(before: Date): Promise<number> {
     let n = 0;
-    while (n < this.changes.length && this.changes[n].at < before) n++;
+    while (n < this.changes.length && this.changes[n].at < before.getTime()) n++;
     this.changes.splice(0, n);
     return n;
   }
@@ -151,7 +152,7 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
   }
 
   private changed(subscriptionId: string): void {
-    this.changes.push({ change_id: this.nextChangeId++, subscription_id: subscriptionId, at: new Date() });
+    this.changes.push({ change_id: this.nextChangeId++, subscription_id: subscriptionId, at: Date.now() });
   }
 }
 

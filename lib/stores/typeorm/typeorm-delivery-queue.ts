@@ -22,7 +22,7 @@ export class TypeOrmDeliveryQueue implements DeliveryQueue {
   ) {}
 
   async enqueue(items: readonly EnqueueItem[], options: EnqueueOptions = {}): Promise<boolean[]> {
-    if (options.manager !== undefined) return this.enqueueInTransaction(items, joinTransaction(options.manager, this.ctx.dialect.dataSource));
+    if (options.manager !== undefined) return this.enqueueInTransaction(items, joinTransaction(options.manager, this.ctx.dialect.dataSource), options.wake_others ?? true);
     if (items.length === 0) return [];
     try {
       return await this.ctx.run(async (ds, dialect) => {
@@ -46,7 +46,7 @@ export class TypeOrmDeliveryQueue implements DeliveryQueue {
    * Inside the caller's transaction: the rows (never leased) exist exactly when it commits, and on commit this
    * process (post-commit hook) and every replica (PostgreSQL NOTIFY, delivered at commit) look for them.
    */
-  private async enqueueInTransaction(items: readonly EnqueueItem[], manager: EntityManager): Promise<boolean[]> {
+  private async enqueueInTransaction(items: readonly EnqueueItem[], manager: EntityManager, wakeOthers: boolean): Promise<boolean[]> {
     if (items.length === 0) return [];
     const unleased = items.map((item) => ({ event: item.event, deliveries: item.deliveries.map((d) => ({ ...d, lease: null })) }));
     const dialect = this.ctx.dialect;
@@ -59,11 +59,11 @@ export class TypeOrmDeliveryQueue implements DeliveryQueue {
       if (!isUniqueViolation(error)) throw error;
       if (items.length === 1) return [false];
       const out: boolean[] = [];
-      for (const item of unleased) out.push(...(await this.enqueueInTransaction([item], manager)));
+      for (const item of unleased) out.push(...(await this.enqueueInTransaction([item], manager, wakeOthers)));
       return out;
     }
     if (stored.some(Boolean)) {
-      await dialect.notify(manager, DELIVERIES_SIGNAL);
+      if (wakeOthers) await dialect.notify(manager, DELIVERIES_SIGNAL);
       this.signals.watchCommit(manager.queryRunner!);
     }
     return stored;

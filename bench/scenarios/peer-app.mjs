@@ -1,0 +1,26 @@
+// A second replica for the scenarios that measure between processes: boots the host app on the same PostgreSQL
+// schema (args: { schema, webhook }), waits until its subscription snapshot is loaded, sends { type: 'ready' }
+// over IPC, and closes when told 'exit' (or when its parent goes). Also answers
+//   { cmd: 'watch', event_type, tenant_id, count }: polls which subscriptions receive that event until their number
+//   is no longer `count`, then replies { type: 'changed', at } (CLOCK_MONOTONIC ms).
+// Not a scenario of its own.
+import { loadLibrary, nowMs, scenarioArgs, sleep, startApp, subscriptionCacheOf } from '../lib/common.mjs';
+
+const { schema, webhook = {} } = scenarioArgs();
+const lib = loadLibrary();
+const host = await startApp(lib, { store: 'postgres', schema, webhook });
+const cache = subscriptionCacheOf(host.app);
+while (!cache.snapshot?.ready) await sleep(20);
+process.send({ type: 'ready' });
+const close = async () => {
+  await host.close().catch(() => undefined);
+  process.exit(0);
+};
+process.on('message', async (m) => {
+  if (m === 'exit') return void close();
+  if (m?.cmd === 'watch') {
+    while ((await cache.match(m.event_type, m.tenant_id)).length === m.count) await new Promise((r) => setImmediate(r));
+    process.send({ type: 'changed', at: nowMs() });
+  }
+});
+process.on('disconnect', () => void close());
