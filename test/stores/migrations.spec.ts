@@ -41,7 +41,7 @@ for (const [kind, label] of KINDS) {
         for (const table of TABLES) expect(await ds.createQueryRunner().hasTable(table)).toBe(false);
         await ds.runMigrations();
         expect(await pendingSchemaChanges(ds)).toEqual([]);
-      });
+      }, 120_000);
     });
 
     describe('created by synchronize', () => {
