@@ -11,17 +11,19 @@ const RECORDS_KEPT = 50_000;
 
 /**
  * How this process finds subscriptions: which ones receive an event (`match`), and one by id for a send (`get`).
- * - The memory store is its own index: both go to it.
  * - A database store (with `subscription_cache_ms` > 0) is mirrored by a {@link SubscriptionSnapshot} of the
  *   active subscriptions' index entries, loaded once at start-up and then kept current from the change log:
- *   every `subscription_cache_ms` (and at once when PostgreSQL notifies a change). Full records are kept for
- *   sending in a bounded LRU, dropped when they change. Writes made through this process apply at once.
+ *   every `subscription_cache_ms` (and at once when PostgreSQL notifies a change).
+ * - The memory store is its own index: matching goes to it.
+ * - Either way full records are kept for sending in a bounded LRU, dropped when the change log (or a write made
+ *   through this process, at once) says they changed.
  * - With `subscription_cache_ms: 0` every call reads the store.
  */
 @Injectable()
 export class SubscriptionCache implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(SubscriptionCache.name);
   private readonly snapshot: SubscriptionSnapshot | null;
+  private readonly matchesLocally: boolean;
   private readonly records = new LruMap<string, WebhookSubscription>(RECORDS_KEPT);
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
@@ -31,7 +33,9 @@ export class SubscriptionCache implements OnApplicationBootstrap, OnApplicationS
     @InjectWebhookConfig() private readonly config: WebhookConfig,
     @InjectWebhookSubscriptionStore() private readonly store: WebhookSubscriptionStore,
   ) {
-    this.snapshot = config.store_backend !== 'memory' && config.subscription_cache_ms > 0 ? new SubscriptionSnapshot(store, this.logger) : null;
+    // The memory store matches from its own index: the snapshot then only follows the change log, for `records`.
+    this.snapshot = config.subscription_cache_ms > 0 ? new SubscriptionSnapshot(store, this.logger, config.store_backend !== 'memory') : null;
+    this.matchesLocally = config.store_backend !== 'memory';
   }
 
   /** Starts loading the snapshot (dispatches ask the store meanwhile) and following the change log. */
@@ -49,13 +53,13 @@ export class SubscriptionCache implements OnApplicationBootstrap, OnApplicationS
 
   /** Ids of the active subscriptions that receive `eventType` (of `tenantId` only, when given). */
   async match(eventType: string, tenantId: string | null): Promise<string[]> {
-    if (this.snapshot?.ready) return this.snapshot.match(eventType, tenantId);
+    if (this.matchesLocally && this.snapshot?.ready) return this.snapshot.match(eventType, tenantId);
     return (await this.store.match({ event_type: eventType, tenant_id: tenantId })).map((s) => s.subscription_id);
   }
 
   /** A subscription as recently known (null when deleted). */
   async get(id: string): Promise<WebhookSubscription | null> {
-    if (!this.snapshot) return this.store.get(id);
+    if (this.config.subscription_cache_ms <= 0) return this.store.get(id);
     const kept = this.records.get(id);
     if (kept) return kept;
     const sub = await this.store.get(id);
@@ -65,9 +69,8 @@ export class SubscriptionCache implements OnApplicationBootstrap, OnApplicationS
 
   /** This process wrote `sub` (null: deleted `id`): apply it now, before the change log brings it. */
   changed(id: string, sub: WebhookSubscription | null): void {
-    if (!this.snapshot) return;
     this.records.delete(id);
-    this.snapshot.applyLocal(id, sub?.active ? { subscription_id: id, tenant_id: sub.tenant_id, event_types: sub.event_types } : null);
+    this.snapshot?.applyLocal(id, sub?.active ? { subscription_id: id, tenant_id: sub.tenant_id, event_types: sub.event_types } : null);
   }
 
   /** Another process may have changed subscriptions (a notification): follow the change log now. */

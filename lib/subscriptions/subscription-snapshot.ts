@@ -29,6 +29,8 @@ export class SubscriptionSnapshot {
   constructor(
     private readonly store: WebhookSubscriptionStore,
     private readonly logger: WebhookLogger,
+    /** False: follow the change log only (for a store that matches from an index of its own). */
+    private readonly keepIndex = true,
   ) {}
 
   /** Whether the first load is done. */
@@ -87,7 +89,7 @@ export class SubscriptionSnapshot {
     const start = await this.store.lastChangeId();
     const started = Date.now();
     this.index.clear();
-    for (let after: string | null = null; ; ) {
+    for (let after: string | null = null; this.keepIndex; ) {
       const page = await this.store.scanActive(after, LOAD_PAGE);
       for (const entry of page) this.index.set(entry);
       if (page.length < LOAD_PAGE) break;
@@ -105,7 +107,7 @@ export class SubscriptionSnapshot {
     for (let from = cursor.position; ; ) {
       const page = await this.store.changesSince(from, CHANGES_PAGE);
       const ids = [...new Set(cursor.accept(page))];
-      if (ids.length > 0) {
+      if (ids.length > 0 && this.keepIndex) {
         const writesBefore = new Map(ids.map((id) => [id, this.localWrites.get(id)]));
         const active = new Map((await this.store.activeEntries(ids)).map((e) => [e.subscription_id, e]));
         for (const id of ids) {
@@ -115,8 +117,8 @@ export class SubscriptionSnapshot {
           if (entry) this.index.set(entry);
           else this.index.delete(id);
         }
-        changed.push(...ids);
       }
+      changed.push(...ids);
       if (page.length < CHANGES_PAGE) break;
       from = page[page.length - 1].change_id;
     }
