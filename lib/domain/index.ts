@@ -3,3 +3,5 @@ export * from './stores';
 export * from './webhook.error';
 export * from './outcome';
 export * from './event-type';
+export type { FilterCondition, FilterOperators, FilterScalar, WebhookFilter } from './filter/webhook-filter';
+export { FILTER_LIMITS } from './filter/webhook-filter';
