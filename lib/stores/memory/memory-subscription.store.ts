@@ -9,12 +9,21 @@ import { cloneSubscription, compareSubscriptions, page } from '../store.utils';
 @Injectable()
 export class MemorySubscriptionStore implements WebhookSubscriptionStore {
   private readonly subs = new Map<string, WebhookSubscription>();
+  private readonly limits = new Map<string, number>();
+
+  /**
+   * `rate_limit_per_second` of every subscription that has one, kept current by every write: give it to the
+   * `MemoryDeliveryStore` of the same module so that its claims keep the limits.
+   */
+  get rateLimits(): ReadonlyMap<string, number> {
+    return this.limits;
+  }
 
   async create(sub: WebhookSubscription): Promise<WebhookSubscription> {
     if (this.subs.has(sub.subscription_id)) {
       throw new InvalidSubscriptionError(`subscription ${sub.subscription_id} already exists`);
     }
-    this.subs.set(sub.subscription_id, cloneSubscription(sub));
+    this.store(sub);
     return cloneSubscription(sub);
   }
 
@@ -44,11 +53,18 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
 
   async update(sub: WebhookSubscription): Promise<WebhookSubscription | null> {
     if (!this.subs.has(sub.subscription_id)) return null;
-    this.subs.set(sub.subscription_id, cloneSubscription(sub));
+    this.store(sub);
     return cloneSubscription(sub);
   }
 
   async delete(id: string): Promise<boolean> {
+    this.limits.delete(id);
     return this.subs.delete(id);
+  }
+
+  private store(sub: WebhookSubscription): void {
+    this.subs.set(sub.subscription_id, cloneSubscription(sub));
+    if (sub.rate_limit_per_second != null) this.limits.set(sub.subscription_id, sub.rate_limit_per_second);
+    else this.limits.delete(sub.subscription_id);
   }
 }

@@ -13,9 +13,11 @@
  * - SQLite: one process only; the stores serialize their own operations on the shared connection.
  */
 import { CreateWebhookTables1795800000000 } from './migrations/1795800000000-CreateWebhookTables';
+import { AddSubscriptionControls1796000000000 } from './migrations/1796000000000-AddSubscriptionControls';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookEventEntity } from './webhook-event.entity';
+import { WebhookRateLimitEntity } from './webhook-rate-limit.entity';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 
 export { WebhookDataSourceRef } from './data-source.ref';
@@ -23,10 +25,11 @@ export { TypeOrmDeliveryStore } from './typeorm-delivery.store';
 export { TypeOrmSubscriptionStore } from './typeorm-subscription.store';
 export { createTypeOrmStores, type TypeOrmStores } from './typeorm-backend';
 export { CreateWebhookTables1795800000000 } from './migrations/1795800000000-CreateWebhookTables';
-export { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEventEntity, WebhookSubscriptionEntity };
+export { AddSubscriptionControls1796000000000 } from './migrations/1796000000000-AddSubscriptionControls';
+export { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEventEntity, WebhookRateLimitEntity, WebhookSubscriptionEntity };
 
 /** The webhook tables' entity classes: add them to your DataSource's `entities` (or use autoLoadEntities). */
-export const WEBHOOK_ENTITIES = [WebhookSubscriptionEntity, WebhookEventEntity, WebhookDeliveryEntity, WebhookDeliveryAttemptEntity];
+export const WEBHOOK_ENTITIES = [WebhookSubscriptionEntity, WebhookEventEntity, WebhookDeliveryEntity, WebhookDeliveryAttemptEntity, WebhookRateLimitEntity];
 
 /** Migrations creating the webhook tables, oldest first: add them to your DataSource's `migrations`. */
-export const WEBHOOK_MIGRATIONS = [CreateWebhookTables1795800000000];
+export const WEBHOOK_MIGRATIONS = [CreateWebhookTables1795800000000, AddSubscriptionControls1796000000000];

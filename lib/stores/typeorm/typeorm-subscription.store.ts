@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { DataSource, QueryDeepPartialEntity, SelectQueryBuilder } from 'typeorm';
+import type { DataSource, EntityManager, QueryDeepPartialEntity, SelectQueryBuilder } from 'typeorm';
 import { eventTypeMatches } from '../../domain/event-type';
 import type { SubscriptionListQuery, WebhookSubscriptionStore } from '../../domain/stores';
 import type { WebhookSubscription } from '../../domain/types';
@@ -8,6 +8,7 @@ import { cloneSubscription, pageBounds } from '../store.utils';
 import { WebhookDataSourceRef } from './data-source.ref';
 import { TypeOrmStoreContext } from './store-context';
 import { escapeLike, isUniqueViolation } from './typeorm.utils';
+import { WebhookRateLimitEntity } from './webhook-rate-limit.entity';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 
 /** Rows read per round trip while filtering `list({ event_type })` in process. */
@@ -29,7 +30,10 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
     const copy = cloneSubscription(sub);
     await this.run(async (ds) => {
       try {
-        await ds.createQueryBuilder().insert().into(WebhookSubscriptionEntity).values(toRow(copy) as QueryDeepPartialEntity<WebhookSubscriptionEntity>).updateEntity(false).execute();
+        await ds.transaction(async (manager) => {
+          await manager.createQueryBuilder().insert().into(WebhookSubscriptionEntity).values(toRow(copy) as QueryDeepPartialEntity<WebhookSubscriptionEntity>).updateEntity(false).execute();
+          await keepBucket(manager, copy);
+        });
       } catch (error) {
         if (isUniqueViolation(error)) throw new InvalidSubscriptionError(`subscription ${sub.subscription_id} already exists`);
         throw error;
@@ -80,15 +84,23 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
   async update(sub: WebhookSubscription): Promise<WebhookSubscription | null> {
     const copy = cloneSubscription(sub);
     const { subscription_id, ...changes } = toRow(copy);
-    const result = await this.run((ds) =>
-      ds.createQueryBuilder().update(WebhookSubscriptionEntity).set(changes as QueryDeepPartialEntity<WebhookSubscriptionEntity>).where('subscription_id = :id', { id: subscription_id }).execute(),
+    const updated = await this.run((ds) =>
+      ds.transaction(async (manager) => {
+        const result = await manager.createQueryBuilder().update(WebhookSubscriptionEntity).set(changes as QueryDeepPartialEntity<WebhookSubscriptionEntity>).where('subscription_id = :id', { id: subscription_id }).execute();
+        if ((result.affected ?? 0) === 0) return false;
+        await keepBucket(manager, copy);
+        return true;
+      }),
     );
-    return (result.affected ?? 0) > 0 ? copy : null;
+    return updated ? copy : null;
   }
 
   async delete(id: string): Promise<boolean> {
     const result = await this.run((ds) =>
-      ds.createQueryBuilder().delete().from(WebhookSubscriptionEntity).where('subscription_id = :id', { id }).execute(),
+      ds.transaction(async (manager) => {
+        await manager.createQueryBuilder().delete().from(WebhookRateLimitEntity).where('subscription_id = :id', { id }).execute();
+        return manager.createQueryBuilder().delete().from(WebhookSubscriptionEntity).where('subscription_id = :id', { id }).execute();
+      }),
     );
     return (result.affected ?? 0) > 0;
   }
@@ -108,6 +120,18 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
   }
 }
 
+/**
+ * A rate-limited subscription has a bucket row (made empty, kept across changes of the limit) and no other
+ * subscription has one: general claims leave the subscriptions with a bucket to the rate-limited claim.
+ */
+async function keepBucket(manager: EntityManager, sub: WebhookSubscription): Promise<void> {
+  if (sub.rate_limit_per_second == null) {
+    await manager.createQueryBuilder().delete().from(WebhookRateLimitEntity).where('subscription_id = :id', { id: sub.subscription_id }).execute();
+  } else {
+    await manager.createQueryBuilder().insert().into(WebhookRateLimitEntity).values({ subscription_id: sub.subscription_id, tat_us: 0 }).orIgnore().updateEntity(false).execute();
+  }
+}
+
 function toRow(sub: WebhookSubscription): WebhookSubscriptionEntity {
   return {
     subscription_id: sub.subscription_id,
@@ -122,6 +146,12 @@ function toRow(sub: WebhookSubscription): WebhookSubscriptionEntity {
     previous_secret: sub.previous_secret ?? null,
     previous_secret_expires_at: sub.previous_secret_expires_at ?? null,
     disabled_reason: sub.disabled_reason ?? null,
+    headers: sub.headers && Object.keys(sub.headers).length > 0 ? sub.headers : null,
+    filter: sub.filter ?? null,
+    retry_max_attempts: sub.retry_max_attempts ?? null,
+    delivery_timeout_seconds: sub.delivery_timeout_seconds ?? null,
+    max_concurrent_per_endpoint: sub.max_concurrent_per_endpoint ?? null,
+    rate_limit_per_second: sub.rate_limit_per_second ?? null,
   };
 }
 
@@ -139,5 +169,12 @@ function fromRow(row: WebhookSubscriptionEntity): WebhookSubscription {
     previous_secret: row.previous_secret ?? null,
     previous_secret_expires_at: row.previous_secret_expires_at ?? null,
     disabled_reason: row.disabled_reason ?? null,
+    headers: row.headers ?? {},
+    filter: row.filter ?? null,
+    retry_max_attempts: row.retry_max_attempts ?? null,
+    // Drivers may return a numeric column as a string.
+    delivery_timeout_seconds: row.delivery_timeout_seconds == null ? null : Number(row.delivery_timeout_seconds),
+    max_concurrent_per_endpoint: row.max_concurrent_per_endpoint ?? null,
+    rate_limit_per_second: row.rate_limit_per_second ?? null,
   };
 }
