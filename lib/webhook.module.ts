@@ -8,11 +8,12 @@ import { DeliveryWorker } from './delivery/delivery.worker';
 import { RetentionProcessor } from './delivery/retention.processor';
 import { RetryProcessor } from './delivery/retry.processor';
 import { WebhookDeliveryService } from './delivery/webhook-delivery.service';
+import { WebhookTestSender } from './delivery/test-sender';
 import { WebhookHttpClient } from './delivery/webhook-http.host';
 import { AutoDisable } from './subscriptions/auto-disable';
 import { SubscriptionCache } from './subscriptions/subscription-cache';
 import { WebhookSubscriptionService } from './subscriptions/webhook-subscription.service';
-import { WEBHOOK_CONFIG, WEBHOOK_DELIVERY_STORE, WEBHOOK_HTTP_SERVICE, WEBHOOK_SUBSCRIPTION_STORE } from './webhook.constants';
+import { WEBHOOK_CONFIG, WEBHOOK_DELIVERY_STORE, WEBHOOK_HTTP_SERVICE, WEBHOOK_SUBSCRIPTION_STORE, WEBHOOK_TEST_SENDER } from './webhook.constants';
 import {
   ConfigurableWebhookModule,
   WEBHOOK_ASYNC_OPTIONS_TYPE,
@@ -56,6 +57,9 @@ const providers: Provider[] = [
   RetryProcessor,
   RetentionProcessor,
   WebhookDeliveryService,
+  // The port through which WebhookSubscriptionService sends tests, implemented on the delivery side.
+  WebhookTestSender,
+  { provide: WEBHOOK_TEST_SENDER, useExisting: WebhookTestSender },
   WebhookSubscriptionService,
 ];
 

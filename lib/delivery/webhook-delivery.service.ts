@@ -51,17 +51,18 @@ export class WebhookDeliveryService {
   }
 
   /**
-   * Validates and serializes the event once, stores it with one delivery per matching active subscription in
-   * one transaction, and returns; the first attempt starts at once in the background (in this process when
+   * Validates and serializes the event once, stores it with one delivery per matching active subscription (its
+   * event types, tenant and `filter`) in one transaction, and returns; the first attempt starts at once in the background (in this process when
    * its engine has room, without a claim; otherwise by whichever replica claims it first). Dispatching an event_id
    * that was already accepted changes nothing. Throws `WebhookError` (code `INVALID_EVENT`) for an event that
    * cannot be sent, before anything is stored.
    */
   async dispatch<T>(event: WebhookEventInput<T>): Promise<DispatchResult> {
     const { tenant_id, ...stored } = serializeEvent(event, this.config.max_payload_bytes, new Date());
-    const subscriptionIds = await this.cache.match(stored.event_type, tenant_id);
+    const matched = await this.cache.match(stored, tenant_id);
     // Those this process's engine has room for are stored leased to it, and start as soon as they commit.
-    const reservation = this.engine.reserve(subscriptionIds);
+    const reservation = this.engine.reserve(matched);
+    const subscriptionIds = reservation.subscriptionIds;
     const deliveryIds = subscriptionIds.map(() => newId());
     let created = false;
     try {

@@ -2,13 +2,23 @@ import { Injectable } from '@nestjs/common';
 import type { WebhookConfig } from '../config/webhook-config';
 import { eventTypeMatches } from '../domain/event-type';
 import type { SubscriptionListQuery, WebhookSubscriptionStore } from '../domain/stores';
-import type { WebhookSubscription } from '../domain/types';
+import { matchesFilter } from '../domain/filter/filter-evaluation';
+import type { FilterSubject } from '../domain/filter/webhook-filter';
+import type { StoredEvent, WebhookSubscription } from '../domain/types';
 import { MAX_PAGE_LIMIT } from '../stores/store.utils';
 import { InjectWebhookConfig, InjectWebhookSubscriptionStore } from '../webhook.constants';
 
+/** What {@link SubscriptionCache.match} reads of an event: its stored form. */
+export type MatchableEvent = Pick<StoredEvent, 'event_type' | 'source' | 'body'>;
+
+function filterSubject(event: MatchableEvent, tenantId: string | null): FilterSubject {
+  return { event_type: event.event_type, source: event.source, tenant_id: tenantId, payload: (JSON.parse(event.body) as { payload: unknown }).payload };
+}
+
 /**
  * The active subscriptions, read from the store at most once per `subscription_cache_ms` and shared by every
- * dispatch and send of this process: matching an event then costs no query. `invalidate()` (called on every
+ * dispatch and send of this process: matching an event then costs no query. With `subscription_cache_ms: 0`
+ * the store is asked on every dispatch; either way the same rules pick the subscriptions (`match`). `invalidate()` (called on every
  * change made through this process) makes the next read fresh.
  */
 @Injectable()
@@ -22,14 +32,21 @@ export class SubscriptionCache {
     @InjectWebhookSubscriptionStore() private readonly store: WebhookSubscriptionStore,
   ) {}
 
-  /** Ids of the active subscriptions that receive `eventType` (of `tenantId` only, when given). */
-  async match(eventType: string, tenantId: string | null): Promise<string[]> {
-    if (this.config.subscription_cache_ms <= 0) {
-      return (await this.listActive({ event_type: eventType, tenant_id: tenantId ?? undefined })).map((s) => s.subscription_id);
-    }
-    const out: string[] = [];
-    for (const s of (await this.active()).values()) {
-      if ((tenantId === null || s.tenant_id === tenantId) && eventTypeMatches(s.event_types, eventType)) out.push(s.subscription_id);
+  /**
+   * The active subscriptions that receive `event`: its event type (and of `tenantId` only, when given), and
+   * whose `filter`, if any, it passes. The filter sees the payload as receivers get it (the body's JSON, parsed
+   * once per event, only when a candidate has a filter).
+   */
+  async match(event: MatchableEvent, tenantId: string | null): Promise<WebhookSubscription[]> {
+    const eventType = event.event_type;
+    const candidates = this.config.subscription_cache_ms <= 0 ? await this.listActive({ event_type: eventType, tenant_id: tenantId ?? undefined }) : (await this.active()).values();
+    const out: WebhookSubscription[] = [];
+    let subject: FilterSubject | undefined;
+    for (const s of candidates) {
+      if (tenantId !== null && s.tenant_id !== tenantId) continue;
+      if (!eventTypeMatches(s.event_types, eventType)) continue;
+      if (s.filter && !matchesFilter(s.filter, (subject ??= filterSubject(event, tenantId)))) continue;
+      out.push(s);
     }
     return out;
   }
