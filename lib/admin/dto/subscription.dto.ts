@@ -1,8 +1,10 @@
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { EVENT_TYPE_FILTER_PATTERN, EVENT_TYPE_PATTERN } from '../../domain/event-type';
+import type { WebhookFilter } from '../../domain/filter/webhook-filter';
 import { MAX_EVENT_TYPES } from '../../subscriptions/subscription-validation';
 import { PaginationQueryDto } from './pagination.dto';
+import { IsConfigOverride, IsRateLimit, IsWebhookFilter, IsWebhookHeaders } from './subscription-controls.validators';
 
 const EVENT_TYPE_MESSAGE = 'each value in event_types must be an event type name or pattern (letters, digits, . _ - : / and * wildcards, 1-200 characters)';
 
@@ -57,6 +59,32 @@ export class CreateSubscriptionDto {
   @IsOptional()
   @IsObject()
   metadata?: Record<string, unknown> | null;
+
+  /** Extra request headers (values masked in every response). */
+  @IsOptional()
+  @IsWebhookHeaders()
+  headers?: Record<string, string> | null;
+
+  @IsOptional()
+  @IsWebhookFilter()
+  filter?: WebhookFilter | null;
+
+  /** Overrides of the module config; null or omitted = the module's value. */
+  @IsOptional()
+  @IsConfigOverride('retry_max_attempts')
+  retry_max_attempts?: number | null;
+
+  @IsOptional()
+  @IsConfigOverride('delivery_timeout_seconds')
+  delivery_timeout_seconds?: number | null;
+
+  @IsOptional()
+  @IsConfigOverride('max_concurrent_per_endpoint')
+  max_concurrent_per_endpoint?: number | null;
+
+  @IsOptional()
+  @IsRateLimit()
+  rate_limit_per_second?: number | null;
 }
 
 /** Body of `PATCH /<prefix>/subscriptions/:id`: omitted fields stay as they are. */
@@ -87,4 +115,32 @@ export class UpdateSubscriptionDto {
   @IsOptional()
   @IsObject()
   metadata?: Record<string, unknown> | null;
+
+  /** Replaces every custom header; null or `{}` removes them. */
+  @IsOptional()
+  @IsWebhookHeaders()
+  headers?: Record<string, string> | null;
+
+  /** null removes the filter. */
+  @IsOptional()
+  @IsWebhookFilter()
+  filter?: WebhookFilter | null;
+
+  /** null: back to the module's value. */
+  @IsOptional()
+  @IsConfigOverride('retry_max_attempts')
+  retry_max_attempts?: number | null;
+
+  @IsOptional()
+  @IsConfigOverride('delivery_timeout_seconds')
+  delivery_timeout_seconds?: number | null;
+
+  @IsOptional()
+  @IsConfigOverride('max_concurrent_per_endpoint')
+  max_concurrent_per_endpoint?: number | null;
+
+  /** null removes the limit. */
+  @IsOptional()
+  @IsRateLimit()
+  rate_limit_per_second?: number | null;
 }
