@@ -3,9 +3,12 @@
  * the theoretical arrival time `tat`, in microseconds since the epoch. Requests are spaced by the emission
  * interval `T = 1 s / per_second` (rounded up, so the rate never exceeds the limit) with a burst tolerance of
  * `burst - 1` intervals, so in any one-second window at most `per_second + burst - 1` requests are granted.
- * The burst is `1 + floor(per_second / 50)`: at most 2% over the limit, and no more than about 50 grants a
- * second however high the limit (each grant is a claim). Pure: the stores keep `tat` (the SQL ones in a row
- * locked while a claim takes tokens, so that all replicas share one bucket).
+ * The burst is `1 + floor(per_second / 100)`: exactly the limit below 100/s, at most 1% over it above, and no
+ * more than about 100 grants a second however high the limit (each grant is a claim). A grant is not yet a
+ * request: what happens between the two (committing the claim, a busy event loop, the network) can move
+ * requests a few milliseconds closer together at the receiver, which is what the 1% (and the claim's timing,
+ * never early) leaves room for. Pure: the stores keep `tat` (the SQL ones in a row locked while a claim takes
+ * tokens, so that all replicas share one bucket).
  */
 export interface RateBucket {
   /** The limit, requests per second (an integer >= 1). */
@@ -16,7 +19,7 @@ export interface RateBucket {
 
 /** Requests one grant may hand out at once when the endpoint has been idle. */
 export function rateBurst(perSecond: number): number {
-  return 1 + Math.floor(perSecond / 50);
+  return 1 + Math.floor(perSecond / 100);
 }
 
 /** Microseconds between two requests at the limit (rounded up). */

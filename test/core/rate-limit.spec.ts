@@ -40,8 +40,9 @@ describe('rate limit (GCRA)', () => {
     );
   });
 
-  it('stays within 2% of the limit', () => {
-    for (const perSecond of [1, 10, 49, 50, 100, 1000, 10_000]) expect(perSecond + rateBurst(perSecond) - 1).toBeLessThanOrEqual(Math.max(perSecond * 1.02, perSecond + 1));
+  it('grants exactly the limit below 100/s, and within 1% of it above', () => {
+    for (const perSecond of [1, 10, 50, 99]) expect(rateBurst(perSecond)).toBe(1);
+    for (const perSecond of [100, 1000, 10_000]) expect(perSecond + rateBurst(perSecond) - 1).toBeLessThanOrEqual(perSecond * 1.01);
   });
 
   it('reaches the limit when claims come at each next token, and says when that is', () => {
@@ -64,13 +65,13 @@ describe('rate limit (GCRA)', () => {
   });
 
   it('a fresh bucket grants a burst at once, then one per interval', () => {
-    const bucket: RateBucket = { per_second: 200, tat_us: 0 };
-    expect(rateBurst(200)).toBe(5);
+    const bucket: RateBucket = { per_second: 400, tat_us: 0 };
+    expect(rateBurst(400)).toBe(5);
     expect(tokensAvailable(bucket, 1_000_000, 100)).toBe(5);
     bucket.tat_us = tatAfter(bucket, 1_000_000, 5);
     expect(tokensAvailable(bucket, 1_000_000, 100)).toBe(0);
-    expect(nextTokenUs(bucket, 1_000_000)).toBe(1_005_000);
-    expect(tokensAvailable(bucket, 1_005_000, 100)).toBe(1);
+    expect(nextTokenUs(bucket, 1_000_000)).toBe(1_002_500);
+    expect(tokensAvailable(bucket, 1_002_500, 100)).toBe(1);
     expect(tatAfter(bucket, 1_000_000, 0)).toBe(bucket.tat_us);
   });
 });

@@ -782,30 +782,30 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
       const claimLimited = (now: Date, worker = 'w', queue: DeliveryQueue = store(), limit = 100) => queue.claimRateLimited({ worker_id: worker, limit, lease_ms: LEASE, now, per_subscription_limit: 8 });
 
       it('claimDue leaves them out; claimRateLimited takes a burst oldest first, then one token per interval, and says when the next comes', async () => {
-        const { sub, free, ids } = await limited(50, 10);
+        const { sub, free, ids } = await limited(200, 10);
         const general = await store().claimDue({ worker_id: 'w', limit: 100, lease_ms: LEASE, now: T0 });
         expect(general.map((c) => c.delivery.subscription_id)).toEqual([free.subscription_id, free.subscription_id, free.subscription_id]);
-        // 50/s: an interval of 20 ms and a burst of 2
+        // 200/s: an interval of 5 ms and a burst of 3
         const first = await claimLimited(T0);
-        expect(first.claimed.map((c) => c.delivery.delivery_id)).toEqual(ids.slice(0, 2));
+        expect(first.claimed.map((c) => c.delivery.delivery_id)).toEqual(ids.slice(0, 3));
         expect(first.claimed[0].delivery).toMatchObject({ subscription_id: sub.subscription_id, locked_by: 'w', locked_until: new Date(T0.getTime() + LEASE) });
         expect(first.claimed[0].event.body).toContain('invoice.paid');
-        expect(first.next_at).toEqual(at(20));
-        expect(await claimLimited(at(19))).toEqual({ claimed: [], next_at: at(20) });
-        expect((await claimLimited(at(20))).claimed.map((c) => c.delivery.delivery_id)).toEqual([ids[2]]);
-        expect((await claimLimited(at(45))).claimed.map((c) => c.delivery.delivery_id)).toEqual([ids[3]]);
+        expect(first.next_at).toEqual(at(5));
+        expect(await claimLimited(at(4))).toEqual({ claimed: [], next_at: at(5) });
+        expect((await claimLimited(at(5))).claimed.map((c) => c.delivery.delivery_id)).toEqual([ids[3]]);
+        expect((await claimLimited(at(12))).claimed.map((c) => c.delivery.delivery_id)).toEqual([ids[4]]);
         // idle long enough: never more than the burst at once
-        expect((await claimLimited(at(5000))).claimed).toHaveLength(2);
+        expect((await claimLimited(at(5000))).claimed).toHaveLength(3);
         expect(await store().claimDue({ worker_id: 'w', limit: 100, lease_ms: LEASE, now: at(5000) })).toEqual([]);
       });
 
       it('holds one bucket for every claimer of the store: concurrent claims never get more tokens than it has', async () => {
-        await limited(100, 40);
+        await limited(300, 40);
         const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => claimLimited(T0, `w${i}`, i % 2 ? peer() : store())));
         const granted = claims.flatMap((c) => c.claimed.map((x) => x.delivery.delivery_id));
-        // 100/s: a burst of 3
-        expect(granted).toHaveLength(3);
-        expect(new Set(granted).size).toBe(3);
+        // 300/s: a burst of 4
+        expect(granted).toHaveLength(4);
+        expect(new Set(granted).size).toBe(4);
         for (const c of claims) if (c.claimed.length === 0) expect(c.next_at).not.toBeNull();
       });
 
