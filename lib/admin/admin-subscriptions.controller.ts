@@ -1,10 +1,10 @@
 import { Body, Delete, Get, HttpCode, HttpStatus, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { WebhookSubscriptionService, type UpdateSubscriptionInput } from '../subscriptions/webhook-subscription.service';
 import { toAttemptView, toSubscriptionView, type DeliveryAttemptView, type SubscriptionView } from './admin.views';
-import { CreateSubscriptionDto, ListSubscriptionsQueryDto, UpdateSubscriptionDto } from './dto/subscription.dto';
+import { CreateSubscriptionDto, ListSubscriptionsQueryDto, UpdateSubscriptionDto, type SubscriptionControlsDto } from './dto/subscription.dto';
 
 /** The per-subscription controls of a create or update body, as the service takes them (omitted stays omitted). */
-function controlsOf(body: Pick<UpdateSubscriptionDto, 'headers' | 'filter' | 'retry_max_attempts' | 'delivery_timeout_seconds' | 'max_concurrent_per_endpoint' | 'rate_limit_per_second'>): UpdateSubscriptionInput {
+function controlsOf(body: SubscriptionControlsDto): UpdateSubscriptionInput {
   return {
     headers: body.headers,
     filter: body.filter,

@@ -4,5 +4,5 @@ export { WebhookAdminExceptionFilter, adminStatusOf } from './admin-exception.fi
 export { WebhookAdminValidationPipe } from './admin-validation.pipe';
 export { maskHeaderValue, maskSecret, type AdminHealthView, type DeliveryAttemptView, type SubscriptionView } from './admin.views';
 export { ADMIN_MAX_PAGE_LIMIT, PaginationQueryDto } from './dto/pagination.dto';
-export { CreateSubscriptionDto, ListSubscriptionsQueryDto, UpdateSubscriptionDto } from './dto/subscription.dto';
+export { CreateSubscriptionDto, ListSubscriptionsQueryDto, SubscriptionControlsDto, UpdateSubscriptionDto } from './dto/subscription.dto';
 export { ListDeadLettersQueryDto, ListDeliveriesQueryDto, RedriveDto } from './dto/delivery.dto';

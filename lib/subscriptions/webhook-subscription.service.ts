@@ -70,13 +70,8 @@ export class WebhookSubscriptionService {
       previous_secret: null,
       previous_secret_expires_at: null,
       disabled_reason: null,
-      headers: {},
-      filter: null,
-      retry_max_attempts: null,
-      delivery_timeout_seconds: null,
-      max_concurrent_per_endpoint: null,
-      rate_limit_per_second: null,
     };
+    // The controls given; the stores read back the others as none (headers {}, the rest null).
     this.apply(sub, input);
     return this.changed(this.store.create(sub));
   }

@@ -129,7 +129,7 @@ describe('admin API: per-subscription controls', () => {
     expect(req.headers.authorization).toBe(CREDENTIAL);
     const secret = (await t.subscriptions.get(id)).secret;
     // the module signs under its configured name; standardwebhooks reads webhook-signature
-    expect(new Webhook(secret).verify(req.body, { ...req.headers, 'webhook-signature': req.headers['x-signature'] } as Record<string, string>)).toMatchObject({ event_type: 'webhook.test' });
+    expect(new Webhook(secret).verify(req.body, { ...req.headers, 'webhook-signature': req.headers['x-signature'] } as unknown as Record<string, string>)).toMatchObject({ event_type: 'webhook.test' });
     // logged like any attempt
     const log = await call('get', `/webhooks/deliveries?subscription_id=${id}`);
     expect(log.body[0]).toMatchObject({ attempt_id: res.body.attempt_id, event_type: 'webhook.test', status: 'delivered' });

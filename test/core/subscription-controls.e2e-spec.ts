@@ -1,22 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { getDataSourceToken } from '@nestjs/typeorm';
 import { Webhook } from 'standardwebhooks';
-import type { DataSource } from 'typeorm';
 import {
   InvalidSubscriptionError,
   SubscriptionNotFoundError,
   verifyWebhook,
   WEBHOOK_DELIVERY_STORE,
   WebhookDeliveryService,
-  WebhookModule,
   WebhookSubscriptionService,
   type WebhookDeliveryStore,
   type WebhookModuleOptions,
 } from '../../lib';
-import { FAST } from '../support/app';
-import { closeTestDataSource, createTestDataSource, describeIfDatabase, type DatabaseKind } from '../support/databases';
+import { startOnStore } from '../support/app';
+import { describeIfDatabase, type DatabaseKind } from '../support/databases';
 import { failTimes, hang, ok, sleep, TestReceiver, waitFor } from '../support/receiver';
 
 /** Every line any Nest logger printed while a harness ran (to check that header values never appear). */
@@ -37,26 +33,13 @@ interface Harness {
 }
 
 async function start(kind: 'memory' | DatabaseKind, options: WebhookModuleOptions = {}): Promise<Harness> {
-  let ds: DataSource | undefined;
-  if (kind !== 'memory') ds = await createTestDataSource(kind, { namespace: 'webhook_controls' });
-  const module = await Test.createTestingModule({
-    imports: [WebhookModule.forRoot({ ...FAST, ...options, store_backend: kind === 'memory' ? 'memory' : 'typeorm' })],
-    providers: ds ? [{ provide: getDataSourceToken(), useValue: ds }] : [],
-  })
-    .setLogger(recorder)
-    .compile()
-    .catch(async (err: unknown) => {
-      await closeTestDataSource(ds);
-      throw err;
-    });
-  await module.init();
+  const { module, close } = await startOnStore(kind, options, { namespace: 'webhook_controls', logger: recorder });
   return {
     delivery: module.get(WebhookDeliveryService),
     subscriptions: module.get(WebhookSubscriptionService),
     store: module.get<WebhookDeliveryStore>(WEBHOOK_DELIVERY_STORE),
     close: async () => {
-      await module.close();
-      await closeTestDataSource(ds);
+      await close();
       Logger.overrideLogger(false);
     },
   };

@@ -25,6 +25,9 @@ const LEASE = 30_000;
 let seq = 0;
 const uid = (prefix: string) => `${prefix}-${(++seq).toString().padStart(6, '0')}`;
 
+/** The per-subscription controls of a subscription that has none, as every store reads them back. */
+const NO_CONTROLS = Object.freeze({ headers: {}, filter: null, retry_max_attempts: null, delivery_timeout_seconds: null, max_concurrent_per_endpoint: null, rate_limit_per_second: null });
+
 function makeSub(overrides: Partial<WebhookSubscription> = {}): WebhookSubscription {
   const n = ++seq;
   return {
@@ -40,12 +43,8 @@ function makeSub(overrides: Partial<WebhookSubscription> = {}): WebhookSubscript
     previous_secret: null,
     previous_secret_expires_at: null,
     disabled_reason: null,
+    ...NO_CONTROLS,
     headers: {},
-    filter: null,
-    retry_max_attempts: null,
-    delivery_timeout_seconds: null,
-    max_concurrent_per_endpoint: null,
-    rate_limit_per_second: null,
     ...overrides,
   };
 }
@@ -170,18 +169,7 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
       it('reads back null event_types, empty metadata and absent optional fields as null', async () => {
         const { previous_secret: _a, previous_secret_expires_at: _b, disabled_reason: _c, headers: _d, filter: _e, retry_max_attempts: _f, delivery_timeout_seconds: _g, max_concurrent_per_endpoint: _h, rate_limit_per_second: _i, ...bare } = makeSub();
         await subs().create(bare);
-        expect(await subs().get(bare.subscription_id)).toEqual({
-          ...bare,
-          previous_secret: null,
-          previous_secret_expires_at: null,
-          disabled_reason: null,
-          headers: {},
-          filter: null,
-          retry_max_attempts: null,
-          delivery_timeout_seconds: null,
-          max_concurrent_per_endpoint: null,
-          rate_limit_per_second: null,
-        });
+        expect(await subs().get(bare.subscription_id)).toEqual({ ...bare, previous_secret: null, previous_secret_expires_at: null, disabled_reason: null, ...NO_CONTROLS });
       });
 
       it('refuses a second subscription with the same id', async () => {
@@ -303,7 +291,7 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
         expect(await subs().get(sub.subscription_id)).toEqual(changed);
         // the same values again still count as an update of an existing row
         expect(await subs().update(changed)).toEqual(changed);
-        const cleared = { ...changed, headers: {}, filter: null, retry_max_attempts: null, delivery_timeout_seconds: null, max_concurrent_per_endpoint: null, rate_limit_per_second: null };
+        const cleared = { ...changed, ...NO_CONTROLS };
         expect(await subs().update(cleared)).toEqual(cleared);
         expect(await subs().get(sub.subscription_id)).toEqual(cleared);
         expect(await subs().update(changed)).toEqual(changed);

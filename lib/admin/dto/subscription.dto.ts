@@ -30,8 +30,40 @@ export class ListSubscriptionsQueryDto extends PaginationQueryDto {
   tenant_id?: string;
 }
 
+/**
+ * The per-subscription controls of a create or update body (on update, omitted ones stay as they are and null
+ * resets one: no headers, no filter, the module's value, no limit).
+ */
+export class SubscriptionControlsDto {
+  /** Extra request headers; an update replaces them all. Values are masked in every response. */
+  @IsOptional()
+  @IsWebhookHeaders()
+  headers?: Record<string, string> | null;
+
+  @IsOptional()
+  @IsWebhookFilter()
+  filter?: WebhookFilter | null;
+
+  /** Overrides of the module config. */
+  @IsOptional()
+  @IsConfigOverride('retry_max_attempts')
+  retry_max_attempts?: number | null;
+
+  @IsOptional()
+  @IsConfigOverride('delivery_timeout_seconds')
+  delivery_timeout_seconds?: number | null;
+
+  @IsOptional()
+  @IsConfigOverride('max_concurrent_per_endpoint')
+  max_concurrent_per_endpoint?: number | null;
+
+  @IsOptional()
+  @IsRateLimit()
+  rate_limit_per_second?: number | null;
+}
+
 /** Body of `POST /<prefix>/subscriptions`. */
-export class CreateSubscriptionDto {
+export class CreateSubscriptionDto extends SubscriptionControlsDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(2048)
@@ -59,36 +91,10 @@ export class CreateSubscriptionDto {
   @IsOptional()
   @IsObject()
   metadata?: Record<string, unknown> | null;
-
-  /** Extra request headers (values masked in every response). */
-  @IsOptional()
-  @IsWebhookHeaders()
-  headers?: Record<string, string> | null;
-
-  @IsOptional()
-  @IsWebhookFilter()
-  filter?: WebhookFilter | null;
-
-  /** Overrides of the module config; null or omitted = the module's value. */
-  @IsOptional()
-  @IsConfigOverride('retry_max_attempts')
-  retry_max_attempts?: number | null;
-
-  @IsOptional()
-  @IsConfigOverride('delivery_timeout_seconds')
-  delivery_timeout_seconds?: number | null;
-
-  @IsOptional()
-  @IsConfigOverride('max_concurrent_per_endpoint')
-  max_concurrent_per_endpoint?: number | null;
-
-  @IsOptional()
-  @IsRateLimit()
-  rate_limit_per_second?: number | null;
 }
 
 /** Body of `PATCH /<prefix>/subscriptions/:id`: omitted fields stay as they are. */
-export class UpdateSubscriptionDto {
+export class UpdateSubscriptionDto extends SubscriptionControlsDto {
   /** May be omitted, but not null. */
   @ValidateIf((o: UpdateSubscriptionDto) => o.url !== undefined)
   @IsString()
@@ -115,32 +121,4 @@ export class UpdateSubscriptionDto {
   @IsOptional()
   @IsObject()
   metadata?: Record<string, unknown> | null;
-
-  /** Replaces every custom header; null or `{}` removes them. */
-  @IsOptional()
-  @IsWebhookHeaders()
-  headers?: Record<string, string> | null;
-
-  /** null removes the filter. */
-  @IsOptional()
-  @IsWebhookFilter()
-  filter?: WebhookFilter | null;
-
-  /** null: back to the module's value. */
-  @IsOptional()
-  @IsConfigOverride('retry_max_attempts')
-  retry_max_attempts?: number | null;
-
-  @IsOptional()
-  @IsConfigOverride('delivery_timeout_seconds')
-  delivery_timeout_seconds?: number | null;
-
-  @IsOptional()
-  @IsConfigOverride('max_concurrent_per_endpoint')
-  max_concurrent_per_endpoint?: number | null;
-
-  /** null removes the limit. */
-  @IsOptional()
-  @IsRateLimit()
-  rate_limit_per_second?: number | null;
 }
