@@ -207,6 +207,29 @@ function suite(kind: 'memory' | DatabaseKind): void {
       expect(most).toBe(2);
     });
 
+    it('rate_limit_per_second: the endpoint gets no more than its limit in any second, the others are not held back', async () => {
+      h = await start(kind);
+      const arrivals: number[] = [];
+      receiver.on('/limited', (req, res) => {
+        arrivals.push(performance.now());
+        ok()(req, res, '', 0);
+      });
+      receiver.on('/free', ok());
+      await h.subscriptions.create({ url: receiver.url('/limited'), event_types: ['limited.*'], rate_limit_per_second: 20 });
+      await h.subscriptions.create({ url: receiver.url('/free'), event_types: ['free.*'] });
+      const started = performance.now();
+      await Promise.all(Array.from({ length: 30 }, (_, i) => h!.delivery.dispatch({ event_type: 'limited.x', payload: { i } })));
+      await Promise.all(Array.from({ length: 30 }, (_, i) => h!.delivery.dispatch({ event_type: 'free.x', payload: { i } })));
+      await waitFor(() => received('/free').length >= 30, 'the unlimited endpoint served', 5000);
+      expect(arrivals.length).toBeLessThan(30);
+      await waitFor(() => arrivals.length >= 30, 'all 30 at the limited endpoint', 10_000);
+      let busiest = 0;
+      for (const t of arrivals) busiest = Math.max(busiest, arrivals.filter((u) => u >= t && u < t + 1000).length);
+      expect(busiest).toBeLessThanOrEqual(22);
+      // 30 at 20/s: the last no sooner than 1.45 s after the first grant
+      expect(arrivals[29] - started).toBeGreaterThanOrEqual(1400);
+    });
+
     it('are validated against the bounds of the config keys, naming the field', async () => {
       h = await start(kind);
       const cases: Array<[Record<string, unknown>, string]> = [
