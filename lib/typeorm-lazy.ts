@@ -13,9 +13,11 @@ const NAMES = [
   'WebhookEventEntity',
   'WebhookDeliveryEntity',
   'WebhookDeliveryAttemptEntity',
+  'WebhookRateLimitEntity',
   'CreateWebhookTables1795800000000',
   'AddSubscriptionChanges1795900000000',
   'WebhookSubscriptionChangeEntity',
+  'AddSubscriptionControls1796000000000',
   'TypeOrmSubscriptionStore',
   'TypeOrmDeliveryStore',
   'WebhookDataSourceRef',
@@ -41,12 +43,16 @@ export declare const WebhookDeliveryEntity: typeof TypeOrmBackend.WebhookDeliver
 export type WebhookDeliveryEntity = TypeOrmBackend.WebhookDeliveryEntity;
 export declare const WebhookDeliveryAttemptEntity: typeof TypeOrmBackend.WebhookDeliveryAttemptEntity;
 export type WebhookDeliveryAttemptEntity = TypeOrmBackend.WebhookDeliveryAttemptEntity;
+export declare const WebhookRateLimitEntity: typeof TypeOrmBackend.WebhookRateLimitEntity;
+export type WebhookRateLimitEntity = TypeOrmBackend.WebhookRateLimitEntity;
 export declare const CreateWebhookTables1795800000000: typeof TypeOrmBackend.CreateWebhookTables1795800000000;
 export type CreateWebhookTables1795800000000 = TypeOrmBackend.CreateWebhookTables1795800000000;
 export declare const AddSubscriptionChanges1795900000000: typeof TypeOrmBackend.AddSubscriptionChanges1795900000000;
 export type AddSubscriptionChanges1795900000000 = TypeOrmBackend.AddSubscriptionChanges1795900000000;
 export declare const WebhookSubscriptionChangeEntity: typeof TypeOrmBackend.WebhookSubscriptionChangeEntity;
 export type WebhookSubscriptionChangeEntity = TypeOrmBackend.WebhookSubscriptionChangeEntity;
+export declare const AddSubscriptionControls1796000000000: typeof TypeOrmBackend.AddSubscriptionControls1796000000000;
+export type AddSubscriptionControls1796000000000 = TypeOrmBackend.AddSubscriptionControls1796000000000;
 export declare const TypeOrmSubscriptionStore: typeof TypeOrmBackend.TypeOrmSubscriptionStore;
 export type TypeOrmSubscriptionStore = TypeOrmBackend.TypeOrmSubscriptionStore;
 export declare const TypeOrmDeliveryStore: typeof TypeOrmBackend.TypeOrmDeliveryStore;

@@ -23,7 +23,10 @@ const TYPEORM_PACKAGES = ['typeorm', '@nestjs/typeorm'];
  * peers) is loaded only here, only when chosen, so apps on the memory store need neither package.
  */
 export async function createWebhookStores(config: WebhookConfig, moduleRef: ModuleRef): Promise<WebhookStores> {
-  if (config.store_backend !== 'typeorm') return { subscriptions: new MemorySubscriptionStore(), deliveries: new MemoryDeliveryStore() };
+  if (config.store_backend !== 'typeorm') {
+    const subscriptions = new MemorySubscriptionStore();
+    return { subscriptions, deliveries: new MemoryDeliveryStore(subscriptions.rateLimits) };
+  }
   let backend: typeof import('./stores/typeorm/typeorm-backend.js');
   try {
     backend = await import('./stores/typeorm/typeorm-backend.js');

@@ -9,6 +9,9 @@ export const WEBHOOK_CONFIG = Symbol('WEBHOOK_CONFIG');
 /** Injection token of the `HttpService` deliveries are sent with. */
 export const WEBHOOK_HTTP_SERVICE = Symbol('WEBHOOK_HTTP_SERVICE');
 
+/** Injection token of the {@link SubscriptionTestSender} behind `WebhookSubscriptionService.sendTest`. */
+export const WEBHOOK_TEST_SENDER = Symbol('WEBHOOK_TEST_SENDER');
+
 /** Injects the subscription store. */
 export const InjectWebhookSubscriptionStore = (): ParameterDecorator => Inject(WEBHOOK_SUBSCRIPTION_STORE);
 /** Injects the delivery store. */

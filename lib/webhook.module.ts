@@ -9,11 +9,12 @@ import { RetentionProcessor } from './delivery/retention.processor';
 import { RetryProcessor } from './delivery/retry.processor';
 import { WebhookDeliveryService } from './delivery/webhook-delivery.service';
 import { StoreSignalsHost } from './delivery/store-signals.host';
+import { WebhookTestSender } from './delivery/test-sender';
 import { WebhookHttpClient } from './delivery/webhook-http.host';
 import { AutoDisable } from './subscriptions/auto-disable';
 import { SubscriptionCache } from './subscriptions/subscription-cache';
 import { WebhookSubscriptionService } from './subscriptions/webhook-subscription.service';
-import { WEBHOOK_CONFIG, WEBHOOK_DELIVERY_STORE, WEBHOOK_HTTP_SERVICE, WEBHOOK_SUBSCRIPTION_STORE } from './webhook.constants';
+import { WEBHOOK_CONFIG, WEBHOOK_DELIVERY_STORE, WEBHOOK_HTTP_SERVICE, WEBHOOK_SUBSCRIPTION_STORE, WEBHOOK_TEST_SENDER } from './webhook.constants';
 import {
   ConfigurableWebhookModule,
   WEBHOOK_ASYNC_OPTIONS_TYPE,
@@ -55,6 +56,9 @@ const providers: Provider[] = [
   RetryProcessor,
   RetentionProcessor,
   WebhookDeliveryService,
+  // The port through which WebhookSubscriptionService sends tests, implemented on the delivery side.
+  WebhookTestSender,
+  { provide: WEBHOOK_TEST_SENDER, useExisting: WebhookTestSender },
   WebhookSubscriptionService,
 ];
 

@@ -1,5 +1,5 @@
 import { Catch, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { WebhookError, type WebhookErrorCode } from '../domain/webhook.error';
+import { InvalidSubscriptionError, WebhookError, type WebhookErrorCode } from '../domain/webhook.error';
 
 const STATUS_BY_CODE: Partial<Record<WebhookErrorCode, HttpStatus>> = {
   SUBSCRIPTION_NOT_FOUND: HttpStatus.NOT_FOUND,
@@ -27,13 +27,15 @@ export function adminStatusOf(error: WebhookError): HttpStatus {
 
 /**
  * Maps the module's errors to HTTP on the admin routes: not found 404, invalid input 400, inactive subscription
- * 409, purged event 410, as `{ statusCode, error, message, code }`. Other exceptions are left to Nest.
+ * 409, purged event 410, as `{ statusCode, error, message, code }` (plus `fields` naming the subscription field
+ * at fault, when one is). Other exceptions are left to Nest.
  */
 @Catch(WebhookError)
 export class WebhookAdminExceptionFilter implements ExceptionFilter {
   catch(error: WebhookError, host: ArgumentsHost): void {
     const status = adminStatusOf(error);
-    const body = { statusCode: status, error: REASON[status] ?? 'Error', message: error.message, code: error.code };
+    const field = error instanceof InvalidSubscriptionError ? error.field : undefined;
+    const body = { statusCode: status, error: REASON[status] ?? 'Error', message: error.message, code: error.code, ...(field ? { fields: [field] } : {}) };
     const res = host.switchToHttp().getResponse();
     // Express and Fastify both have status(); Express has json(), Fastify send().
     const reply = res.status(status);

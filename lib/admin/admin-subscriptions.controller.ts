@@ -1,8 +1,20 @@
 import { Body, Delete, Get, HttpCode, HttpStatus, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { WebhookSubscriptionService } from '../subscriptions/webhook-subscription.service';
+import { WebhookSubscriptionService, type UpdateSubscriptionInput } from '../subscriptions/webhook-subscription.service';
 import { parseSubscriptionCursor, setNextCursor, subscriptionCursor } from './admin-cursor';
-import { toSubscriptionView, type SubscriptionView } from './admin.views';
-import { CreateSubscriptionDto, ListSubscriptionsQueryDto, UpdateSubscriptionDto } from './dto/subscription.dto';
+import { toAttemptView, toSubscriptionView, type DeliveryAttemptView, type SubscriptionView } from './admin.views';
+import { CreateSubscriptionDto, ListSubscriptionsQueryDto, UpdateSubscriptionDto, type SubscriptionControlsDto } from './dto/subscription.dto';
+
+/** The per-subscription controls of a create or update body, as the service takes them (omitted stays omitted). */
+function controlsOf(body: SubscriptionControlsDto): UpdateSubscriptionInput {
+  return {
+    headers: body.headers,
+    filter: body.filter,
+    retry_max_attempts: body.retry_max_attempts,
+    delivery_timeout_seconds: body.delivery_timeout_seconds,
+    max_concurrent_per_endpoint: body.max_concurrent_per_endpoint,
+    rate_limit_per_second: body.rate_limit_per_second,
+  };
+}
 
 /**
  * Subscription routes of the admin API (routed under the admin prefix by `WebhookModule`). Secrets appear
@@ -30,13 +42,8 @@ export class WebhookAdminSubscriptionsController {
   @Post('subscriptions')
   @HttpCode(HttpStatus.CREATED)
   async create(@Body() body: CreateSubscriptionDto): Promise<SubscriptionView> {
-    const sub = await this.subscriptions.create({
-      url: body.url,
-      event_types: body.event_types,
-      description: body.description,
-      tenant_id: body.tenant_id,
-      metadata: body.metadata,
-    });
+    const { url, event_types, description, tenant_id, metadata } = body;
+    const sub = await this.subscriptions.create({ url, event_types, description, tenant_id, metadata, ...controlsOf(body) });
     return toSubscriptionView(sub, true);
   }
 
@@ -47,12 +54,8 @@ export class WebhookAdminSubscriptionsController {
 
   @Patch('subscriptions/:id')
   async update(@Param('id') id: string, @Body() body: UpdateSubscriptionDto): Promise<SubscriptionView> {
-    const sub = await this.subscriptions.update(id, {
-      url: body.url,
-      event_types: body.event_types,
-      description: body.description,
-      metadata: body.metadata,
-    });
+    const { url, event_types, description, metadata } = body;
+    const sub = await this.subscriptions.update(id, { url, event_types, description, metadata, ...controlsOf(body) });
     return toSubscriptionView(sub);
   }
 
@@ -72,6 +75,16 @@ export class WebhookAdminSubscriptionsController {
   @HttpCode(HttpStatus.OK)
   async deactivate(@Param('id') id: string): Promise<SubscriptionView> {
     return toSubscriptionView(await this.subscriptions.deactivate(id));
+  }
+
+  /**
+   * Sends a signed `webhook.test` event to the endpoint now (also when the subscription is inactive) and answers
+   * with the finished attempt: `delivered` or `failed`, status code, duration, error. Never retried.
+   */
+  @Post('subscriptions/:id/test')
+  @HttpCode(HttpStatus.OK)
+  async test(@Param('id') id: string): Promise<DeliveryAttemptView> {
+    return toAttemptView(await this.subscriptions.sendTest(id));
   }
 
   /** Returns the new secret, once; the previous one keeps signing for `secret_rotation_grace_hours`. */

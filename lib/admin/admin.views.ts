@@ -1,3 +1,4 @@
+import type { WebhookFilter } from '../domain/filter/webhook-filter';
 import type { DeliveryAttempt, DeliveryRecord, StoredEvent, WebhookSubscription } from '../domain/types';
 
 /** A subscription as the admin API returns it: dates as ISO strings, `secret` masked unless just created or rotated. */
@@ -16,6 +17,14 @@ export interface SubscriptionView {
   disabled_reason: string | null;
   /** Until when the secret replaced by the last rotation still signs deliveries (the old secret itself is never shown). */
   previous_secret_expires_at: string | null;
+  /** Custom request headers, values masked (`****` and at most the last 4 characters): they are credentials. */
+  headers: Record<string, string>;
+  filter: WebhookFilter | null;
+  /** Overrides of the module config; null = the module's value. */
+  retry_max_attempts: number | null;
+  delivery_timeout_seconds: number | null;
+  max_concurrent_per_endpoint: number | null;
+  rate_limit_per_second: number | null;
 }
 
 /** A delivery attempt as the admin API returns it (dates as ISO strings). */
@@ -54,13 +63,18 @@ export function maskSecret(secret: string | null | undefined): string {
   return `whsec_****${secret.length > 12 ? secret.slice(-4) : ''}`;
 }
 
+/** A custom header's value as the admin API shows it: `****`, plus its last 4 characters when it is long. */
+export function maskHeaderValue(value: string): string {
+  return `****${value.length > 16 ? value.slice(-4) : ''}`;
+}
+
 function iso(value: Date | string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   const d = value instanceof Date ? value : new Date(value);
   return Number.isNaN(d.getTime()) ? String(value) : d.toISOString();
 }
 
-/** Serializes a subscription; `reveal` only for the responses that create or rotate the secret. */
+/** Serializes a subscription; `reveal` (the secret) only for the responses that create or rotate it. Header values are always masked. */
 export function toSubscriptionView(sub: WebhookSubscription, reveal = false): SubscriptionView {
   return {
     subscription_id: sub.subscription_id,
@@ -74,6 +88,12 @@ export function toSubscriptionView(sub: WebhookSubscription, reveal = false): Su
     metadata: sub.metadata ?? {},
     disabled_reason: sub.disabled_reason ?? null,
     previous_secret_expires_at: sub.previous_secret ? iso(sub.previous_secret_expires_at) : null,
+    headers: Object.fromEntries(Object.entries(sub.headers ?? {}).map(([name, value]) => [name, maskHeaderValue(value)])),
+    filter: sub.filter ?? null,
+    retry_max_attempts: sub.retry_max_attempts ?? null,
+    delivery_timeout_seconds: sub.delivery_timeout_seconds ?? null,
+    max_concurrent_per_endpoint: sub.max_concurrent_per_endpoint ?? null,
+    rate_limit_per_second: sub.rate_limit_per_second ?? null,
   };
 }
 

@@ -2,8 +2,8 @@
 export { WebhookAdminGuard } from './admin.guard';
 export { WebhookAdminExceptionFilter, adminStatusOf } from './admin-exception.filter';
 export { WebhookAdminValidationPipe } from './admin-validation.pipe';
-export { maskSecret, type AdminHealthView, type DeliveryAttemptView, type SubscriptionView } from './admin.views';
+export { maskHeaderValue, maskSecret, type AdminHealthView, type DeliveryAttemptView, type SubscriptionView } from './admin.views';
 export { ADMIN_MAX_PAGE_LIMIT, PaginationQueryDto } from './dto/pagination.dto';
 export { NEXT_CURSOR_HEADER } from './admin-cursor';
-export { CreateSubscriptionDto, ListSubscriptionsQueryDto, UpdateSubscriptionDto } from './dto/subscription.dto';
+export { CreateSubscriptionDto, ListSubscriptionsQueryDto, SubscriptionControlsDto, UpdateSubscriptionDto } from './dto/subscription.dto';
 export { ListDeadLettersQueryDto, ListDeliveriesQueryDto, RedriveDto } from './dto/delivery.dto';

@@ -223,6 +223,14 @@ const CHECKS: Record<keyof WebhookConfig, Check> = {
   http_client: oneOf('undici', 'http-service'),
 };
 
+/**
+ * What is wrong with `value` for the config key `key`, by the same check `resolveWebhookConfig` applies (so that
+ * per-subscription overrides keep the module's bounds), or null when it is fine.
+ */
+export function webhookConfigProblem(key: keyof WebhookConfig, value: unknown): string | null {
+  return CHECKS[key](value);
+}
+
 /** Keys of earlier versions, with what replaced them. */
 const REPLACED_KEYS: Record<string, string> = {
   retry_poll_interval_ms: "replaced by retry_cron, a cron expression with seconds (default '* * * * * *', every second)",

@@ -19,6 +19,8 @@ import { WebhookHttpClient } from './webhook-http.host';
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly engine: DeliveryEngine;
+  /** Signs and sends one attempt (shared with test sends). */
+  readonly sender: AttemptSender;
 
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
@@ -27,11 +29,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     @Inject(SubscriptionCache) cache: SubscriptionCache,
     @Inject(AutoDisable) autoDisable: AutoDisable,
   ) {
+    this.sender = new AttemptSender(new WebhookSigner(config), http.transport);
     this.engine = new DeliveryEngine({
       workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       config,
       queue: store,
-      sender: new AttemptSender(new WebhookSigner(config), http.transport),
+      sender: this.sender,
       subscriptions: cache,
       health: autoDisable,
       logger: new Logger(DeliveryWorker.name),

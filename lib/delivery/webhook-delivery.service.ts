@@ -20,12 +20,15 @@ import { SubscriptionCache } from '../subscriptions/subscription-cache';
 import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
 import { DeliveryWorker } from './delivery.worker';
 import type { DeliveryEngine } from './engine/delivery-engine';
+import type { HandOffTarget } from './engine/hand-off';
 import { WriteBatcher } from './engine/write-batcher';
 import { serializeEvent } from './event-serializer';
 
 /** An event ready to store: serialized, matched, with an id per delivery. */
 interface PreparedEvent {
   event: StoredEvent;
+  /** The subscriptions it goes to, as the hand-off needs them. */
+  targets: HandOffTarget[];
   subscriptionIds: string[];
   deliveryIds: string[];
 }
@@ -86,8 +89,8 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
   }
 
   /**
-   * Validates and serializes the event once, stores it with one delivery per matching active subscription in
-   * one transaction, and returns; the first attempt starts at once in the background (in this process when
+   * Validates and serializes the event once, stores it with one delivery per matching active subscription (its
+   * event types, tenant and `filter`) in one transaction, and returns; the first attempt starts at once in the background (in this process when
    * its engine has room, without a claim; otherwise by whichever replica claims it first). Dispatching an event_id
    * that was already accepted changes nothing. Throws `WebhookError` (code `INVALID_EVENT`) for an event that
    * cannot be sent, before anything is stored.
@@ -101,7 +104,7 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
     if (manager !== undefined) return (await this.dispatchInTransaction([event], manager))[0];
     const prepared = await this.prepare(event);
     // Those this process's engine has room for are stored leased to it, and start as soon as they commit.
-    const reservation = this.engine.reserve(prepared.subscriptionIds);
+    const reservation = this.engine.reserve(prepared.targets);
     let created = false;
     try {
       created = await this.enqueues.add(enqueueItem(prepared, reservation.leases));
@@ -121,7 +124,7 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
     const manager = this.transactionOf(options);
     if (manager !== undefined) return this.dispatchInTransaction(events, manager);
     const prepared = await Promise.all(events.map((event) => this.prepare(event)));
-    const reservations = prepared.map((p) => this.engine.reserve(p.subscriptionIds));
+    const reservations = prepared.map((p) => this.engine.reserve(p.targets));
     let created: boolean[] = [];
     try {
       created = await this.deliveries.enqueue(prepared.map((p, i) => enqueueItem(p, reservations[i].leases)));
@@ -155,8 +158,9 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
   /** Validates and serializes an event and finds its subscriptions (nothing is written). */
   private async prepare<T>(input: WebhookEventInput<T>): Promise<PreparedEvent> {
     const { tenant_id, ...event } = serializeEvent(input, this.config.max_payload_bytes, new Date());
-    const subscriptionIds = await this.cache.match(event.event_type, tenant_id);
-    return { event, subscriptionIds, deliveryIds: subscriptionIds.map(() => newId()) };
+    const targets = await this.cache.match(event, tenant_id);
+    const subscriptionIds = targets.map((t) => t.subscription_id);
+    return { event, targets, subscriptionIds, deliveryIds: subscriptionIds.map(() => newId()) };
   }
 
   /**

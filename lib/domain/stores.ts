@@ -1,3 +1,4 @@
+import type { WebhookFilter } from './filter/webhook-filter';
 import type {
   ClaimedDelivery,
   DeliveryAttempt,
@@ -31,11 +32,17 @@ export interface SubscriptionCursor {
   subscription_id: string;
 }
 
-/** What a process-local index of subscriptions holds (see `SubscriptionIndex`). */
+/**
+ * What a process-local index of subscriptions holds (see `SubscriptionIndex`): what `dispatch()` needs to know of
+ * an active subscription to match an event to it and to hand the delivery over (null where not set).
+ */
 export interface SubscriptionIndexEntry {
   subscription_id: string;
   tenant_id: string | null;
   event_types: string[] | null;
+  filter: WebhookFilter | null;
+  max_concurrent_per_endpoint: number | null;
+  rate_limit_per_second: number | null;
 }
 
 /** One change to a subscription (created, updated or deleted), in the order they were written. */
@@ -124,6 +131,19 @@ export interface ClaimOptions {
   exclude_subscription_ids?: readonly string[];
   /** At most this many deliveries of any one subscription in this claim (fairness between endpoints). */
   per_subscription_limit?: number;
+  /** Per-subscription exceptions to `per_subscription_limit` (endpoints with their own concurrency cap). */
+  per_subscription_limits?: ReadonlyMap<string, number>;
+}
+
+/** What {@link DeliveryQueue.claimRateLimited} took, and when a claim would find more. */
+export interface RateLimitedClaim {
+  claimed: ClaimedDelivery[];
+  /**
+   * The earliest time at which a rate-limited subscription that still has due deliveries gets its next token
+   * (as far as this claim could see: a bucket another claimer held at that moment is left out); null when none
+   * waits for a token.
+   */
+  next_at: Date | null;
 }
 
 /** A delivery to create with its event. */
@@ -190,9 +210,15 @@ export interface DeliveryQueue {
   enqueue(items: readonly EnqueueItem[], options?: EnqueueOptions): Promise<boolean[]>;
   /**
    * Leases up to `limit` pending deliveries that are due and not leased (or whose lease expired), oldest due
-   * first. A delivery is held by one claimer at a time.
+   * first. A delivery is held by one claimer at a time. Deliveries of rate-limited subscriptions are left to
+   * {@link claimRateLimited}.
    */
   claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]>;
+  /**
+   * The same for subscriptions with a `rate_limit_per_second`: takes tokens from each one's bucket, shared by
+   * every claimer of the store (all replicas), and leases no more of its due deliveries than it got tokens for.
+   */
+  claimRateLimited(options: ClaimOptions): Promise<RateLimitedClaim>;
   /**
    * Logs each attempt and moves its delivery to the next state, releasing the lease, in one transaction. A state
    * change applies only while `worker_id` still holds the lease; returns, per item, whether it applied.

@@ -1,4 +1,6 @@
 import { eventTypeMatches } from './event-type';
+import type { SubscriptionIndexEntry } from './stores';
+import type { WebhookSubscription } from './types';
 
 /** What the index needs of a subscription: its id, tenant and event types. */
 export interface IndexedSubscription {
@@ -164,4 +166,16 @@ class TypeIndex {
     }
     return out;
   }
+}
+
+/** What a process-local index keeps of a subscription (see `SubscriptionIndexEntry`). */
+export function indexEntryOf(sub: WebhookSubscription): SubscriptionIndexEntry {
+  return {
+    subscription_id: sub.subscription_id,
+    tenant_id: sub.tenant_id ?? null,
+    event_types: sub.event_types ?? null,
+    filter: sub.filter ?? null,
+    max_concurrent_per_endpoint: sub.max_concurrent_per_endpoint ?? null,
+    rate_limit_per_second: sub.rate_limit_per_second ?? null,
+  };
 }

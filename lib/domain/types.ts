@@ -1,3 +1,5 @@
+import type { WebhookFilter } from './filter/webhook-filter';
+
 /** Lifecycle of a delivery (one event to one subscription) and of each logged attempt. */
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead_letter' | 'cancelled';
 
@@ -45,6 +47,21 @@ export interface WebhookSubscription {
   previous_secret_expires_at?: Date | null;
   /** Why the module deactivated it (auto-disable, 410 Gone), null otherwise. */
   disabled_reason?: string | null;
+  /**
+   * Extra request headers sent with every delivery to this endpoint (names in lower case). Values are treated as
+   * credentials: the admin API masks them and they are never logged. Default `{}`.
+   */
+  headers?: Record<string, string>;
+  /** Only events that pass this filter are delivered here (see {@link WebhookFilter}); null = every matching event. */
+  filter?: WebhookFilter | null;
+  /** Tries per delivery cycle to this endpoint; null = the module's `retry_max_attempts`. */
+  retry_max_attempts?: number | null;
+  /** Whole-request timeout of an attempt to this endpoint, seconds; null = the module's `delivery_timeout_seconds`. */
+  delivery_timeout_seconds?: number | null;
+  /** Sends in flight to this endpoint per process; null = the module's `max_concurrent_per_endpoint`. */
+  max_concurrent_per_endpoint?: number | null;
+  /** At most this many requests to this endpoint in any one-second window, over all replicas together; null = no limit. */
+  rate_limit_per_second?: number | null;
 }
 
 /** One HTTP try of one delivery, as logged. */

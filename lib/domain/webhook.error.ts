@@ -33,7 +33,11 @@ export class InvalidEventError extends WebhookError {
 
 /** A subscription field is invalid (nothing was stored). */
 export class InvalidSubscriptionError extends WebhookError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The input field at fault (`headers`, `filter`, `retry_max_attempts`...), when one is. */
+    readonly field?: string,
+  ) {
     super(message, 'INVALID_SUBSCRIPTION');
   }
 }

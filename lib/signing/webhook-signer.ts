@@ -1,4 +1,5 @@
 import type { WebhookConfig } from '../config/webhook-config';
+import { reservedHeaderNames } from '../domain/custom-headers';
 import type { WebhookSubscription } from '../domain/types';
 import { signBodyHmac, signStandardWebhooks } from './signature';
 import { standardWebhooksKey } from './secret';
@@ -16,16 +17,21 @@ type SignerConfig = Pick<
 >;
 
 /**
- * Signs deliveries as configured. Secret keys are decoded once per secret string and cached, since every
- * attempt to the same subscription signs with the same keys.
+ * Signs deliveries as configured, and adds the subscription's own headers. Secret keys are decoded once per
+ * secret string and cached, since every attempt to the same subscription signs with the same keys.
  */
 export class WebhookSigner {
   private readonly keys = new Map<string, Buffer>();
+  private readonly reserved: ReadonlySet<string>;
 
-  constructor(private readonly config: SignerConfig) {}
+  constructor(private readonly config: SignerConfig) {
+    this.reserved = reservedHeaderNames(config);
+  }
 
   /**
-   * The headers of one attempt. Standard Webhooks: one `v1,` value per active secret, space-separated.
+   * The headers of one attempt: the module's, then the subscription's own (which may replace `user-agent`, never
+   * a signature, id, timestamp, event-type or transport header). Standard Webhooks: one `v1,` value per active
+   * secret, space-separated.
    * body-hmac: `sha256=<hex>` with the current secret; during a rotation the previous secret's signature goes in
    * `<signature_header>-previous`, since GitHub-style receivers compare a single value.
    */
@@ -46,6 +52,9 @@ export class WebhookSigner {
     } else {
       headers[c.signature_header] = secrets.map((s) => signStandardWebhooks(this.key(s), eventId, timestamp, body)).join(' ');
     }
+    // The subscription's own headers (validated when set; skipped here if the module's names changed since).
+    const own = sub.headers;
+    if (own) for (const name in own) if (!this.reserved.has(name.toLowerCase())) headers[name.toLowerCase()] = own[name];
     return headers;
   }
 

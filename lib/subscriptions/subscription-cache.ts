@@ -1,7 +1,10 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { WebhookConfig } from '../config/webhook-config';
-import type { WebhookSubscriptionStore } from '../domain/stores';
-import type { WebhookSubscription } from '../domain/types';
+import { matchesFilter } from '../domain/filter/filter-evaluation';
+import type { FilterSubject } from '../domain/filter/webhook-filter';
+import type { SubscriptionIndexEntry, WebhookSubscriptionStore } from '../domain/stores';
+import { indexEntryOf } from '../domain/subscription-index';
+import type { StoredEvent, WebhookSubscription } from '../domain/types';
 import { InjectWebhookConfig, InjectWebhookSubscriptionStore } from '../webhook.constants';
 import { LruMap } from './lru-map';
 import { SubscriptionSnapshot } from './subscription-snapshot';
@@ -9,8 +12,16 @@ import { SubscriptionSnapshot } from './subscription-snapshot';
 /** Full subscriptions (url, secrets) kept for sending, most recently used first. */
 const RECORDS_KEPT = 50_000;
 
+/** What {@link SubscriptionCache.match} reads of an event: its stored form. */
+export type MatchableEvent = Pick<StoredEvent, 'event_type' | 'source' | 'body'>;
+
+function filterSubject(event: MatchableEvent, tenantId: string | null): FilterSubject {
+  return { event_type: event.event_type, source: event.source, tenant_id: tenantId, payload: (JSON.parse(event.body) as { payload: unknown }).payload };
+}
+
 /**
- * How this process finds subscriptions: which ones receive an event (`match`), and one by id for a send (`get`).
+ * How this process finds subscriptions: which ones receive an event (`match`: by tenant and event type from an
+ * index, then by each one's `filter`), and one by id for a send (`get`).
  * - A database store (with `subscription_cache_ms` > 0) is mirrored by a {@link SubscriptionSnapshot} of the
  *   active subscriptions' index entries, loaded once at start-up and then kept current from the change log:
  *   every `subscription_cache_ms` (and at once when PostgreSQL notifies a change).
@@ -51,10 +62,18 @@ export class SubscriptionCache implements OnApplicationBootstrap, OnApplicationS
     await this.polling;
   }
 
-  /** Ids of the active subscriptions that receive `eventType` (of `tenantId` only, when given). */
-  async match(eventType: string, tenantId: string | null): Promise<string[]> {
-    if (this.matchesLocally && this.snapshot?.ready) return this.snapshot.match(eventType, tenantId);
-    return (await this.store.match({ event_type: eventType, tenant_id: tenantId })).map((s) => s.subscription_id);
+  /**
+   * The active subscriptions that receive `event`: its event type (and of `tenantId` only, when given), and
+   * whose `filter`, if any, it passes. The filter sees the payload as receivers get it (the body's JSON, parsed
+   * once per event, only when a candidate has a filter).
+   */
+  async match(event: MatchableEvent, tenantId: string | null): Promise<SubscriptionIndexEntry[]> {
+    const candidates =
+      this.matchesLocally && this.snapshot?.ready
+        ? this.snapshot.match(event.event_type, tenantId)
+        : (await this.store.match({ event_type: event.event_type, tenant_id: tenantId })).map(indexEntryOf);
+    let subject: FilterSubject | undefined;
+    return candidates.filter((s) => !s.filter || matchesFilter(s.filter, (subject ??= filterSubject(event, tenantId))));
   }
 
   /** A subscription as recently known (null when deleted). */
@@ -70,7 +89,7 @@ export class SubscriptionCache implements OnApplicationBootstrap, OnApplicationS
   /** This process wrote `sub` (null: deleted `id`): apply it now, before the change log brings it. */
   changed(id: string, sub: WebhookSubscription | null): void {
     this.records.delete(id);
-    this.snapshot?.applyLocal(id, sub?.active ? { subscription_id: id, tenant_id: sub.tenant_id, event_types: sub.event_types } : null);
+    this.snapshot?.applyLocal(id, sub?.active ? indexEntryOf(sub) : null);
   }
 
   /** Another process may have changed subscriptions (a notification): follow the change log now. */

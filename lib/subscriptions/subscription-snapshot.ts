@@ -42,9 +42,9 @@ export class SubscriptionSnapshot {
     return this.index.size;
   }
 
-  /** Ids of the active subscriptions receiving `eventType` (of `tenantId` only, when given). */
-  match(eventType: string, tenantId: string | null): string[] {
-    return this.index.match(eventType, tenantId).map((e) => e.subscription_id);
+  /** The active subscriptions receiving `eventType` (of `tenantId` only, when given), as indexed. */
+  match(eventType: string, tenantId: string | null): SubscriptionIndexEntry[] {
+    return this.index.match(eventType, tenantId);
   }
 
   /**

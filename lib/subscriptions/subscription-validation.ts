@@ -1,3 +1,4 @@
+import { webhookConfigProblem, type WebhookConfig } from '../config/webhook-config';
 import { EVENT_TYPE_FILTER_PATTERN } from '../domain/event-type';
 import { InvalidSubscriptionError } from '../domain/webhook.error';
 
@@ -10,11 +11,11 @@ export const MAX_METADATA_BYTES = 16_384;
 export function validateEventTypes(value: unknown): string[] | null {
   if (value === undefined || value === null) return null;
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_EVENT_TYPES) {
-    throw new InvalidSubscriptionError(`event_types must be null (all events) or an array of 1-${MAX_EVENT_TYPES} event type names`);
+    throw new InvalidSubscriptionError(`event_types must be null (all events) or an array of 1-${MAX_EVENT_TYPES} event type names`, 'event_types');
   }
   for (const t of value) {
     if (typeof t !== 'string' || !EVENT_TYPE_FILTER_PATTERN.test(t)) {
-      throw new InvalidSubscriptionError(`event_types: ${typeof t === 'string' ? JSON.stringify(t) : typeof t} is not an event type (letters, digits, . _ - : / and * wildcards, 1-200 characters)`);
+      throw new InvalidSubscriptionError(`event_types: ${typeof t === 'string' ? JSON.stringify(t) : typeof t} is not an event type (letters, digits, . _ - : / and * wildcards, 1-200 characters)`, 'event_types');
     }
   }
   return [...new Set(value as string[])];
@@ -22,19 +23,62 @@ export function validateEventTypes(value: unknown): string[] | null {
 
 export function validateOptionalString(field: string, value: unknown, max: number): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || value.length > max) throw new InvalidSubscriptionError(`${field} must be a string of at most ${max} characters, or null`);
+  if (typeof value !== 'string' || value.length > max) throw new InvalidSubscriptionError(`${field} must be a string of at most ${max} characters, or null`, field);
   return value;
 }
 
 export function validateMetadata(value: unknown): Record<string, unknown> {
   if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new InvalidSubscriptionError('metadata must be a plain JSON object');
+  if (typeof value !== 'object' || Array.isArray(value)) throw new InvalidSubscriptionError('metadata must be a plain JSON object', 'metadata');
   let json: string;
   try {
     json = JSON.stringify(value);
   } catch (err) {
-    throw new InvalidSubscriptionError(`metadata is not JSON-serializable: ${(err as Error).message.split('\n')[0]}`);
+    throw new InvalidSubscriptionError(`metadata is not JSON-serializable: ${(err as Error).message.split('\n')[0]}`, 'metadata');
   }
-  if (Buffer.byteLength(json) > MAX_METADATA_BYTES) throw new InvalidSubscriptionError(`metadata is over ${MAX_METADATA_BYTES} bytes once serialized`);
+  if (Buffer.byteLength(json) > MAX_METADATA_BYTES) throw new InvalidSubscriptionError(`metadata is over ${MAX_METADATA_BYTES} bytes once serialized`, 'metadata');
   return JSON.parse(json) as Record<string, unknown>;
+}
+
+/** Module config keys a subscription may override (null = the module's value), within the same bounds. */
+export const SUBSCRIPTION_OVERRIDES = ['retry_max_attempts', 'delivery_timeout_seconds', 'max_concurrent_per_endpoint'] as const;
+export type SubscriptionOverride = (typeof SUBSCRIPTION_OVERRIDES)[number];
+
+/** Highest `rate_limit_per_second`. */
+export const MAX_RATE_LIMIT_PER_SECOND = 10_000;
+
+/**
+ * What is wrong with an override's value, or null (also for null: the module's value). With `config`, a timeout
+ * must also leave its lease room: `lease_seconds` is what a claimed delivery is held for.
+ */
+export function overrideProblem(key: SubscriptionOverride, value: unknown, config?: Pick<WebhookConfig, 'lease_seconds'>): string | null {
+  if (value === undefined || value === null) return null;
+  const problem = webhookConfigProblem(key, value);
+  if (problem) return `${key} ${problem}, or null for the module's value`;
+  if (key === 'delivery_timeout_seconds' && config && (value as number) >= config.lease_seconds) {
+    return `delivery_timeout_seconds must be less than lease_seconds (${config.lease_seconds}) so that a lease outlives its request: choose a shorter timeout or raise lease_seconds in the module config`;
+  }
+  return null;
+}
+
+/** An override as stored: the number, or null for the module's value. Throws naming the field. */
+export function validateOverride(key: SubscriptionOverride, value: unknown, config: Pick<WebhookConfig, 'lease_seconds'>): number | null {
+  const problem = overrideProblem(key, value, config);
+  if (problem) throw new InvalidSubscriptionError(problem, key);
+  return (value as number | null | undefined) ?? null;
+}
+
+/** What is wrong with a `rate_limit_per_second`, or null (also for null: no limit). */
+export function rateLimitProblem(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_RATE_LIMIT_PER_SECOND
+    ? null
+    : `rate_limit_per_second must be an integer between 1 and ${MAX_RATE_LIMIT_PER_SECOND} (requests per second to this endpoint, over all replicas), or null for no limit`;
+}
+
+/** A rate limit as stored (null = none). Throws naming the field. */
+export function validateRateLimit(value: unknown): number | null {
+  const problem = rateLimitProblem(value);
+  if (problem) throw new InvalidSubscriptionError(problem, 'rate_limit_per_second');
+  return (value as number | null | undefined) ?? null;
 }

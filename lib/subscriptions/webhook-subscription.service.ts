@@ -1,16 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { WebhookConfig } from '../config/webhook-config';
+import { reservedHeaderNames, validateHeaders } from '../domain/custom-headers';
+import { validateFilter } from '../domain/filter/filter-validation';
+import type { WebhookFilter } from '../domain/filter/webhook-filter';
+import { printable } from '../domain/printable';
 import type { SubscriptionListQuery, WebhookSubscriptionStore } from '../domain/stores';
-import type { WebhookSubscription } from '../domain/types';
+import type { SubscriptionTestSender } from '../domain/test-send';
+import type { DeliveryAttempt, WebhookSubscription } from '../domain/types';
 import { InvalidSubscriptionError, InvalidWebhookURLError, SecretRotationError, SubscriptionNotFoundError, WebhookError } from '../domain/webhook.error';
 import { checkUrlTarget } from '../security/ssrf';
 import { validateWebhookUrl } from '../security/url-validation';
 import { generateWebhookSecret } from '../signing/secret';
+import { InjectWebhookConfig, InjectWebhookSubscriptionStore, WEBHOOK_TEST_SENDER } from '../webhook.constants';
 import { SubscriptionCache } from './subscription-cache';
-import { InjectWebhookConfig, InjectWebhookSubscriptionStore } from '../webhook.constants';
-import { validateEventTypes, validateMetadata, validateOptionalString } from './subscription-validation';
-import { printable } from '../domain/printable';
+import { SUBSCRIPTION_OVERRIDES, validateEventTypes, validateMetadata, validateOptionalString, validateOverride, validateRateLimit } from './subscription-validation';
 
 /** What `create()` takes. */
 export interface CreateSubscriptionInput {
@@ -20,19 +24,34 @@ export interface CreateSubscriptionInput {
   description?: string | null;
   tenant_id?: string | null;
   metadata?: Record<string, unknown> | null;
+  /** Extra headers sent with every delivery (null or `{}`: none). Not the module's own headers. */
+  headers?: Record<string, string> | null;
+  /** Only events passing this filter are delivered (null: no filter). */
+  filter?: WebhookFilter | null;
+  /** Overrides of the module config for this endpoint (null: the module's value). */
+  retry_max_attempts?: number | null;
+  delivery_timeout_seconds?: number | null;
+  max_concurrent_per_endpoint?: number | null;
+  /** Requests per second to this endpoint over all replicas (null: no limit). */
+  rate_limit_per_second?: number | null;
 }
 
-/** What `update()` may change. */
+/** What `update()` may change (`headers` is replaced as a whole). */
 export type UpdateSubscriptionInput = Partial<CreateSubscriptionInput>;
 
 /** Manages subscriptions with validation; every method throws a `WebhookError` subclass on bad input. */
 @Injectable()
 export class WebhookSubscriptionService {
+  private readonly reservedHeaders: ReadonlySet<string>;
+
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
     @InjectWebhookSubscriptionStore() private readonly store: WebhookSubscriptionStore,
     @Inject(SubscriptionCache) private readonly cache: SubscriptionCache,
-  ) {}
+    @Inject(WEBHOOK_TEST_SENDER) private readonly tester: SubscriptionTestSender,
+  ) {
+    this.reservedHeaders = reservedHeaderNames(config);
+  }
 
   /** Validates and stores a new active subscription with a generated secret (returned here, once). */
   async create(input: CreateSubscriptionInput): Promise<WebhookSubscription> {
@@ -66,20 +85,23 @@ export class WebhookSubscriptionService {
   private async newSubscription(input: CreateSubscriptionInput): Promise<WebhookSubscription> {
     if (input === null || typeof input !== 'object') throw new InvalidSubscriptionError('expected an object with at least url');
     const url = await this.checkUrl(input.url);
-    return {
+    const sub: WebhookSubscription = {
       subscription_id: randomUUID(),
       url,
       secret: generateWebhookSecret(this.config.secret_length),
-      event_types: validateEventTypes(input.event_types),
+      event_types: null,
       active: true,
-      description: validateOptionalString('description', input.description, 1000),
-      tenant_id: validateOptionalString('tenant_id', input.tenant_id, 255),
+      description: null,
+      tenant_id: null,
       created_at: new Date(),
-      metadata: validateMetadata(input.metadata),
+      metadata: {},
       previous_secret: null,
       previous_secret_expires_at: null,
       disabled_reason: null,
     };
+    // The controls given; the stores read back the others as none (headers {}, the rest null).
+    this.apply(sub, input);
+    return sub;
   }
 
   /** Throws {@link SubscriptionNotFoundError} when it does not exist. */
@@ -93,17 +115,24 @@ export class WebhookSubscriptionService {
     return this.store.list(query);
   }
 
-  /** Changes url, event_types, description, tenant_id or metadata (omitted fields stay as they are). */
+  /** Changes the fields given (omitted fields stay as they are; null clears an optional one). */
   async update(id: string, patch: UpdateSubscriptionInput): Promise<WebhookSubscription> {
     if (patch === null || typeof patch !== 'object') throw new InvalidSubscriptionError('expected an object of fields to change');
     const current = await this.get(id);
     const next: WebhookSubscription = { ...current };
     if (patch.url !== undefined) next.url = await this.checkUrl(patch.url);
-    if (patch.event_types !== undefined) next.event_types = validateEventTypes(patch.event_types);
-    if (patch.description !== undefined) next.description = validateOptionalString('description', patch.description, 1000);
-    if (patch.tenant_id !== undefined) next.tenant_id = validateOptionalString('tenant_id', patch.tenant_id, 255);
-    if (patch.metadata !== undefined) next.metadata = validateMetadata(patch.metadata);
+    this.apply(next, patch);
     return this.save(next);
+  }
+
+  /**
+   * Sends a signed `webhook.test` event to the subscription's endpoint now, once, with its headers and timeout
+   * (not its filter; also when inactive, to check an endpoint before `activate()`), and logs the attempt.
+   * Resolves with the finished attempt: `delivered` (2xx) or `failed` (never retried). Throws
+   * {@link SubscriptionNotFoundError} for an unknown id.
+   */
+  async sendTest(id: string): Promise<DeliveryAttempt> {
+    return this.tester.sendTest(await this.get(id));
   }
 
   async delete(id: string): Promise<void> {
@@ -136,6 +165,18 @@ export class WebhookSubscriptionService {
     if (!rotated) throw new SecretRotationError(`subscription ${id} was deleted while its secret was being rotated: nothing was changed`);
     this.cache.changed(id, rotated);
     return rotated;
+  }
+
+  /** Validates every field of `input` but url into `sub` (a copy: nothing is stored when one is bad). */
+  private apply(sub: WebhookSubscription, input: UpdateSubscriptionInput): void {
+    if (input.event_types !== undefined) sub.event_types = validateEventTypes(input.event_types);
+    if (input.description !== undefined) sub.description = validateOptionalString('description', input.description, 1000);
+    if (input.tenant_id !== undefined) sub.tenant_id = validateOptionalString('tenant_id', input.tenant_id, 255);
+    if (input.metadata !== undefined) sub.metadata = validateMetadata(input.metadata);
+    if (input.headers !== undefined) sub.headers = validateHeaders(input.headers, this.reservedHeaders);
+    if (input.filter !== undefined) sub.filter = validateFilter(input.filter);
+    for (const key of SUBSCRIPTION_OVERRIDES) if (input[key] !== undefined) sub[key] = validateOverride(key, input[key], this.config);
+    if (input.rate_limit_per_second !== undefined) sub.rate_limit_per_second = validateRateLimit(input.rate_limit_per_second);
   }
 
   /** Every update goes through here, so this process's subscription cache never serves what it changed. */

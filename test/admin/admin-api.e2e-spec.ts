@@ -85,6 +85,7 @@ describe('admin API (enable_admin with admin_guards)', () => {
       ['post', '/webhooks/subscriptions/x/activate'],
       ['post', '/webhooks/subscriptions/x/deactivate'],
       ['post', '/webhooks/subscriptions/x/rotate-secret'],
+      ['post', '/webhooks/subscriptions/x/test'],
       ['get', '/webhooks/deliveries'],
       ['get', '/webhooks/deliveries/x'],
       ['post', '/webhooks/deliveries/x/redeliver'],
@@ -138,6 +139,12 @@ describe('admin API (enable_admin with admin_guards)', () => {
         metadata: { team: 'billing' },
         disabled_reason: null,
         previous_secret_expires_at: null,
+        headers: {},
+        filter: null,
+        retry_max_attempts: null,
+        delivery_timeout_seconds: null,
+        max_concurrent_per_endpoint: null,
+        rate_limit_per_second: null,
       });
       id = res.body.subscription_id;
       secret = res.body.secret;

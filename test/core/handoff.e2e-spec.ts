@@ -1,10 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { Test } from '@nestjs/testing';
-import { getDataSourceToken } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { WEBHOOK_DELIVERY_STORE, WebhookDeliveryService, WebhookModule, WebhookSubscriptionService, type WebhookDeliveryStore, type WebhookModuleOptions } from '../../lib';
-import { FAST } from '../support/app';
-import { closeTestDataSource, createTestDataSource, describeIfDatabase, type DatabaseKind } from '../support/databases';
+import { WEBHOOK_DELIVERY_STORE, WebhookDeliveryService, WebhookSubscriptionService, type WebhookDeliveryStore, type WebhookModuleOptions } from '../../lib';
+import { startOnStore } from '../support/app';
+import { describeIfDatabase, type DatabaseKind } from '../support/databases';
 import { ok, TestReceiver, waitFor, type Behaviour } from '../support/receiver';
 
 /**
@@ -27,39 +24,30 @@ interface Harness {
 }
 
 async function start(kind: 'memory' | DatabaseKind, options: WebhookModuleOptions): Promise<Harness> {
-  let ds: DataSource | undefined;
-  if (kind !== 'memory') ds = await createTestDataSource(kind, { namespace: 'webhook_handoff' });
-  const module = await Test.createTestingModule({
-    imports: [WebhookModule.forRoot({ ...FAST, ...options, store_backend: kind === 'memory' ? 'memory' : 'typeorm' })],
-    providers: ds ? [{ provide: getDataSourceToken(), useValue: ds }] : [],
-  })
-    .compile()
-    .catch(async (err: unknown) => {
-      await closeTestDataSource(ds);
-      throw err;
-    });
-  const store = module.get<WebhookDeliveryStore>(WEBHOOK_DELIVERY_STORE);
   // Counts what claims return, on the real store (the store still does the work).
   let claimedRows = 0;
   let claims = 0;
-  const claimDue = store.claimDue.bind(store);
-  store.claimDue = async (o) => {
-    const rows = await claimDue(o);
-    claimedRows += rows.length;
-    claims++;
-    return rows;
-  };
-  await module.init();
+  let store!: WebhookDeliveryStore;
+  const { module, close } = await startOnStore(kind, options, {
+    namespace: 'webhook_handoff',
+    prepare: (m) => {
+      store = m.get<WebhookDeliveryStore>(WEBHOOK_DELIVERY_STORE);
+      const claimDue = store.claimDue.bind(store);
+      store.claimDue = async (o) => {
+        const rows = await claimDue(o);
+        claimedRows += rows.length;
+        claims++;
+        return rows;
+      };
+    },
+  });
   return {
     delivery: module.get(WebhookDeliveryService),
     subscriptions: module.get(WebhookSubscriptionService),
     store,
     claimedRows: () => claimedRows,
     claims: () => claims,
-    close: async () => {
-      await module.close();
-      await closeTestDataSource(ds);
-    },
+    close,
   };
 }
 

@@ -74,6 +74,24 @@ describe('Capacity', () => {
     expect(c.canReserve('b', false)).toBe(false);
   });
 
+  it('gives a subscription its own cap once set, for every use, and forgets it when set back to null', () => {
+    const c = new Capacity<number>({ maxInProcess: 100, sendCap: 2 });
+    expect(c.claimShares).toBeUndefined();
+    c.setCap('a', 3);
+    expect([c.sendCapOf('a'), c.holdLimitOf('a'), c.reservationLimitOf('a'), c.sendCapOf('b')]).toEqual([3, 6, 6, 2]);
+    expect(c.claimShares).toEqual(new Map([['a', 3]]));
+    for (let i = 0; i < 8; i++) c.hold('a', i);
+    expect(c.busy('a')).toBe(6);
+    expect(c.startable()).toEqual([0, 1, 2]);
+    expect(c.saturated('a')).toBe(true);
+    c.setCap('a', null);
+    expect(c.sendCapOf('a')).toBe(2);
+    expect(c.claimShares).toBeUndefined();
+    c.finish('a');
+    // 2 still sending: at its cap again, nothing more starts
+    expect(c.startable()).toEqual([]);
+  });
+
   it('drains held items (shutdown)', () => {
     const c = new Capacity<number>({ maxInProcess: 1, sendCap: 1 });
     c.hold('a', 1);

@@ -21,6 +21,10 @@ interface OpenSend {
 class FakeTransport implements WebhookTransport {
   readonly open: OpenSend[] = [];
   readonly sent: string[] = [];
+  /** The timeout each send was given (undefined: the transport's own). */
+  readonly timeouts: Array<number | undefined> = [];
+  /** Headers of each send. */
+  readonly headers: Array<Record<string, string>> = [];
   /** Bodies in the order sent. */
   readonly bodies: string[] = [];
   readonly inFlight = new Map<string, number>();
@@ -28,8 +32,10 @@ class FakeTransport implements WebhookTransport {
   /** URLs answered at once with this result. */
   readonly auto = new Map<string, Partial<SendResult>>();
 
-  send(url: string, _headers: Record<string, string>, body: string, signal?: AbortSignal): Promise<SendResult> {
+  send(url: string, headers: Record<string, string>, body: string, signal?: AbortSignal, timeoutMs?: number): Promise<SendResult> {
     this.sent.push(url);
+    this.timeouts.push(timeoutMs);
+    this.headers.push(headers);
     this.bodies.push(body);
     this.inFlight.set(url, (this.inFlight.get(url) ?? 0) + 1);
     this.maxInFlight.set(url, Math.max(this.maxInFlight.get(url) ?? 0, this.inFlight.get(url)!));
@@ -64,10 +70,14 @@ function sub(id: string, over: Partial<WebhookSubscription> = {}): WebhookSubscr
 function setup(options: Partial<WebhookConfig> = {}) {
   const clock = new FakeClock();
   const config = resolveWebhookConfig({ max_concurrent_deliveries: 16, max_concurrent_per_endpoint: 2, claim_batch_size: 50, retry_jitter: 0, retry_base_delay: 1, ...options });
-  const store = new MemoryDeliveryStore();
+  const rateLimits = new Map<string, number>();
+  const store = new MemoryDeliveryStore(rateLimits);
   const claims: ClaimOptions[] = [];
   const claimDue = store.claimDue.bind(store);
   store.claimDue = async (o) => (claims.push(o), claimDue(o));
+  const rateLimitedClaims: ClaimOptions[] = [];
+  const claimRateLimited = store.claimRateLimited.bind(store);
+  store.claimRateLimited = async (o) => (rateLimitedClaims.push(o), claimRateLimited(o));
   const transport = new FakeTransport();
   const subs = new Map<string, WebhookSubscription>();
   const healthCalls: string[] = [];
@@ -93,7 +103,7 @@ function setup(options: Partial<WebhookConfig> = {}) {
   async function dispatch(subscriptionIds: string[], handOff = true): Promise<string[]> {
     const event: StoredEvent = { event_id: `e${++n}`, event_type: 't', body: `{"n":${n}}`, occurred_at: new Date(clock.now()), source: null, created_at: new Date(clock.now()) };
     const ids = subscriptionIds.map((s) => `${event.event_id}-${s}`);
-    const reservation = engine.reserve(handOff ? subscriptionIds : []);
+    const reservation = engine.reserve(handOff ? subscriptionIds.map((id) => subs.get(id) ?? { subscription_id: id }) : []);
     const leases = handOff ? reservation.leases : subscriptionIds.map(() => null);
     const [stored] = await store.enqueue([{ event, deliveries: subscriptionIds.map((s, i) => ({ delivery_id: ids[i], subscription_id: s, lease: leases[i] })) }]);
     if (handOff) reservation.settle(event, ids, stored);
@@ -107,7 +117,7 @@ function setup(options: Partial<WebhookConfig> = {}) {
     await clock.advance(1);
     await stopping;
   }
-  return { clock, config, store, claims, transport, subs, healthCalls, outcomes, engine, dispatch, state, shutdown };
+  return { clock, config, store, claims, rateLimitedClaims, rateLimits, transport, subs, healthCalls, outcomes, engine, dispatch, state, shutdown };
 }
 
 describe('DeliveryEngine (fake clock, memory store, fake transport)', () => {
@@ -249,6 +259,96 @@ describe('DeliveryEngine (fake clock, memory store, fake transport)', () => {
     expect(attempts[0]).toMatchObject({ status: 'cancelled', error_message: 'not sent: subscription is inactive' });
   });
 
+  it('keeps each subscription to its own cap (sends in flight and claim shares), the others to the module\'s', async () => {
+    const t = setup({ max_concurrent_per_endpoint: 2, max_concurrent_deliveries: 32 });
+    stop = t.shutdown;
+    t.subs.set('one', sub('one', { max_concurrent_per_endpoint: 1 }));
+    t.subs.set('six', sub('six', { max_concurrent_per_endpoint: 6 }));
+    t.subs.set('plain', sub('plain'));
+    for (let i = 0; i < 10; i++) await t.dispatch(['one', 'six', 'plain'], false);
+    await t.clock.flush();
+    for (let round = 0; round < 20 && t.transport.open.length > 0; round++) {
+      for (const s of ['one', 'six', 'plain']) t.transport.answerAll(sub(s).url, OK);
+      await t.clock.flush();
+    }
+    expect(['one', 'six', 'plain'].map((s) => t.transport.maxInFlight.get(sub(s).url))).toEqual([1, 6, 2]);
+    expect(t.transport.sent).toHaveLength(30);
+    // once read, their own shares go with every claim
+    expect(t.claims.at(-1)!.per_subscription_limits).toEqual(new Map([['one', 1], ['six', 6]]));
+    // handed over too: no more than its own cap in flight
+    for (let i = 0; i < 5; i++) await t.dispatch(['one']);
+    await t.clock.flush();
+    expect(t.transport.open.filter((o) => o.url === sub('one').url)).toHaveLength(1);
+    // a cap set back to null is forgotten
+    t.subs.set('six', sub('six'));
+    await t.dispatch(['six']);
+    expect(t.engine.reserve([sub('six')]).leases).toHaveLength(1);
+    await t.clock.flush();
+    expect(t.claims.at(-1)?.per_subscription_limits?.has('six') ?? false).toBe(false);
+  });
+
+  it('retries as often as the subscription\'s own retry_max_attempts says, the others as the module says', async () => {
+    const t = setup({ retry_max_attempts: 3 });
+    stop = t.shutdown;
+    t.subs.set('once', sub('once', { retry_max_attempts: 1 }));
+    t.subs.set('plain', sub('plain'));
+    for (const s of ['once', 'plain']) t.transport.auto.set(sub(s).url, { status_code: 500, error_message: 'HTTP 500' });
+    await t.dispatch(['once', 'plain']);
+    await t.clock.advance(10_000);
+    expect(await t.state('e1', 'once')).toMatchObject({ status: 'dead_letter', attempts: 1 });
+    expect(await t.state('e1', 'plain')).toMatchObject({ status: 'dead_letter', attempts: 3 });
+  });
+
+  it('gives each send the subscription\'s own timeout (the module\'s otherwise), cut to what its lease has left', async () => {
+    const t = setup({ delivery_timeout_seconds: 10, lease_seconds: 30, max_concurrent_per_endpoint: 1 });
+    stop = t.shutdown;
+    t.subs.set('quick', sub('quick', { delivery_timeout_seconds: 0.5 }));
+    t.subs.set('slow', sub('slow', { delivery_timeout_seconds: 25 }));
+    t.subs.set('plain', sub('plain'));
+    t.transport.auto.set(sub('quick').url, OK);
+    t.transport.auto.set(sub('plain').url, OK);
+    await t.dispatch(['quick', 'plain', 'slow']);
+    await t.clock.flush();
+    expect(t.transport.timeouts).toEqual([500, undefined, 25_000]);
+    // a second one to slow is handed over and waits for the slot: its 30 s lease runs down meanwhile
+    await t.dispatch(['slow']);
+    await t.clock.advance(10_000);
+    t.transport.answerAll(sub('slow').url, OK);
+    await t.clock.flush();
+    // 20 s left: the send gets that, less a second for the lease to outlive it
+    expect(t.transport.timeouts).toEqual([500, undefined, 25_000, 19_000]);
+  });
+
+  it('never hands a rate-limited subscription\'s deliveries over: claims them within its tokens, and wakes when the next comes', async () => {
+    const t = setup();
+    stop = t.shutdown;
+    t.subs.set('r', sub('r', { rate_limit_per_second: 10 }));
+    t.rateLimits.set('r', 10);
+    t.transport.auto.set(sub('r').url, OK);
+    await t.engine.poll();
+    const generalClaims = t.claims.length;
+    for (let i = 0; i < 5; i++) await t.dispatch(['r']);
+    // nothing was stored leased by the hand-off
+    for (let i = 1; i <= 5; i++) expect((await t.state(`e${i}`, 'r')).locked_by === null || (await t.state(`e${i}`, 'r')).status === 'delivered').toBe(true);
+    await t.clock.flush();
+    // 10/s: a burst of 1, then one every 100 ms, each on a timer
+    expect(t.transport.sent).toHaveLength(1);
+    await t.clock.advance(99);
+    expect(t.transport.sent).toHaveLength(1);
+    await t.clock.advance(1);
+    expect(t.transport.sent).toHaveLength(2);
+    await t.clock.advance(300);
+    expect(t.transport.sent).toHaveLength(5);
+    expect(t.transport.sent.every((u) => u === sub('r').url)).toBe(true);
+    // the token timers woke only the rate-limited claim, not general ones
+    expect(t.claims.length - generalClaims).toBeLessThanOrEqual(1);
+    expect(t.rateLimitedClaims.length).toBeGreaterThanOrEqual(5);
+    // with nothing left, no timer keeps waking it
+    const asked = t.rateLimitedClaims.length;
+    await t.clock.advance(5000);
+    expect(t.rateLimitedClaims.length).toBe(asked);
+  });
+
   it('on stop: releases held deliveries, waits for sends up to the grace period, then aborts them and releases their leases', async () => {
     const t = setup({ max_concurrent_per_endpoint: 1 });
     t.subs.set('a', sub('a'));
@@ -267,6 +367,6 @@ describe('DeliveryEngine (fake clock, memory store, fake transport)', () => {
     expect(await t.state('e1', 'a')).toMatchObject({ status: 'pending', locked_by: null, attempts: 0 });
     expect(await t.store.getAttempts()).toEqual([]);
     // no new work is taken after stop
-    expect(t.engine.reserve(['a']).leases).toEqual([null]);
+    expect(t.engine.reserve([sub('a')]).leases).toEqual([null]);
   });
 });

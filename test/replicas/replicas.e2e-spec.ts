@@ -1,60 +1,16 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { generateWebhookSecret } from '../../lib';
 import { TypeOrmSubscriptionStore, WEBHOOK_MIGRATIONS, WebhookDataSourceRef } from '../../lib/typeorm';
 import { createTestDataSource, describeIfDatabase, testNamespace } from '../support/databases';
 import { waitFor } from '../support/receiver';
+import { CountingReceiver, startReplica as startOne, stopReplica, type Replica } from './replica-process';
 
 const SCHEMA = 'webhook_replicas';
-const REPLICA = join(process.cwd(), 'test/replicas/replica.cjs');
 /** The replicas' PostgreSQL application_name, so that the chaos test terminates their connections only. */
 const APP_NAME = testNamespace('webhook-replica');
-
-interface Replica {
-  child: ChildProcess;
-  accepted: Set<string>;
-  errors: string[];
-  dispatched: () => Promise<void>;
-}
-
-/** Counts deliveries per webhook-id; answers 200 after `delayMs`. */
-class CountingReceiver {
-  readonly counts = new Map<string, number>();
-  delayMs = 5;
-  private server!: Server;
-  port = 0;
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        const id = String(req.headers['webhook-id']);
-        setTimeout(() => {
-          this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
-          res.writeHead(200).end();
-        }, this.delayMs);
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  duplicates(): number {
-    let n = 0;
-    for (const c of this.counts.values()) n += c - 1;
-    return n;
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
-}
 
 describeIfDatabase('postgres', 'replicas on one PostgreSQL database (separate processes)', () => {
   let ds: DataSource;
@@ -88,29 +44,12 @@ describeIfDatabase('postgres', 'replicas on one PostgreSQL database (separate pr
   }, 30_000);
 
   async function startReplica(): Promise<Replica> {
-    const child = fork(REPLICA, [], { env: { ...process.env, PG_SCHEMA: testNamespace(SCHEMA), PG_APP_NAME: APP_NAME, PG_USER: pgUser }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const replica: Replica = { child, accepted: new Set(), errors: [], dispatched: () => Promise.resolve() };
-    let onDispatched: (() => void) | null = null;
-    replica.dispatched = () => new Promise<void>((resolve) => (onDispatched = resolve));
-    await new Promise<void>((resolve, reject) => {
-      child.on('message', (m: any) => {
-        if (m.type === 'ready') resolve();
-        else if (m.type === 'accepted') replica.accepted.add(m.id);
-        else if (m.type === 'dispatch-error') replica.errors.push(m.message);
-        else if (m.type === 'dispatched') onDispatched?.();
-      });
-      child.once('exit', (code) => reject(new Error(`replica exited with ${code} before it was ready`)));
-    });
+    const replica = await startOne({ PG_SCHEMA: testNamespace(SCHEMA), PG_APP_NAME: APP_NAME, PG_USER: pgUser });
     replicas.push(replica);
     return replica;
   }
 
-  async function stop(r: Replica): Promise<void> {
-    if (r.child.exitCode !== null || r.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => r.child.once('exit', resolve));
-    r.child.send({ cmd: 'exit' });
-    await exited;
-  }
+  const stop = stopReplica;
 
   const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
   const allDelivered = (accepted: Iterable<string>) => [...accepted].every((id) => (receiver.counts.get(id) ?? 0) >= 1);

@@ -1,13 +1,17 @@
 import { MemoryDeliveryStore, MemorySubscriptionStore } from '../../lib/stores/memory';
 import { runStoreContract, type StoreHarness } from './store-contract';
 
+/** The two memory stores as the module makes them: the delivery store follows the subscriptions' rate limits. */
+function stores(): Pick<StoreHarness, 'subscriptions' | 'deliveries'> {
+  const subscriptions = new MemorySubscriptionStore();
+  return { subscriptions, deliveries: new MemoryDeliveryStore(subscriptions.rateLimits) };
+}
+
 runStoreContract('memory', async () => {
   const harness: StoreHarness = {
-    subscriptions: new MemorySubscriptionStore(),
-    deliveries: new MemoryDeliveryStore(),
+    ...stores(),
     async reset() {
-      harness.subscriptions = new MemorySubscriptionStore();
-      harness.deliveries = new MemoryDeliveryStore();
+      Object.assign(harness, stores());
     },
     async close() {},
   };

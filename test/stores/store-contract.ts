@@ -25,6 +25,9 @@ const LEASE = 30_000;
 let seq = 0;
 const uid = (prefix: string) => `${prefix}-${(++seq).toString().padStart(6, '0')}`;
 
+/** The per-subscription controls of a subscription that has none, as every store reads them back. */
+const NO_CONTROLS = Object.freeze({ headers: {}, filter: null, retry_max_attempts: null, delivery_timeout_seconds: null, max_concurrent_per_endpoint: null, rate_limit_per_second: null });
+
 function makeSub(overrides: Partial<WebhookSubscription> = {}): WebhookSubscription {
   const n = ++seq;
   return {
@@ -40,6 +43,8 @@ function makeSub(overrides: Partial<WebhookSubscription> = {}): WebhookSubscript
     previous_secret: null,
     previous_secret_expires_at: null,
     disabled_reason: null,
+    ...NO_CONTROLS,
+    headers: {},
     ...overrides,
   };
 }
@@ -146,6 +151,12 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
           previous_secret: 'whsec_b2xk',
           previous_secret_expires_at: new Date('2031-01-01T00:00:00.001Z'),
           disabled_reason: 'auto-disabled after 50 failures',
+          headers: { authorization: 'Bearer tok\tn "quoted" ünï'.replace('ünï', 'x'), 'x-tenant': 'acme' },
+          filter: { 'payload.amount': { $gte: 100.5 }, $or: [{ 'payload.currency': 'EUR' }, { source: { $in: ['a', null, true, 3] } }], $not: { tenant_id: { $exists: false } } },
+          retry_max_attempts: 12,
+          delivery_timeout_seconds: 2.5,
+          max_concurrent_per_endpoint: 3,
+          rate_limit_per_second: 50,
         });
         expect(await subs().create(sub)).toEqual(sub);
         const got = await subs().get(sub.subscription_id);
@@ -156,9 +167,9 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
       });
 
       it('reads back null event_types, empty metadata and absent optional fields as null', async () => {
-        const { previous_secret: _a, previous_secret_expires_at: _b, disabled_reason: _c, ...bare } = makeSub();
+        const { previous_secret: _a, previous_secret_expires_at: _b, disabled_reason: _c, headers: _d, filter: _e, retry_max_attempts: _f, delivery_timeout_seconds: _g, max_concurrent_per_endpoint: _h, rate_limit_per_second: _i, ...bare } = makeSub();
         await subs().create(bare);
-        expect(await subs().get(bare.subscription_id)).toEqual({ ...bare, previous_secret: null, previous_secret_expires_at: null, disabled_reason: null });
+        expect(await subs().get(bare.subscription_id)).toEqual({ ...bare, previous_secret: null, previous_secret_expires_at: null, disabled_reason: null, ...NO_CONTROLS });
       });
 
       it('refuses a second subscription with the same id', async () => {
@@ -311,9 +322,18 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
       });
 
       it('scans active index entries by id and looks them up', async () => {
-        const active = [makeSub({ subscription_id: 'scan-c', tenant_id: 't', event_types: ['a.*'] }), makeSub({ subscription_id: 'scan-a' }), makeSub({ subscription_id: 'scan-b' })];
+        const controls = { filter: { 'payload.amount': { $gt: 5 } }, max_concurrent_per_endpoint: 3, rate_limit_per_second: 7 };
+        const active = [makeSub({ subscription_id: 'scan-c', tenant_id: 't', event_types: ['a.*'], ...controls }), makeSub({ subscription_id: 'scan-a' }), makeSub({ subscription_id: 'scan-b' })];
         for (const s of [...active, makeSub({ subscription_id: 'scan-0', active: false })]) await subs().create(s);
-        const entry = (s: WebhookSubscription) => ({ subscription_id: s.subscription_id, tenant_id: s.tenant_id, event_types: s.event_types });
+        // What matching and the hand-off read: the controls are null when not set.
+        const entry = (s: WebhookSubscription) => ({
+          subscription_id: s.subscription_id,
+          tenant_id: s.tenant_id,
+          event_types: s.event_types,
+          filter: s.filter ?? null,
+          max_concurrent_per_endpoint: s.max_concurrent_per_endpoint ?? null,
+          rate_limit_per_second: s.rate_limit_per_second ?? null,
+        });
         expect(await subs().scanActive(null, 2)).toEqual([entry(active[1]), entry(active[2])]);
         expect(await subs().scanActive('scan-b', 2)).toEqual([entry(active[0])]);
         expect(await subs().scanActive('scan-c', 2)).toEqual([]);
@@ -363,10 +383,20 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
           previous_secret_expires_at: at(86_400_000),
           secret: 'whsec_bmV3',
           disabled_reason: 'manual',
+          headers: { 'x-api-key': 'k1' },
+          filter: { event_type: 'a.b' },
+          retry_max_attempts: 1,
+          delivery_timeout_seconds: 0.25,
+          max_concurrent_per_endpoint: 64,
+          rate_limit_per_second: 1,
         };
         expect(await subs().update(changed)).toEqual(changed);
         expect(await subs().get(sub.subscription_id)).toEqual(changed);
         // the same values again still count as an update of an existing row
+        expect(await subs().update(changed)).toEqual(changed);
+        const cleared = { ...changed, ...NO_CONTROLS };
+        expect(await subs().update(cleared)).toEqual(cleared);
+        expect(await subs().get(sub.subscription_id)).toEqual(cleared);
         expect(await subs().update(changed)).toEqual(changed);
         expect(await subs().update({ ...changed, subscription_id: 'missing' })).toBeNull();
         expect(await subs().get('missing')).toBeNull();
@@ -813,6 +843,121 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
         expect(ids).toEqual([backlog[0].deliveries[0].delivery_id, backlog[1].deliveries[0].delivery_id, other.deliveries[0].delivery_id]);
         const next = await store().claimDue({ worker_id: 'w2', limit: 10, lease_ms: LEASE, now: at(1000), per_subscription_limit: 2 });
         expect(next.map((c) => c.delivery.delivery_id)).toEqual([backlog[2].deliveries[0].delivery_id, backlog[3].deliveries[0].delivery_id]);
+      });
+    });
+
+    describe('claimDue per_subscription_limits', () => {
+      it('gives the listed subscriptions their own share instead of the default one', async () => {
+        const low = uid('sub');
+        const high = uid('sub');
+        const plain = uid('sub');
+        const of = (sub: string) => Array.from({ length: 6 }, (_, i) => i).map(async (i) => (await enqueued({ created_at: at(i), subs: [sub] })).deliveries[0].delivery_id);
+        const ids = { low: await Promise.all(of(low)), high: await Promise.all(of(high)), plain: await Promise.all(of(plain)) };
+        const claimed = await store().claimDue({ worker_id: 'w', limit: 100, lease_ms: LEASE, now: at(1000), per_subscription_limit: 3, per_subscription_limits: new Map([[low, 1], [high, 5]]) });
+        const count = (sub: string) => claimed.filter((c) => c.delivery.subscription_id === sub).length;
+        expect([count(low), count(high), count(plain)]).toEqual([1, 5, 3]);
+        expect(claimed.filter((c) => c.delivery.subscription_id === high).map((c) => c.delivery.delivery_id).sort()).toEqual([...ids.high].sort().slice(0, 5).sort());
+        // without a default share, the listed ones are still held to theirs
+        await store().releaseLeases('w');
+        const again = await store().claimDue({ worker_id: 'w', limit: 100, lease_ms: LEASE, now: at(1000), per_subscription_limits: new Map([[low, 2]]) });
+        expect(again.filter((c) => c.delivery.subscription_id === low)).toHaveLength(2);
+        expect(again).toHaveLength(14);
+      });
+    });
+
+    describe('rate-limited subscriptions', () => {
+      /** A subscription limited to `perSecond` with `n` deliveries due at T0, and an unlimited one with 3. */
+      async function limited(perSecond: number, n: number) {
+        const sub = await subs().create(makeSub({ rate_limit_per_second: perSecond }));
+        const free = await subs().create(makeSub());
+        const ids: string[] = [];
+        for (let i = 0; i < n; i++) ids.push((await enqueued({ created_at: at(i - 10_000), subs: [sub.subscription_id] })).deliveries[0].delivery_id);
+        for (let i = 0; i < 3; i++) await enqueued({ created_at: at(i - 10_000), subs: [free.subscription_id] });
+        return { sub, free, ids };
+      }
+      const claimLimited = (now: Date, worker = 'w', queue: DeliveryQueue = store(), limit = 100) => queue.claimRateLimited({ worker_id: worker, limit, lease_ms: LEASE, now, per_subscription_limit: 8 });
+
+      it('claimDue leaves them out; claimRateLimited takes a burst oldest first, then one token per interval, and says when the next comes', async () => {
+        const { sub, free, ids } = await limited(200, 10);
+        const general = await store().claimDue({ worker_id: 'w', limit: 100, lease_ms: LEASE, now: T0 });
+        expect(general.map((c) => c.delivery.subscription_id)).toEqual([free.subscription_id, free.subscription_id, free.subscription_id]);
+        // 200/s: an interval of 5 ms and a burst of 3
+        const first = await claimLimited(T0);
+        expect(first.claimed.map((c) => c.delivery.delivery_id)).toEqual(ids.slice(0, 3));
+        expect(first.claimed[0].delivery).toMatchObject({ subscription_id: sub.subscription_id, locked_by: 'w', locked_until: new Date(T0.getTime() + LEASE) });
+        expect(first.claimed[0].event.body).toContain('invoice.paid');
+        expect(first.next_at).toEqual(at(5));
+        expect(await claimLimited(at(4))).toEqual({ claimed: [], next_at: at(5) });
+        expect((await claimLimited(at(5))).claimed.map((c) => c.delivery.delivery_id)).toEqual([ids[3]]);
+        expect((await claimLimited(at(12))).claimed.map((c) => c.delivery.delivery_id)).toEqual([ids[4]]);
+        // idle long enough: never more than the burst at once
+        expect((await claimLimited(at(5000))).claimed).toHaveLength(3);
+        expect(await store().claimDue({ worker_id: 'w', limit: 100, lease_ms: LEASE, now: at(5000) })).toEqual([]);
+      });
+
+      it('holds one bucket for every claimer of the store: concurrent claims never get more tokens than it has', async () => {
+        await limited(300, 40);
+        const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => claimLimited(T0, `w${i}`, i % 2 ? peer() : store())));
+        const granted = claims.flatMap((c) => c.claimed.map((x) => x.delivery.delivery_id));
+        // 300/s: a burst of 4
+        expect(granted).toHaveLength(4);
+        expect(new Set(granted).size).toBe(4);
+        for (const c of claims) if (c.claimed.length === 0) expect(c.next_at).not.toBeNull();
+      });
+
+      it('grants at most the limit plus the burst in any one-second window, over many claims', async () => {
+        const { ids } = await limited(20, 60);
+        const times: number[] = [];
+        for (let t = 0; t < 2500; t += 7) {
+          const r = await claimLimited(at(t), 'w', t % 2 ? peer() : store());
+          for (const _ of r.claimed) times.push(t);
+        }
+        for (const t of times) expect(times.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(20);
+        expect(times.length).toBeGreaterThanOrEqual(40);
+        expect(times.length).toBeLessThan(ids.length);
+      });
+
+      it('respects exclusions, the claim limit and the per-subscription share; a claim that came back full says to come back now', async () => {
+        const { sub } = await limited(1000, 50);
+        expect(await store().claimRateLimited({ worker_id: 'w', limit: 100, lease_ms: LEASE, now: T0, exclude_subscription_ids: [sub.subscription_id] })).toEqual({ claimed: [], next_at: null });
+        const capped = await store().claimRateLimited({ worker_id: 'w', limit: 100, lease_ms: LEASE, now: T0, per_subscription_limit: 4 });
+        expect(capped.claimed).toHaveLength(4);
+        const full = await store().claimRateLimited({ worker_id: 'w', limit: 2, lease_ms: LEASE, now: at(1000) });
+        expect(full.claimed).toHaveLength(2);
+        expect(full.next_at!.getTime()).toBeLessThanOrEqual(at(1000).getTime() + 1);
+      });
+
+      it('reports nothing to wait for when no rate-limited subscription has due work, and retries and redeliveries wait for tokens too', async () => {
+        expect(await claimLimited(T0)).toEqual({ claimed: [], next_at: null });
+        const sub = await subs().create(makeSub({ rate_limit_per_second: 1 }));
+        const { event, deliveries: ds } = await enqueued({ subs: [sub.subscription_id] });
+        const [c] = (await claimLimited(T0)).claimed;
+        expect(c.delivery.delivery_id).toBe(ds[0].delivery_id);
+        const retryAt = at(100);
+        expect(await completeOne(store(), ds[0].delivery_id, 'w', makeAttempt({ subscription_id: sub.subscription_id, event_id: event.event_id }), { status: 'pending', next_attempt_at: retryAt })).toBe(true);
+        expect(await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: at(200) })).toEqual([]);
+        expect(await claimLimited(at(200))).toEqual({ claimed: [], next_at: at(1000) });
+        expect((await claimLimited(at(1000))).claimed).toHaveLength(1);
+        await store().releaseLeases('w');
+        expect(await store().requeueDelivery(event.event_id, sub.subscription_id, at(1100))).toBe(true);
+        expect(await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: at(1100) })).toEqual([]);
+        expect(await claimLimited(at(1100))).toEqual({ claimed: [], next_at: at(2000) });
+      });
+
+      it('follows the subscription: a limit set later applies, and a limit removed hands its deliveries back to claimDue', async () => {
+        const sub = await subs().create(makeSub());
+        for (let i = 0; i < 4; i++) await enqueued({ subs: [sub.subscription_id] });
+        await subs().update({ ...sub, rate_limit_per_second: 1 });
+        expect(await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: T0 })).toEqual([]);
+        expect((await claimLimited(T0)).claimed).toHaveLength(1);
+        // a new limit keeps the bucket's state
+        await subs().update({ ...sub, rate_limit_per_second: 2 });
+        expect((await claimLimited(T0)).claimed).toHaveLength(0);
+        await subs().update({ ...sub, rate_limit_per_second: null });
+        expect(await claimLimited(T0)).toEqual({ claimed: [], next_at: null });
+        expect(await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: T0 })).toHaveLength(3);
+        await subs().delete(sub.subscription_id);
+        expect(await claimLimited(T0)).toEqual({ claimed: [], next_at: null });
       });
     });
 

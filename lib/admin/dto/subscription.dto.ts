@@ -1,8 +1,10 @@
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { EVENT_TYPE_FILTER_PATTERN, EVENT_TYPE_PATTERN } from '../../domain/event-type';
+import type { WebhookFilter } from '../../domain/filter/webhook-filter';
 import { MAX_EVENT_TYPES } from '../../subscriptions/subscription-validation';
 import { PaginationQueryDto } from './pagination.dto';
+import { IsConfigOverride, IsRateLimit, IsWebhookFilter, IsWebhookHeaders } from './subscription-controls.validators';
 
 const EVENT_TYPE_MESSAGE = 'each value in event_types must be an event type name or pattern (letters, digits, . _ - : / and * wildcards, 1-200 characters)';
 
@@ -28,8 +30,40 @@ export class ListSubscriptionsQueryDto extends PaginationQueryDto {
   tenant_id?: string;
 }
 
+/**
+ * The per-subscription controls of a create or update body (on update, omitted ones stay as they are and null
+ * resets one: no headers, no filter, the module's value, no limit).
+ */
+export class SubscriptionControlsDto {
+  /** Extra request headers; an update replaces them all. Values are masked in every response. */
+  @IsOptional()
+  @IsWebhookHeaders()
+  headers?: Record<string, string> | null;
+
+  @IsOptional()
+  @IsWebhookFilter()
+  filter?: WebhookFilter | null;
+
+  /** Overrides of the module config. */
+  @IsOptional()
+  @IsConfigOverride('retry_max_attempts')
+  retry_max_attempts?: number | null;
+
+  @IsOptional()
+  @IsConfigOverride('delivery_timeout_seconds')
+  delivery_timeout_seconds?: number | null;
+
+  @IsOptional()
+  @IsConfigOverride('max_concurrent_per_endpoint')
+  max_concurrent_per_endpoint?: number | null;
+
+  @IsOptional()
+  @IsRateLimit()
+  rate_limit_per_second?: number | null;
+}
+
 /** Body of `POST /<prefix>/subscriptions`. */
-export class CreateSubscriptionDto {
+export class CreateSubscriptionDto extends SubscriptionControlsDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(2048)
@@ -60,7 +94,7 @@ export class CreateSubscriptionDto {
 }
 
 /** Body of `PATCH /<prefix>/subscriptions/:id`: omitted fields stay as they are. */
-export class UpdateSubscriptionDto {
+export class UpdateSubscriptionDto extends SubscriptionControlsDto {
   /** May be omitted, but not null. */
   @ValidateIf((o: UpdateSubscriptionDto) => o.url !== undefined)
   @IsString()

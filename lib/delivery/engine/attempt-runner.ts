@@ -5,7 +5,8 @@ import type { AttemptSender } from './attempt-sender';
 import type { Clock } from './clock';
 import type { Held } from './held';
 import type { EndpointHealth, EngineLogger, SubscriptionLookup } from './ports';
-import type { RetryConfig } from './retry-policy';
+import { retryPolicyOf, type RetryConfig } from './retry-policy';
+import type { SendTimeouts } from './send-timeouts';
 
 /** What an {@link AttemptRunner} works with. */
 export interface AttemptRunnerParts {
@@ -14,6 +15,7 @@ export interface AttemptRunnerParts {
   subscriptions: SubscriptionLookup;
   health: EndpointHealth;
   retry: RetryConfig;
+  timeouts: SendTimeouts;
   clock: Clock;
   random?: () => number;
   logger: EngineLogger;
@@ -26,8 +28,8 @@ export interface AttemptRunnerParts {
 }
 
 /**
- * One attempt of one held delivery, start to end: send it (unless its subscription is gone or inactive), decide
- * what follows (`decideAttempt`), record both, then tell the subscriptions what the endpoint's answer means
+ * One attempt of one held delivery, start to end: send it (unless its subscription is gone or inactive) within
+ * its timeout, decide what follows (`decideAttempt`, with the subscription's own `retry_max_attempts`), record both, then tell the subscriptions what the endpoint's answer means
  * (auto-disable) and publish the outcomes.
  */
 export class AttemptRunner {
@@ -43,12 +45,13 @@ export class AttemptRunner {
     let result = { status_code: null as number | null, error_message: reason, duration_ms: 0 };
     let decision: AttemptDecision = NOT_SENT;
     if (subscription && !reason) {
-      const sent = await p.sender.send(subscription, claimed.event, attemptedAt, p.signal);
+      const timeoutMs = p.timeouts.forSend(subscription, claimed.delivery.locked_until?.getTime() ?? 0, p.clock.now());
+      const sent = await p.sender.send(subscription, claimed.event, attemptedAt, p.signal, timeoutMs);
       // Interrupted by shutdown: not the receiver's fault, so nothing is recorded; the lease is released.
       if (p.signal.aborted) return;
       if (sent.ok) freeSlot();
       result = sent;
-      decision = decideAttempt(sent, claimed.delivery.attempts + 1, p.retry, p.clock.now(), p.random);
+      decision = decideAttempt(sent, claimed.delivery.attempts + 1, retryPolicyOf(p.retry, subscription), p.clock.now(), p.random);
     }
     const { attempt, applied } = await p.recorder.record(claimed, attemptedAt, result, decision);
     if (!applied) {

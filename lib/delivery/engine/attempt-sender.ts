@@ -2,16 +2,22 @@ import type { StoredEvent, WebhookSubscription } from '../../domain/types';
 import type { WebhookSigner } from '../../signing/webhook-signer';
 import type { SendResult, WebhookTransport } from '../http/transport';
 
-/** Sends one attempt: signs the stored body for the subscription and POSTs it through the configured transport. */
+/**
+ * Sends one attempt: signs the stored body for the subscription and POSTs it, with the subscription's own
+ * headers, through the configured transport.
+ */
 export class AttemptSender {
   constructor(
     private readonly signer: WebhookSigner,
     private readonly transport: WebhookTransport,
   ) {}
 
-  /** Never throws: a failure is described in the result. */
-  send(subscription: WebhookSubscription, event: StoredEvent, at: Date, signal: AbortSignal): Promise<SendResult> {
+  /**
+   * Never throws: a failure is described in the result. `timeoutMs` replaces the transport's timeout (the
+   * module's `delivery_timeout_seconds`) for this send.
+   */
+  send(subscription: WebhookSubscription, event: StoredEvent, at: Date, signal?: AbortSignal, timeoutMs?: number): Promise<SendResult> {
     const headers = this.signer.headers(subscription, event.event_id, event.event_type, event.body, at);
-    return this.transport.send(subscription.url, headers, event.body, signal);
+    return this.transport.send(subscription.url, headers, event.body, signal, timeoutMs);
   }
 }

@@ -2,7 +2,7 @@
 export interface CapacityLimits {
   /** Deliveries sending, held and reserved together in this process (`max_concurrent_deliveries`). */
   maxInProcess: number;
-  /** Sends in flight to one subscription (`max_concurrent_per_endpoint`). */
+  /** Sends in flight to one subscription (`max_concurrent_per_endpoint`), unless it has its own cap. */
   sendCap: number;
 }
 
@@ -11,16 +11,19 @@ export interface CapacityLimits {
  * over, waiting for a send slot) and *reserved* (handed over by `dispatch()` but not yet committed). Pure
  * bookkeeping: no I/O, no timers.
  *
- * The per-endpoint cap (`sendCap`) has four uses, each with its own name here:
- * - {@link sendCap}: most sends in flight to one subscription;
- * - {@link claimShare}: most deliveries of one subscription a claim takes, so one endpoint's backlog cannot fill
- *   a claim (fairness);
- * - {@link saturated}: more than `sendCap` busy (sending + held): the subscription is left out of claims;
- * - {@link holdLimit} and {@link reservationLimit}, twice `sendCap`: most busy, and most still-committing
+ * The per-endpoint cap is the subscription's own `max_concurrent_per_endpoint` once {@link setCap} learned it,
+ * else the module's (`sendCap`). It has four uses, each with its own name here:
+ * - {@link sendCapOf}: most sends in flight to one subscription;
+ * - {@link claimShare} (and {@link claimShares} for the subscriptions with their own cap): most deliveries of one
+ *   subscription a claim takes, so one endpoint's backlog cannot fill a claim (fairness);
+ * - {@link saturated}: more than its cap busy (sending + held): the subscription is left out of claims;
+ * - {@link holdLimitOf} and {@link reservationLimitOf}, twice the cap: most busy, and most still-committing
  *   hand-offs, per subscription, so a slow endpoint never ties up more than its share of the process.
+ * With no subscription having its own cap (the usual case) each use reads the module's number, as before.
  */
 export class Capacity<T> {
   readonly maxInProcess: number;
+  /** The module's per-endpoint cap and what follows from it, for subscriptions without their own. */
   readonly sendCap: number;
   readonly claimShare: number;
   readonly holdLimit: number;
@@ -32,6 +35,8 @@ export class Capacity<T> {
   private readonly sendingBy = new Map<string, number>();
   private readonly heldBy = new Map<string, T[]>();
   private readonly reservedBy = new Map<string, number>();
+  /** Subscriptions with their own cap. */
+  private readonly caps = new Map<string, number>();
 
   constructor(limits: CapacityLimits) {
     this.maxInProcess = limits.maxInProcess;
@@ -39,6 +44,32 @@ export class Capacity<T> {
     this.claimShare = limits.sendCap;
     this.holdLimit = 2 * limits.sendCap;
     this.reservationLimit = 2 * limits.sendCap;
+  }
+
+  /** Learns a subscription's own cap (null or undefined: the module's). */
+  setCap(subscriptionId: string, cap: number | null | undefined): void {
+    if (cap != null) this.caps.set(subscriptionId, cap);
+    else if (this.caps.size > 0) this.caps.delete(subscriptionId);
+  }
+
+  /** Most sends in flight to `subscriptionId`. */
+  sendCapOf(subscriptionId: string): number {
+    return this.caps.size === 0 ? this.sendCap : (this.caps.get(subscriptionId) ?? this.sendCap);
+  }
+
+  /** The claim shares of the subscriptions with their own cap (the others get {@link claimShare}); undefined: none. */
+  get claimShares(): ReadonlyMap<string, number> | undefined {
+    return this.caps.size === 0 ? undefined : this.caps;
+  }
+
+  /** Most deliveries of `subscriptionId` busy here. */
+  holdLimitOf(subscriptionId: string): number {
+    return 2 * this.sendCapOf(subscriptionId);
+  }
+
+  /** Most hand-offs of `subscriptionId` still committing. */
+  reservationLimitOf(subscriptionId: string): number {
+    return 2 * this.sendCapOf(subscriptionId);
   }
 
   /** Sends in flight. */
@@ -63,7 +94,7 @@ export class Capacity<T> {
 
   /** More than its send cap busy: left out of claims (the next claim then overlaps its sends). */
   saturated(subscriptionId: string): boolean {
-    return this.busy(subscriptionId) > this.sendCap;
+    return this.busy(subscriptionId) > this.sendCapOf(subscriptionId);
   }
 
   /** Every subscription left out of claims now. */
@@ -82,8 +113,8 @@ export class Capacity<T> {
    */
   canReserve(subscriptionId: string, backlog: boolean): boolean {
     const busy = this.busy(subscriptionId);
-    if (busy >= this.holdLimit || (this.reservedBy.get(subscriptionId) ?? 0) >= this.reservationLimit) return false;
-    return !(backlog && busy >= this.sendCap);
+    if (busy >= this.holdLimitOf(subscriptionId) || (this.reservedBy.get(subscriptionId) ?? 0) >= this.reservationLimitOf(subscriptionId)) return false;
+    return !(backlog && busy >= this.sendCapOf(subscriptionId));
   }
 
   reserve(subscriptionId: string): void {
@@ -98,7 +129,7 @@ export class Capacity<T> {
 
   /** Holds `item` for a send slot; false (nothing held) when the subscription already has `holdLimit` busy. */
   hold(subscriptionId: string, item: T): boolean {
-    if (this.busy(subscriptionId) >= this.holdLimit) return false;
+    if (this.busy(subscriptionId) >= this.holdLimitOf(subscriptionId)) return false;
     let queue = this.heldBy.get(subscriptionId);
     if (!queue) this.heldBy.set(subscriptionId, (queue = []));
     queue.push(item);
@@ -107,14 +138,15 @@ export class Capacity<T> {
   }
 
   /**
-   * Moves held items to sending while there are send slots (`maxInProcess` in all, `sendCap` per subscription),
+   * Moves held items to sending while there are send slots (`maxInProcess` in all, its cap per subscription),
    * oldest held first within a subscription; returns them. Each must be followed by one {@link finish}.
    */
   startable(): T[] {
     const out: T[] = [];
     for (const [id, queue] of this.heldBy) {
       let sending = this.sendingBy.get(id) ?? 0;
-      while (queue.length > 0 && this.sendingCount < this.maxInProcess && sending < this.sendCap) {
+      const cap = this.sendCapOf(id);
+      while (queue.length > 0 && this.sendingCount < this.maxInProcess && sending < cap) {
         out.push(queue.shift()!);
         this.heldCount--;
         this.sendingCount++;

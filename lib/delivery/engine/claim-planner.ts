@@ -8,8 +8,10 @@ export interface ClaimPlan {
   readonly limit: number;
   /** Subscriptions left out (saturated here). */
   readonly exclude: readonly string[];
-  /** Most deliveries of one subscription in this claim. */
+  /** Most deliveries of one subscription in this claim... */
   readonly perSubscription: number;
+  /** ...but for the subscriptions with their own share. */
+  readonly perSubscriptionLimits: ReadonlyMap<string, number> | undefined;
   /** Made after a wake: the store may hold anything, including due work of the excluded subscriptions. */
   readonly woken: boolean;
 }
@@ -73,12 +75,12 @@ export class ClaimPlanner {
     }
     const woken = this.unknownWork;
     this.unknownWork = false;
-    return { claim: ++this.claims, limit: Math.min(this.options.batchSize, room), exclude, perSubscription: capacity.claimShare, woken };
+    return { claim: ++this.claims, limit: Math.min(this.options.batchSize, room), exclude, perSubscription: capacity.claimShare, perSubscriptionLimits: capacity.claimShares, woken };
   }
 
   /** Learns from a claim's answer; returns whether to claim again at once (it came back full). */
   claimed(plan: ClaimPlan, claimed: readonly ClaimedDelivery[]): boolean {
-    const limited = limitedSubscriptions(claimed, plan.perSubscription);
+    const limited = limitedSubscriptions(claimed, plan);
     // They may still have due work in the store: those that got their full share and, after a wake, those skipped.
     for (const id of limited) this.backlogs.set(id, plan.claim);
     if (plan.woken) for (const id of plan.exclude) this.backlogs.set(id, plan.claim);
@@ -94,9 +96,9 @@ export class ClaimPlanner {
   }
 }
 
-/** Subscriptions that got `limit` deliveries in a claim (they may have more due). */
-function limitedSubscriptions(claimed: readonly ClaimedDelivery[], limit: number): string[] {
+/** Subscriptions that got their full share of a claim (they may have more due). */
+function limitedSubscriptions(claimed: readonly ClaimedDelivery[], plan: ClaimPlan): string[] {
   const counts = new Map<string, number>();
   for (const c of claimed) counts.set(c.delivery.subscription_id, (counts.get(c.delivery.subscription_id) ?? 0) + 1);
-  return [...counts].filter(([, n]) => n >= limit).map(([id]) => id);
+  return [...counts].filter(([id, n]) => n >= (plan.perSubscriptionLimits?.get(id) ?? plan.perSubscription)).map(([id]) => id);
 }

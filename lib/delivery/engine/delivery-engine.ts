@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { Subject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { WebhookConfig } from '../../config/webhook-config';
 import type { WebhookOutcome } from '../../domain/outcome';
 import type { DeliveryQueue } from '../../domain/stores';
@@ -10,14 +10,16 @@ import type { AttemptSender } from './attempt-sender';
 import { Capacity } from './capacity';
 import { ClaimLoop } from './claim-loop';
 import { ClaimPlanner } from './claim-planner';
+import { ClaimStep } from './claim-step';
 import { systemClock, type Clock } from './clock';
-import { HandOff, type Reservation } from './hand-off';
+import { HandOff, type HandOffTarget, type Reservation } from './hand-off';
 import type { Held } from './held';
+import { LeaseReleases } from './lease-releases';
+import { OutcomeChannel } from './outcome-channel';
 import type { EndpointHealth, EngineLogger, SubscriptionLookup } from './ports';
+import { RateLimitedClaims } from './rate-limited-claims';
 import type { RetryConfig } from './retry-policy';
-
-/** Most extra time, beyond the request timeout, a held delivery's lease must have left to start its send. */
-const LEASE_SAFETY_MS = 1000;
+import { SendTimeouts } from './send-timeouts';
 
 /** The config keys the engine reads. */
 export type EngineConfig = RetryConfig & Pick<WebhookConfig, 'max_concurrent_deliveries' | 'max_concurrent_per_endpoint' | 'claim_batch_size' | 'delivery_timeout_seconds' | 'lease_seconds'>;
@@ -41,10 +43,12 @@ export interface DeliveryEngineParts {
 
 /**
  * Sends deliveries with at most `max_concurrent_deliveries` in flight (`max_concurrent_per_endpoint` per
- * subscription). Work comes two ways: fresh deliveries of this process's `dispatch()` through the
+ * subscription, or its own). Work comes two ways: fresh deliveries of this process's `dispatch()` through the
  * {@link HandOff} (stored already leased here: no claim), and everything else (retries, overflow, other
- * replicas' work, expired leases) through claims by the {@link ClaimLoop}, as the {@link ClaimPlanner} decides.
- * Slots are counted by {@link Capacity}; each attempt is run by an {@link AttemptRunner}.
+ * replicas' work, expired leases, and every delivery of a rate-limited subscription, whose tokens are in the
+ * store) through claims by the {@link ClaimLoop}, each step a {@link ClaimStep} as the {@link ClaimPlanner} and
+ * {@link RateLimitedClaims} decide. Slots are counted by {@link Capacity}; each attempt is run by an
+ * {@link AttemptRunner}, within the timeout {@link SendTimeouts} gives it.
  * Everything held is leased in the store: a crash loses nothing, the lease expires and any replica takes it.
  * No Nest: the module's `DeliveryWorker` starts and stops it.
  */
@@ -53,53 +57,68 @@ export class DeliveryEngine {
   /** Every outcome, after it is stored. */
   readonly outcomes: Observable<WebhookOutcome>;
 
-  private readonly outcomeSubject = new Subject<WebhookOutcome>();
+  private readonly channel: OutcomeChannel;
   private readonly clock: Clock;
   private readonly capacity: Capacity<Held>;
   private readonly planner: ClaimPlanner;
+  private readonly rateLimited: RateLimitedClaims;
   private readonly loop: ClaimLoop;
   private readonly handOff: HandOff;
   private readonly attempts: AttemptRunner;
-  private readonly timeoutMs: number;
-  private readonly leaseMs: number;
-  private readonly leaseMarginMs: number;
+  private readonly timeouts: SendTimeouts;
   /** Aborts the sends in flight when shutdown runs out of patience. */
   private readonly aborter = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
-  /** Lease releases not yet acknowledged by the store; shutdown waits for them. */
-  private readonly releasing = new Set<Promise<unknown>>();
+  private readonly releases: LeaseReleases;
   private stopped: Promise<void> | null = null;
 
   constructor(private readonly parts: DeliveryEngineParts) {
     const { config } = parts;
     this.workerId = parts.workerId;
-    this.outcomes = this.outcomeSubject.asObservable();
+    this.channel = new OutcomeChannel(parts.logger);
+    this.outcomes = this.channel.outcomes;
     this.clock = parts.clock ?? systemClock;
-    this.timeoutMs = config.delivery_timeout_seconds * 1000;
-    this.leaseMs = config.lease_seconds * 1000;
-    this.leaseMarginMs = Math.min(LEASE_SAFETY_MS, (this.leaseMs - this.timeoutMs) / 2);
+    this.releases = new LeaseReleases(parts.queue, this.workerId, parts.logger);
+    const leaseMs = config.lease_seconds * 1000;
+    this.timeouts = new SendTimeouts(config.delivery_timeout_seconds * 1000, leaseMs);
     const minClaim = Math.max(1, Math.min(config.claim_batch_size, Math.floor(config.max_concurrent_deliveries / 4)));
     this.capacity = new Capacity({ maxInProcess: config.max_concurrent_deliveries, sendCap: config.max_concurrent_per_endpoint });
     this.planner = new ClaimPlanner({ batchSize: config.claim_batch_size, minClaim });
+    this.rateLimited = new RateLimitedClaims(this.clock, () => this.loop.wake());
+    const step = new ClaimStep({
+      ...parts,
+      capacity: this.capacity,
+      planner: this.planner,
+      rateLimited: this.rateLimited,
+      leaseMs,
+      batchSize: config.claim_batch_size,
+      clock: this.clock,
+      startHeld: () => this.startHeld(),
+      hold: (claimed) => this.hold(claimed),
+    });
     this.loop = new ClaimLoop(
-      () => this.claimOnce(),
+      () => step.run(),
       this.clock,
       (err) => parts.logger.error(`claiming deliveries failed (will retry on the next tick): ${(err as Error).message}`),
-      () => this.planner.markUnknownWork(),
+      () => this.markUnknownWork(),
     );
-    this.handOff = new HandOff(this.capacity, this.planner, { workerId: this.workerId, leaseMs: this.leaseMs, minClaim, clock: this.clock }, {
+    this.handOff = new HandOff(this.capacity, this.planner, { workerId: this.workerId, leaseMs, minClaim, clock: this.clock }, {
       accepting: () => this.loop.accepting,
       adopt: (held) => this.adopt(held),
-      unleasedStored: () => this.loop.wake(),
+      unleasedStored: (rateLimited) => {
+        if (rateLimited) this.rateLimited.markUnknown();
+        this.loop.wake();
+      },
     });
     this.attempts = new AttemptRunner({
       ...parts,
       recorder: new AttemptRecorder(parts.queue, this.workerId, config.max_concurrent_deliveries, parts.immediateWrites),
       retry: config,
+      timeouts: this.timeouts,
       clock: this.clock,
       signal: this.aborter.signal,
       retryAt: (at) => this.loop.wakeAt(at),
-      emit: (outcome) => this.emit(outcome),
+      emit: (outcome) => this.channel.emit(outcome),
     });
     // Every send in flight listens on this one signal (up to max_concurrent_deliveries at once, each removed when
     // its send ends): not a leak, so no MaxListenersExceededWarning past 10.
@@ -113,19 +132,22 @@ export class DeliveryEngine {
 
   /** Due work may be in the store (start-up, redelivery, redrive): claim soon. */
   wake(): void {
-    this.planner.markUnknownWork();
+    this.markUnknownWork();
     this.loop.wake();
   }
 
   /** Claims what is due now (the retry processor's tick); resolves when the round ends. Never throws. */
   poll(): Promise<void> {
-    this.planner.markUnknownWork();
+    this.markUnknownWork();
     return this.loop.run();
   }
 
-  /** Leases for fresh deliveries of `dispatch()` (see {@link HandOff.reserve}); settle the reservation after the enqueue. */
-  reserve(subscriptionIds: readonly string[]): Reservation {
-    return this.handOff.reserve(subscriptionIds);
+  /**
+   * Leases for fresh deliveries of `dispatch()` to these subscriptions (see {@link HandOff.reserve}; never for a
+   * rate-limited one); settle the reservation after the enqueue.
+   */
+  reserve(subscriptions: readonly HandOffTarget[]): Reservation {
+    return this.handOff.reserve(subscriptions);
   }
 
   /** Whether this process has room now for `count` more deliveries (a hint: the room may be taken by then). */
@@ -146,21 +168,9 @@ export class DeliveryEngine {
     return (this.stopped ??= this.shutdown(graceMs));
   }
 
-  private async claimOnce(): Promise<boolean> {
-    this.startHeld();
-    const plan = this.planner.plan(this.capacity);
-    if (!plan) return false;
-    const claimed = await this.parts.queue.claimDue({
-      worker_id: this.workerId,
-      limit: plan.limit,
-      lease_ms: this.leaseMs,
-      now: new Date(this.clock.now()),
-      exclude_subscription_ids: plan.exclude,
-      per_subscription_limit: plan.perSubscription,
-    });
-    const full = this.planner.claimed(plan, claimed);
-    if (claimed.length > 0) await this.hold(claimed);
-    return full;
+  private markUnknownWork(): void {
+    this.planner.markUnknownWork();
+    this.rateLimited.markUnknown();
   }
 
   /** Holds claimed deliveries for a send slot; a subscription's excess over its hold limit goes back to the store. */
@@ -168,37 +178,38 @@ export class DeliveryEngine {
     const subscriptions = new Map<string, WebhookSubscription | null>();
     const ids = [...new Set(claimed.map((c) => c.delivery.subscription_id))];
     await Promise.all(ids.map(async (id) => subscriptions.set(id, await this.parts.subscriptions.get(id))));
+    for (const [id, sub] of subscriptions) this.capacity.setCap(id, sub?.max_concurrent_per_endpoint);
     const excess: string[] = [];
     for (const c of claimed) {
       const id = c.delivery.subscription_id;
       if (!this.capacity.hold(id, { claimed: c, subscription: subscriptions.get(id) ?? null, recheck: false })) excess.push(c.delivery.delivery_id);
     }
-    if (excess.length > 0) this.release(excess);
+    if (excess.length > 0) this.releases.release(excess);
     this.startHeld();
     for (const held of this.capacity.heldItems()) held.recheck = true;
   }
 
   /** Deliveries handed over by `dispatch()` and stored leased here. */
   private adopt(held: Held[]): void {
-    if (!this.loop.accepting) return this.release(held.map((h) => h.claimed.delivery.delivery_id));
+    if (!this.loop.accepting) return this.releases.release(held.map((h) => h.claimed.delivery.delivery_id));
     const excess = held.filter((h) => !this.capacity.hold(h.claimed.delivery.subscription_id, h)).map((h) => h.claimed.delivery.delivery_id);
-    if (excess.length > 0) this.release(excess);
+    if (excess.length > 0) this.releases.release(excess);
     this.startHeld();
   }
 
   /** Starts held deliveries while there are slots; releases those whose lease would end before their send could. */
   private startHeld(): void {
     const expiring: string[] = [];
-    const mustLastUntil = this.clock.now() + this.timeoutMs + this.leaseMarginMs;
+    const now = this.clock.now();
     for (const held of this.capacity.startable()) {
       const { delivery } = held.claimed;
-      if (this.loop.accepting && (delivery.locked_until?.getTime() ?? 0) >= mustLastUntil) this.startSend(held);
+      if (this.loop.accepting && (delivery.locked_until?.getTime() ?? 0) >= now + this.timeouts.needed(held.subscription)) this.startSend(held);
       else {
         this.capacity.finish(delivery.subscription_id);
         expiring.push(delivery.delivery_id);
       }
     }
-    if (expiring.length > 0) this.release(expiring);
+    if (expiring.length > 0) this.releases.release(expiring);
   }
 
   private startSend(held: Held): void {
@@ -212,6 +223,8 @@ export class DeliveryEngine {
       freed = true;
       this.capacity.finish(subscriptionId);
       if (!this.loop.accepting) return;
+      // A rate-limited subscription left out of the last claim for want of a slot may take tokens again.
+      if (held.subscription?.rate_limit_per_second != null) this.rateLimited.markUnknown();
       this.startHeld();
       // The slot may let a claim take what the last one had to skip for this subscription.
       this.loop.wake();
@@ -225,23 +238,8 @@ export class DeliveryEngine {
     this.inFlight.add(sending);
   }
 
-  private emit(outcome: WebhookOutcome): void {
-    try {
-      this.outcomeSubject.next(outcome);
-    } catch (err) {
-      this.parts.logger.error(`an outcomes$ listener threw: ${(err as Error).message}`);
-    }
-  }
-
-  private release(deliveryIds: string[]): void {
-    const p = this.parts.queue
-      .releaseLeases(this.workerId, deliveryIds)
-      .catch((err) => this.parts.logger.warn(`releasing ${deliveryIds.length} leases failed (they will expire): ${(err as Error).message}`))
-      .finally(() => this.releasing.delete(p));
-    this.releasing.add(p);
-  }
-
   private async shutdown(graceMs: number): Promise<void> {
+    this.rateLimited.stop();
     await this.loop.stop();
     const notStarted = this.capacity.drainHeld().map((h) => h.claimed.delivery.delivery_id);
     if (notStarted.length > 0) await this.parts.queue.releaseLeases(this.workerId, notStarted).catch(() => 0);
@@ -258,7 +256,7 @@ export class DeliveryEngine {
       }
     }
     // Releases started while the last claim came back (deliveries that could no longer start).
-    await Promise.allSettled([...this.releasing]);
-    this.outcomeSubject.complete();
+    await this.releases.settled();
+    this.channel.complete();
   }
 }

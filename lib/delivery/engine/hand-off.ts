@@ -1,5 +1,5 @@
 import type { DeliveryLease } from '../../domain/stores';
-import type { StoredEvent } from '../../domain/types';
+import type { StoredEvent, WebhookSubscription } from '../../domain/types';
 import type { Capacity } from './capacity';
 import type { ClaimPlanner } from './claim-planner';
 import type { Clock } from './clock';
@@ -20,15 +20,19 @@ export interface HandOffSink {
   accepting(): boolean;
   /** Deliveries stored leased to this process: start them (or release them, when shutting down). */
   adopt(held: Held[]): void;
-  /** Deliveries stored without a lease (no room here): a claim should look for them. */
-  unleasedStored(): void;
+  /** Deliveries stored without a lease (no room here, or `rateLimited`: some are rate-limited): a claim should look for them. */
+  unleasedStored(rateLimited: boolean): void;
 }
+
+/** What a hand-off needs to know of a subscription: its own cap, and whether it is rate-limited (never handed off). */
+export type HandOffTarget = Pick<WebhookSubscription, 'subscription_id' | 'max_concurrent_per_endpoint' | 'rate_limit_per_second'>;
 
 /**
  * The hand-off of fresh deliveries from `dispatch()` to this process's engine, without a claim round trip:
  * {@link reserve} gives a lease to those there is room for (stored already leased, they start the moment the
  * enqueue commits), then {@link Reservation.settle} says whether the enqueue stored them. A crash in between
- * loses nothing: the lease expires and any replica claims them.
+ * loses nothing: the lease expires and any replica claims them. Deliveries to a rate-limited subscription are
+ * never handed off: only a claim can take its tokens, which all replicas share in the store.
  */
 export class HandOff {
   constructor(
@@ -43,36 +47,48 @@ export class HandOff {
    * claim), within the bounds a claim keeps: while a wake is unanswered a claim's worth of room is left, and a
    * subscription with a backlog in the store gets none once its cap is busy. Must be followed by one `settle`.
    */
-  reserve(subscriptionIds: readonly string[]): Reservation {
+  reserve(subscriptions: readonly HandOffTarget[]): Reservation {
+    const subscriptionIds = subscriptions.map((s) => s.subscription_id);
     const leases: Array<DeliveryLease | null> = subscriptionIds.map(() => null);
+    let rateLimited = false;
+    for (const s of subscriptions) {
+      this.capacity.setCap(s.subscription_id, s.max_concurrent_per_endpoint);
+      if (s.rate_limit_per_second != null) rateLimited = true;
+    }
     if (this.sink.accepting()) {
       let room = this.capacity.freeRoom - (this.planner.hasUnknownWork ? this.options.minClaim : 0);
       let lease: DeliveryLease | undefined;
       for (let i = 0; i < subscriptionIds.length && room > 0; i++) {
         const id = subscriptionIds[i];
-        if (!this.capacity.canReserve(id, this.planner.hasBacklog(id))) continue;
+        if (subscriptions[i].rate_limit_per_second != null || !this.capacity.canReserve(id, this.planner.hasBacklog(id))) continue;
         leases[i] = lease ??= { worker_id: this.options.workerId, until: new Date(this.options.clock.now() + this.options.leaseMs) };
         this.capacity.reserve(id);
         room--;
       }
     }
-    return new Reservation(subscriptionIds, leases, (event, deliveryIds, stored) => this.settle(subscriptionIds, leases, event, deliveryIds, stored));
+    return new Reservation(subscriptionIds, leases, (event, deliveryIds, stored) => this.settle(subscriptions, leases, event, deliveryIds, stored, rateLimited));
   }
 
-  private settle(subscriptionIds: readonly string[], leases: ReadonlyArray<DeliveryLease | null>, event: StoredEvent, deliveryIds: readonly string[], stored: boolean): void {
+  private settle(
+    subscriptions: readonly HandOffTarget[],
+    leases: ReadonlyArray<DeliveryLease | null>,
+    event: StoredEvent,
+    deliveryIds: readonly string[],
+    stored: boolean,
+    rateLimited: boolean,
+  ): void {
     const mine: Held[] = [];
     const others: string[] = [];
-    subscriptionIds.forEach((id, i) => {
+    subscriptions.forEach(({ subscription_id: id, rate_limit_per_second: rate }, i) => {
       const lease = leases[i];
-      if (!lease) return others.push(id);
+      // A rate-limited subscription's deliveries are claimed within its tokens, never by a general claim.
+      if (!lease) return rate == null && others.push(id);
       this.capacity.unreserve(id);
       if (stored) mine.push(handedOver(event, deliveryIds[i], id, lease));
     });
     if (!stored) return;
-    if (others.length > 0) {
-      this.planner.noteBacklog(others);
-      this.sink.unleasedStored();
-    }
+    if (others.length > 0) this.planner.noteBacklog(others);
+    if (others.length > 0 || rateLimited) this.sink.unleasedStored(rateLimited);
     if (mine.length > 0) this.sink.adopt(mine);
   }
 }

@@ -18,3 +18,9 @@ export function retryDelayMs(config: RetryConfig, attempt: number, random: () =>
 export function isLastAttempt(config: RetryConfig, attempt: number): boolean {
   return attempt >= config.retry_max_attempts;
 }
+
+/** The retry schedule of a subscription: the module's, with its own `retry_max_attempts` when it has one. */
+export function retryPolicyOf(config: RetryConfig, subscription: { retry_max_attempts?: number | null }): RetryConfig {
+  const own = subscription.retry_max_attempts;
+  return own == null ? config : { ...config, retry_max_attempts: own };
+}

@@ -28,15 +28,17 @@ export class HttpServiceTransport implements WebhookTransport {
    * of a send). Cancellation goes through the AbortSignal instead; the adapter never reads this token.
    */
   private readonly neverCancelled = new axios.CancelToken(() => undefined);
+  private readonly timeoutMs: number;
 
   constructor(config: Omit<HttpTransportConfig, 'http_client'>) {
     this.agent = createGuardedAgent(config);
+    this.timeoutMs = sendTimeoutMs(config);
     const instance: AxiosInstance = axios.create({
       adapter: createUndiciAxiosAdapter(new UndiciExchange(this.agent, config.max_response_bytes)),
       maxRedirects: 0,
       validateStatus: () => true,
       responseType: 'text',
-      timeout: sendTimeoutMs(config),
+      timeout: this.timeoutMs,
       transformRequest: [sendBodyAsGiven],
     });
     // axios ships default headers (`Accept`, and a `Content-Type` placeholder that re-cases the caller's): this
@@ -49,12 +51,12 @@ export class HttpServiceTransport implements WebhookTransport {
   }
 
   /** See {@link WebhookTransport.send}. */
-  async send(url: string, headers: Record<string, string>, body: string, signal?: AbortSignal): Promise<SendResult> {
+  async send(url: string, headers: Record<string, string>, body: string, signal?: AbortSignal, timeoutMs?: number): Promise<SendResult> {
     const started = performance.now();
     // axios would throw a CanceledError before sending; saying why is more useful.
     if (signal?.aborted) return abortedResult(started, signal, url);
     try {
-      const res = await firstValueFrom(this.http.post<unknown>(url, body, { headers, signal, cancelToken: this.neverCancelled } as never));
+      const res = await firstValueFrom(this.http.post<unknown>(url, body, { headers, signal, cancelToken: this.neverCancelled, timeout: timeoutMs ?? this.timeoutMs } as never));
       return answerResult(started, toAnswer(res as unknown as AxiosResponse<unknown>), url, signal);
     } catch (err) {
       return errorResult(started, err, url, signal);

@@ -25,9 +25,10 @@ export interface SendResult {
 export interface WebhookTransport {
   /**
    * POSTs `body` to `url` with exactly `headers` (the caller sets content-type, user-agent and signatures). Never
-   * throws: every failure is described in the result. An abort through `signal` reports its reason.
+   * throws: every failure is described in the result. An abort through `signal` reports its reason. `timeoutMs`
+   * (whole exchange) replaces `delivery_timeout_seconds` for this send.
    */
-  send(url: string, headers: Record<string, string>, body: string, signal?: AbortSignal): Promise<SendResult>;
+  send(url: string, headers: Record<string, string>, body: string, signal?: AbortSignal, timeoutMs?: number): Promise<SendResult>;
   /** Drops the connection pool; sends still in flight fail. Safe to call twice. */
   close(): Promise<void>;
 }

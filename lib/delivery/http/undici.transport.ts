@@ -21,11 +21,11 @@ export class UndiciTransport implements WebhookTransport {
   }
 
   /** See {@link WebhookTransport.send}. */
-  async send(url: string, headers: Record<string, string>, body: string, signal?: AbortSignal): Promise<SendResult> {
+  async send(url: string, headers: Record<string, string>, body: string, signal?: AbortSignal, timeoutMs: number = this.timeoutMs): Promise<SendResult> {
     const started = performance.now();
     if (signal?.aborted) return abortedResult(started, signal, url);
     try {
-      const answer = await this.exchange.run({ url, method: 'POST', headers, body, timeoutMs: this.timeoutMs, signal });
+      const answer = await this.exchange.run({ url, method: 'POST', headers, body, timeoutMs, signal });
       return answerResult(started, answer, url, signal);
     } catch (err) {
       return errorResult(started, err, url, signal);

@@ -1,17 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, EnqueueOptions, NewDelivery, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
+import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, EnqueueOptions, NewDelivery, RateLimitedClaim, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
 import { InvalidTransactionError } from '../../domain/webhook.error';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 import { compareAttemptsNewestFirst, page } from '../store.utils';
 import { MemoryAttemptLog } from './memory-attempt-log';
 import { MemoryDueIndex } from './memory-due-index';
+import { MemoryClaims } from './memory-claims';
+import { MemoryRateBuckets } from './memory-rate-buckets';
 
 const FINAL = new Set(['delivered', 'dead_letter', 'cancelled']);
 
 /**
  * The attempt log and delivery queue in process memory. Same semantics as the SQL stores (see the contract
  * tests), with heaps ({@link MemoryDueIndex}) so a claim costs O(log n) however much is pending. Nothing
- * survives a restart.
+ * survives a restart. Rate limits are kept within this one process (there is no other to share them with).
  */
 @Injectable()
 export class MemoryDeliveryStore implements WebhookDeliveryStore {
@@ -22,6 +24,14 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
   private readonly deadLetters = new Set<string>();
   private readonly log = new MemoryAttemptLog();
   private readonly due = new MemoryDueIndex();
+  private readonly claims: MemoryClaims;
+
+  constructor(
+    /** The subscriptions' rate limits, live (`MemorySubscriptionStore.rateLimits`); none by default. */
+    rateLimits: ReadonlyMap<string, number> = new Map(),
+  ) {
+    this.claims = new MemoryClaims(this.deliveries, this.events, this.due, new MemoryRateBuckets(rateLimits));
+  }
 
   // The queue
 
@@ -34,32 +44,12 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
     return items.map((item) => this.enqueueOne(item.event, item.deliveries));
   }
 
-  async claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
-    const now = options.now.getTime();
-    this.due.popExpiredLeases(now, (id) => {
-      const d = this.deliveries.get(id);
-      if (d && d.status === 'pending' && d.locked_until && d.locked_until.getTime() <= now) {
-        d.locked_until = null;
-        d.locked_by = null;
-        this.due.pushDue(d.subscription_id, d.next_attempt_at.getTime(), id);
-      }
-    });
-    const claimed: ClaimedDelivery[] = [];
-    const lockedUntil = new Date(now + options.lease_ms);
-    const request = { now, limit: options.limit, per_subscription: options.per_subscription_limit ?? Infinity, excluded: new Set(options.exclude_subscription_ids ?? []) };
-    this.due.claim(request, (id) => {
-      const d = this.deliveries.get(id);
-      if (!claimable(d, now)) return false;
-      const event = this.events.get(d.event_id);
-      if (!event) return false;
-      d.locked_until = lockedUntil;
-      d.locked_by = options.worker_id;
-      d.updated_at = options.now;
-      this.due.pushLease(lockedUntil.getTime(), id);
-      claimed.push({ delivery: { ...d }, event });
-      return true;
-    });
-    return claimed;
+  claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    return Promise.resolve(this.claims.claimDue(options));
+  }
+
+  claimRateLimited(options: ClaimOptions): Promise<RateLimitedClaim> {
+    return Promise.resolve(this.claims.claimRateLimited(options));
   }
 
   async complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {
@@ -237,11 +227,6 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
     this.deadLetters.delete(d.delivery_id);
     this.due.pushDue(d.subscription_id, now.getTime(), d.delivery_id);
   }
-}
-
-/** Whether a delivery id handed back by the due index is still claimable now. */
-function claimable(d: DeliveryRecord | undefined, now: number): d is DeliveryRecord {
-  return !!d && d.status === 'pending' && !(d.locked_until && d.locked_until.getTime() > now) && d.next_attempt_at.getTime() <= now;
 }
 
 function key(eventId: string, subscriptionId: string): string {

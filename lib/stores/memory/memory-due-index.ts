@@ -5,7 +5,10 @@ export interface DueIndexClaim {
   now: number;
   limit: number;
   per_subscription: number;
-  excluded: ReadonlySet<string>;
+  /** Exceptions to `per_subscription`, by subscription. */
+  per_subscription_limits?: ReadonlyMap<string, number>;
+  /** Subscriptions whose deliveries this claim leaves alone. */
+  skip: (subscriptionId: string) => boolean;
 }
 
 /**
@@ -47,7 +50,7 @@ export class MemoryDueIndex {
    * never has to be scanned to reach the others. `take` returns whether it claimed the id (false: stale).
    */
   claim(request: DueIndexClaim, take: (deliveryId: string) => boolean): void {
-    const { now, limit, per_subscription: perSubscription, excluded } = request;
+    const { now, limit, per_subscription: perSubscription, per_subscription_limits: limits, skip } = request;
     const setAside: Array<[number, string]> = [];
     const visited = new Set<string>();
     let claimed = 0;
@@ -58,12 +61,13 @@ export class MemoryDueIndex {
       // Stale entry (a fresher one is queued, the heap is empty, or this claim already took from it).
       if (!heap || heap.peekKey() !== key || visited.has(subscriptionId)) continue;
       visited.add(subscriptionId);
-      if (excluded.has(subscriptionId)) {
+      if (skip(subscriptionId)) {
         setAside.push([key, subscriptionId]);
         continue;
       }
+      const cap = limits?.get(subscriptionId) ?? perSubscription;
       let taken = 0;
-      while (taken < perSubscription && claimed < limit && (heap.peekKey() ?? Infinity) <= now) {
+      while (taken < cap && claimed < limit && (heap.peekKey() ?? Infinity) <= now) {
         if (!take(heap.pop()!)) continue;
         taken++;
         claimed++;
@@ -73,5 +77,27 @@ export class MemoryDueIndex {
       else setAside.push([next, subscriptionId]);
     }
     for (const [at, subscriptionId] of setAside) this.subscriptionsByDue.push(at, subscriptionId);
+  }
+
+  /** Whether `subscriptionId` has a delivery due by `now` (entries may be stale: `claimFrom` re-checks). */
+  hasDue(subscriptionId: string, now: number): boolean {
+    return (this.dueBySubscription.get(subscriptionId)?.peekKey() ?? Infinity) <= now;
+  }
+
+  /** Offers up to `max` of one subscription's due ids to `take`, oldest first; returns how many it took. */
+  claimFrom(subscriptionId: string, now: number, max: number, take: (deliveryId: string) => boolean): number {
+    const heap = this.dueBySubscription.get(subscriptionId);
+    if (!heap) return 0;
+    let taken = 0;
+    let popped = false;
+    while (taken < max && (heap.peekKey() ?? Infinity) <= now) {
+      popped = true;
+      if (take(heap.pop()!)) taken++;
+    }
+    const next = heap.peekKey();
+    if (next === undefined) this.dueBySubscription.delete(subscriptionId);
+    // Keep the subscription findable by `claim` (its old entry no longer matches the heap and is dropped there).
+    else if (popped) this.subscriptionsByDue.push(next, subscriptionId);
+    return taken;
   }
 }

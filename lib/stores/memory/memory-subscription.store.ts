@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { eventTypeMatches } from '../../domain/event-type';
 import type { SubscriptionChange, SubscriptionCursor, SubscriptionIndexEntry, SubscriptionListQuery, WebhookSubscriptionStore } from '../../domain/stores';
-import { SubscriptionIndex } from '../../domain/subscription-index';
+import { SubscriptionIndex, indexEntryOf } from '../../domain/subscription-index';
 import type { WebhookSubscription } from '../../domain/types';
 import { InvalidSubscriptionError } from '../../domain/webhook.error';
 import { cloneSubscription, compareSubscriptions, pageBounds } from '../store.utils';
@@ -24,6 +24,16 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
   /** The change log (time in ms: a Date per entry would cost more than the entry). */
   private readonly changes: Array<SubscriptionChange & { at: number }> = [];
   private nextChangeId = 1;
+  /** `rate_limit_per_second` of the subscriptions that have one. */
+  private readonly limits = new Map<string, number>();
+
+  /**
+   * `rate_limit_per_second` of every subscription that has one, kept current by every write: give it to the
+   * `MemoryDeliveryStore` of the same module so that its claims keep the limits.
+   */
+  get rateLimits(): ReadonlyMap<string, number> {
+    return this.limits;
+  }
 
   async create(sub: WebhookSubscription): Promise<WebhookSubscription> {
     return (await this.createMany([sub]))[0];
@@ -134,6 +144,7 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
       tenant.insert(sub);
     }
     if (sub.active) this.active.set(sub);
+    if (sub.rate_limit_per_second != null) this.limits.set(sub.subscription_id, sub.rate_limit_per_second);
     this.idsInOrder = null;
     this.changed(sub.subscription_id);
   }
@@ -148,16 +159,23 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
       if (tenant?.length === 0) this.byTenant.delete(sub.tenant_id);
     }
     this.active.delete(sub.subscription_id);
+    this.limits.delete(sub.subscription_id);
     this.idsInOrder = null;
   }
 
   private changed(subscriptionId: string): void {
     this.changes.push({ change_id: this.nextChangeId++, subscription_id: subscriptionId, at: Date.now() });
   }
+
+  private store(sub: WebhookSubscription): void {
+    this.subs.set(sub.subscription_id, cloneSubscription(sub));
+    if (sub.rate_limit_per_second != null) this.limits.set(sub.subscription_id, sub.rate_limit_per_second);
+    else this.limits.delete(sub.subscription_id);
+  }
 }
 
 function entry(s: WebhookSubscription): SubscriptionIndexEntry {
-  return { subscription_id: s.subscription_id, tenant_id: s.tenant_id, event_types: s.event_types ? [...s.event_types] : null };
+  return indexEntryOf(cloneSubscription(s));
 }
 
 /** Index of the first id after `id` in sorted `ids`. */

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { AttemptCompletion, ClaimOptions, DeliveryQueue, EnqueueItem, EnqueueOptions, RedriveQuery } from '../../domain/stores';
+import type { AttemptCompletion, ClaimOptions, DeliveryQueue, EnqueueItem, EnqueueOptions, RateLimitedClaim, RedriveQuery } from '../../domain/stores';
 import type { ClaimedDelivery } from '../../domain/types';
 import type { ClaimRequest } from './dialects';
 import type { TypeOrmStoreContext } from './store-context';
@@ -70,18 +70,13 @@ export class TypeOrmDeliveryQueue implements DeliveryQueue {
   }
 
   async claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
-    const limit = Math.trunc(options.limit);
-    if (!(limit > 0)) return [];
-    const now = options.now;
-    const request: ClaimRequest = {
-      limit,
-      now,
-      lease: { locked_until: new Date(now.getTime() + options.lease_ms), locked_by: options.worker_id, updated_at: now },
-      excluded: options.exclude_subscription_ids?.length ? [...options.exclude_subscription_ids] : null,
-      per_subscription:
-        options.per_subscription_limit !== undefined && options.per_subscription_limit < limit ? Math.max(Math.trunc(options.per_subscription_limit), 1) : null,
-    };
-    return this.ctx.run((_, dialect) => dialect.claim(request));
+    const request = claimRequest(options);
+    return request ? this.ctx.run((_, dialect) => dialect.claim(request)) : [];
+  }
+
+  async claimRateLimited(options: ClaimOptions): Promise<RateLimitedClaim> {
+    const request = claimRequest(options);
+    return request ? this.ctx.run((_, dialect) => dialect.claimRateLimited(request)) : { claimed: [], next_at: null };
   }
 
   async complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {
@@ -146,6 +141,27 @@ export class TypeOrmDeliveryQueue implements DeliveryQueue {
       return total;
     });
   }
+}
+
+/** Most per-subscription exceptions passed to one claim (the others get the default share). */
+const MAX_CLAIM_LIMITS = 500;
+
+/** A claim's options as the dialects take them; null when it can take nothing. */
+function claimRequest(options: ClaimOptions): ClaimRequest | null {
+  const limit = Math.trunc(options.limit);
+  if (!(limit > 0)) return null;
+  const now = options.now;
+  const perSubscription = options.per_subscription_limit !== undefined ? Math.max(Math.trunc(options.per_subscription_limit), 1) : null;
+  const limits = options.per_subscription_limits?.size ? [...options.per_subscription_limits].slice(0, MAX_CLAIM_LIMITS).map(([id, n]): [string, number] => [id, Math.max(Math.trunc(n), 1)]) : null;
+  return {
+    limit,
+    now,
+    lease: { locked_until: new Date(now.getTime() + options.lease_ms), locked_by: options.worker_id, updated_at: now },
+    excluded: options.exclude_subscription_ids?.length ? [...options.exclude_subscription_ids] : null,
+    // A fair pick when some subscription's share is below the limit.
+    per_subscription: (perSubscription !== null && perSubscription < limit) || limits ? (perSubscription ?? limit) : null,
+    limits,
+  };
 }
 
 /** A fresh retry cycle, due now and unleased. */

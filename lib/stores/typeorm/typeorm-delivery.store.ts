@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, EnqueueOptions, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
+import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, EnqueueOptions, RateLimitedClaim, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 import { WebhookDataSourceRef } from './data-source.ref';
 import { TypeOrmStoreContext } from './store-context';
@@ -34,6 +34,10 @@ export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
 
   claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
     return this.queue.claimDue(options);
+  }
+
+  claimRateLimited(options: ClaimOptions): Promise<RateLimitedClaim> {
+    return this.queue.claimRateLimited(options);
   }
 
   complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {

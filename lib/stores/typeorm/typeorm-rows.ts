@@ -111,6 +111,12 @@ export function toSubscriptionRow(sub: WebhookSubscription): WebhookSubscription
     previous_secret: sub.previous_secret ?? null,
     previous_secret_expires_at: sub.previous_secret_expires_at ?? null,
     disabled_reason: sub.disabled_reason ?? null,
+    headers: sub.headers && Object.keys(sub.headers).length > 0 ? sub.headers : null,
+    filter: sub.filter ?? null,
+    retry_max_attempts: sub.retry_max_attempts ?? null,
+    delivery_timeout_seconds: sub.delivery_timeout_seconds ?? null,
+    max_concurrent_per_endpoint: sub.max_concurrent_per_endpoint ?? null,
+    rate_limit_per_second: sub.rate_limit_per_second ?? null,
   };
 }
 
@@ -129,5 +135,12 @@ export function fromSubscriptionRow(row: WebhookSubscriptionEntity): WebhookSubs
     previous_secret: row.previous_secret ?? null,
     previous_secret_expires_at: row.previous_secret_expires_at ?? null,
     disabled_reason: row.disabled_reason ?? null,
+    headers: row.headers ?? {},
+    filter: row.filter ?? null,
+    retry_max_attempts: row.retry_max_attempts ?? null,
+    // Drivers may return a numeric column as a string.
+    delivery_timeout_seconds: row.delivery_timeout_seconds == null ? null : Number(row.delivery_timeout_seconds),
+    max_concurrent_per_endpoint: row.max_concurrent_per_endpoint ?? null,
+    rate_limit_per_second: row.rate_limit_per_second ?? null,
   };
 }

@@ -10,6 +10,7 @@ import { TypeOrmStoreContext } from './store-context';
 import { SubscriptionChanges } from './subscription-changes';
 import { fromSubscriptionRow, toSubscriptionRow } from './typeorm-rows';
 import { chunks, escapeLike, isUniqueViolation } from './typeorm.utils';
+import { WebhookRateLimitEntity } from './webhook-rate-limit.entity';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 
 /** Rows read per round trip while filtering by event type in process. */
@@ -53,6 +54,7 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
         for (const part of chunks(copies, SUBSCRIPTIONS_PER_INSERT)) {
           await manager.createQueryBuilder().insert().into(WebhookSubscriptionEntity).values(part.map(toSubscriptionRow) as QueryDeepPartialEntity<WebhookSubscriptionEntity>[]).updateEntity(false).execute();
         }
+        for (const s of copies) if (s.rate_limit_per_second != null) await keepBucket(manager, s);
         return copies.map((s) => s.subscription_id);
       });
     } catch (error) {
@@ -91,13 +93,16 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
     const { subscription_id, ...changes } = toSubscriptionRow(copy);
     const updated = await this.changes.write(async (manager) => {
       const result = await manager.createQueryBuilder().update(WebhookSubscriptionEntity).set(changes as QueryDeepPartialEntity<WebhookSubscriptionEntity>).where('subscription_id = :id', { id: subscription_id }).execute();
-      return (result.affected ?? 0) > 0 ? [subscription_id] : [];
+      if ((result.affected ?? 0) === 0) return [];
+      await keepBucket(manager, copy);
+      return [subscription_id];
     });
     return updated.length > 0 ? copy : null;
   }
 
   async delete(id: string): Promise<boolean> {
     const deleted = await this.changes.write(async (manager) => {
+      await manager.createQueryBuilder().delete().from(WebhookRateLimitEntity).where('subscription_id = :id', { id }).execute();
       const result = await manager.createQueryBuilder().delete().from(WebhookSubscriptionEntity).where('subscription_id = :id', { id }).execute();
       return (result.affected ?? 0) > 0 ? [id] : [];
     });
@@ -165,9 +170,12 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
     }
   }
 
-  /** A query of index entries only (id, tenant, event types). */
+  /** A query of index entries only (see `SubscriptionIndexEntry`). */
   private entries(ds: DataSource | EntityManager): SelectQueryBuilder<WebhookSubscriptionEntity> {
-    return ds.getRepository(WebhookSubscriptionEntity).createQueryBuilder('s').select(['s.subscription_id', 's.tenant_id', 's.event_types']);
+    return ds
+      .getRepository(WebhookSubscriptionEntity)
+      .createQueryBuilder('s')
+      .select(['s.subscription_id', 's.tenant_id', 's.event_types', 's.filter', 's.max_concurrent_per_endpoint', 's.rate_limit_per_second']);
   }
 
   /** The active and tenant filters of a list or count query. */
@@ -180,6 +188,25 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
   }
 }
 
-function toEntry(row: Pick<WebhookSubscriptionEntity, 'subscription_id' | 'tenant_id' | 'event_types'>): SubscriptionIndexEntry {
-  return { subscription_id: row.subscription_id, tenant_id: row.tenant_id ?? null, event_types: row.event_types ?? null };
+function toEntry(row: WebhookSubscriptionEntity): SubscriptionIndexEntry {
+  return {
+    subscription_id: row.subscription_id,
+    tenant_id: row.tenant_id ?? null,
+    event_types: row.event_types ?? null,
+    filter: row.filter ?? null,
+    max_concurrent_per_endpoint: row.max_concurrent_per_endpoint ?? null,
+    rate_limit_per_second: row.rate_limit_per_second ?? null,
+  };
+}
+
+/**
+ * A rate-limited subscription has a bucket row (made empty, kept across changes of the limit) and no other
+ * subscription has one: general claims leave the subscriptions with a bucket to the rate-limited claim.
+ */
+async function keepBucket(manager: EntityManager, sub: WebhookSubscription): Promise<void> {
+  if (sub.rate_limit_per_second == null) {
+    await manager.createQueryBuilder().delete().from(WebhookRateLimitEntity).where('subscription_id = :id', { id: sub.subscription_id }).execute();
+  } else {
+    await manager.createQueryBuilder().insert().into(WebhookRateLimitEntity).values({ subscription_id: sub.subscription_id, tat_us: 0 }).orIgnore().updateEntity(false).execute();
+  }
 }

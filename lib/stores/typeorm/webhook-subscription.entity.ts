@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { WebhookFilter } from '../../domain/filter/webhook-filter';
 import { dateColumn, ID_LENGTH, varcharColumn } from './columns';
 
 /** Row of `webhook_subscriptions`: a customer's endpoint (see `WebhookSubscription`). */
@@ -42,4 +43,26 @@ export class WebhookSubscriptionEntity {
 
   @Column(varcharColumn(1000, { nullable: true }))
   disabled_reason: string | null;
+
+  /** JSON object of custom request headers; NULL = none. */
+  @Column({ type: 'simple-json', nullable: true })
+  headers: Record<string, string> | null;
+
+  /** JSON payload filter; NULL = none. */
+  @Column({ type: 'simple-json', nullable: true })
+  filter: WebhookFilter | null;
+
+  /** Overrides of the module config; NULL = the module's value. */
+  @Column({ type: 'integer', nullable: true })
+  retry_max_attempts: number | null;
+
+  @Column({ type: 'double precision', nullable: true })
+  delivery_timeout_seconds: number | null;
+
+  @Column({ type: 'integer', nullable: true })
+  max_concurrent_per_endpoint: number | null;
+
+  /** NULL = no limit; otherwise the subscription has a row in `webhook_rate_limits` (its bucket). */
+  @Column({ type: 'integer', nullable: true })
+  rate_limit_per_second: number | null;
 }

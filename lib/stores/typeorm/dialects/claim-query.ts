@@ -1,9 +1,10 @@
 import { In, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import type { ClaimedDelivery, StoredEvent } from '../../../domain/types';
 import { copyEvent, deliveryFromRow } from '../typeorm-rows';
-import { chunks } from '../typeorm.utils';
+import { chunks, quotedTable } from '../typeorm.utils';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { WebhookEventEntity } from '../webhook-event.entity';
+import { WebhookRateLimitEntity } from '../webhook-rate-limit.entity';
 import type { ClaimRequest } from './queue-dialect';
 
 /** A fair claim considers at most this many times `limit` of the oldest due rows... */
@@ -25,14 +26,13 @@ export type AmongChosen = (idColumn: string, chosenSql: string) => string;
 export function dueQuery(manager: EntityManager, alias: string, request: ClaimRequest, amongChosen: AmongChosen): SelectQueryBuilder<WebhookDeliveryEntity> {
   const { limit, per_subscription: perSubscription } = request;
   const repo = manager.getRepository(WebhookDeliveryEntity);
-  const qb = whereDue(repo.createQueryBuilder(alias).select(`${alias}.delivery_id`, 'delivery_id'), alias, request);
+  const qb = whereNotRateLimited(whereDue(repo.createQueryBuilder(alias).select(`${alias}.delivery_id`, 'delivery_id'), alias, request), alias);
   if (perSubscription === null) return qb.orderBy(`${alias}.next_attempt_at`, 'ASC').limit(limit);
   // Fairness: of the oldest due rows (a bounded window), at most `perSubscription` per subscription. Window
   // functions cannot sit in a locking SELECT, so they pick candidate ids in a subquery.
-  const window = whereDue(
-    repo.createQueryBuilder('c').select('c.delivery_id', 'cid').addSelect('c.subscription_id', 'csub').addSelect('c.next_attempt_at', 'cat'),
+  const window = whereNotRateLimited(
+    whereDue(repo.createQueryBuilder('c').select('c.delivery_id', 'cid').addSelect('c.subscription_id', 'csub').addSelect('c.next_attempt_at', 'cat'), 'c', request),
     'c',
-    request,
   )
     .orderBy('c.next_attempt_at', 'ASC')
     .limit(Math.min(limit * CLAIM_WINDOW_FACTOR, CLAIM_WINDOW_MAX));
@@ -40,11 +40,38 @@ export function dueQuery(manager: EntityManager, alias: string, request: ClaimRe
   // instead, a planner walks the whole due index looking for a LIMIT's worth of matches that the
   // per-subscription limit never lets it find: measured on PostgreSQL, 100+ ms per claim with 4,000 due
   // rows of one subscription, against 3 ms this way.
-  const chosen = `SELECT r.cid FROM (SELECT w.cid, w.cat, ROW_NUMBER() OVER (PARTITION BY w.csub ORDER BY w.cat, w.cid) AS rn FROM (${window.getQuery()}) w) r WHERE r.rn <= :perSubscription ORDER BY r.cat, r.cid LIMIT :limit`;
-  return qb.andWhere(amongChosen(`${alias}.delivery_id`, chosen), { perSubscription, limit });
+  const { cap, params } = perSubscriptionCap(request.limits);
+  const chosen = `SELECT r.cid FROM (SELECT w.csub, w.cid, w.cat, ROW_NUMBER() OVER (PARTITION BY w.csub ORDER BY w.cat, w.cid) AS rn FROM (${window.getQuery()}) w) r WHERE r.rn <= ${cap} ORDER BY r.cat, r.cid LIMIT :limit`;
+  return qb.andWhere(amongChosen(`${alias}.delivery_id`, chosen), { perSubscription, limit, ...params });
 }
 
-function whereDue<Q extends SelectQueryBuilder<WebhookDeliveryEntity>>(qb: Q, alias: string, request: ClaimRequest): Q {
+/** The fair claim's per-subscription bound: `:perSubscription`, or a CASE giving the listed subscriptions theirs. */
+function perSubscriptionCap(limits: ClaimRequest['limits']): { cap: string; params: Record<string, unknown> } {
+  if (!limits?.length) return { cap: ':perSubscription', params: {} };
+  const params: Record<string, unknown> = {};
+  const whens = limits.map(([id, n], i) => {
+    params[`capSub${i}`] = id;
+    // An integer literal (the claim request holds integers): a parameter would be text to PostgreSQL here.
+    return `WHEN :capSub${i} THEN ${Math.trunc(n)}`;
+  });
+  return { cap: `CASE r.csub ${whens.join(' ')} ELSE :perSubscription END`, params };
+}
+
+/**
+ * Leaves out rate-limited subscriptions (a bucket row): only `claimRateLimited` takes their deliveries. Written
+ * as `NOT IN (subquery)`, which the databases evaluate once into a set tested per row (PostgreSQL: a hashed
+ * subplan), so the claim keeps its plan (the due index read in order, stopping at the window's LIMIT). A
+ * `NOT EXISTS` became an anti-join that PostgreSQL costs as filtering nearly everything, and it then scanned the
+ * whole table: measured 3 ms against 27 ms per claim with 4,000 due rows.
+ */
+function whereNotRateLimited<Q extends SelectQueryBuilder<WebhookDeliveryEntity>>(qb: Q, alias: string): Q {
+  const conn = qb.connection;
+  const column = conn.driver.escape(conn.getMetadata(WebhookRateLimitEntity).findColumnWithPropertyName('subscription_id')!.databaseName);
+  return qb.andWhere(`${alias}.subscription_id NOT IN (SELECT rl.${column} FROM ${quotedTable(conn, WebhookRateLimitEntity)} rl)`);
+}
+
+/** Pending, due, not leased (or lease expired), not excluded. */
+export function whereDue<Q extends SelectQueryBuilder<WebhookDeliveryEntity>>(qb: Q, alias: string, request: Pick<ClaimRequest, 'now' | 'excluded'>): Q {
   const { now, excluded } = request;
   qb.where(`${alias}.status = :pending`, { pending: 'pending' })
     .andWhere(`${alias}.next_attempt_at <= :now`, { now })

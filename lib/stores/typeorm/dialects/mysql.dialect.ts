@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AttemptCompletion, EnqueueItem } from '../../../domain/stores';
+import type { AttemptCompletion, EnqueueItem, RateLimitedClaim } from '../../../domain/stores';
 import type { ClaimedDelivery } from '../../../domain/types';
 import type { NewDeliveryRow } from '../typeorm-rows';
 import { chunks, retryOnConflict } from '../typeorm.utils';
@@ -7,6 +7,7 @@ import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { dueQuery, loadClaimed } from './claim-query';
 import { completeChecked, deliveryInsert, enqueueChecked } from './checked-writes';
 import type { ClaimRequest, QueueDialect } from './queue-dialect';
+import { claimRateLimited } from './rate-limited-claim';
 
 /** Deliveries per multi-row INSERT: a fan-out to 10,000 subscriptions is ten statements. */
 const DELIVERIES_PER_INSERT = 1000;
@@ -46,6 +47,11 @@ export class MysqlQueueDialect implements QueueDialect {
         return loadClaimed(manager, ids);
       }),
     );
+  }
+
+  /** See `claimRateLimited` (rate-limited-claim.ts): buckets and rows locked with `FOR UPDATE SKIP LOCKED`. */
+  claimRateLimited(request: ClaimRequest): Promise<RateLimitedClaim> {
+    return retryOnConflict(() => claimRateLimited(this.dataSource, request, (fn) => this.dataSource.transaction('READ COMMITTED', fn), true));
   }
 
   complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import type { AttemptCompletion, EnqueueItem } from '../../../domain/stores';
+import type { AttemptCompletion, EnqueueItem, RateLimitedClaim } from '../../../domain/stores';
 import type { ClaimedDelivery } from '../../../domain/types';
 import { bodyTransformer } from '../columns';
 import { attemptToRow, deliveryFromRow, deliveryRows } from '../typeorm-rows';
@@ -10,6 +10,7 @@ import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { WebhookEventEntity } from '../webhook-event.entity';
 import { dueQuery } from './claim-query';
 import type { ClaimRequest, QueryExecutor, QueueDialect } from './queue-dialect';
+import { claimRateLimited } from './rate-limited-claim';
 
 /**
  * PostgreSQL: the three writes on the hot path of every delivery (enqueue, claim, completion) are each ONE
@@ -74,6 +75,11 @@ export class PostgresQueueDialect implements QueueDialect {
         created_at: r.e_created_at as Date,
       },
     }));
+  }
+
+  /** See `claimRateLimited` (rate-limited-claim.ts): buckets and rows locked with `FOR UPDATE SKIP LOCKED`. */
+  claimRateLimited(request: ClaimRequest): Promise<RateLimitedClaim> {
+    return claimRateLimited(this.dataSource, request, (fn) => this.dataSource.transaction('READ COMMITTED', fn), true);
   }
 
   /** One statement: logs the attempts and moves on each delivery whose worker still holds the lease. */

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AttemptCompletion, EnqueueItem } from '../../../domain/stores';
+import type { AttemptCompletion, EnqueueItem, RateLimitedClaim } from '../../../domain/stores';
 import type { ClaimedDelivery } from '../../../domain/types';
 import type { SqlDialect } from '../typeorm.utils';
 
@@ -20,6 +20,8 @@ export interface ClaimRequest {
   excluded: string[] | null;
   /** At most this many rows of any one subscription (a fair claim), or null for plain oldest-due-first. */
   per_subscription: number | null;
+  /** Subscriptions whose own limit replaces `per_subscription` (a fair claim), or null. */
+  limits: Array<[string, number]> | null;
 }
 
 /** Anything that runs raw SQL: a DataSource, or an EntityManager (perhaps inside a transaction). */
@@ -61,8 +63,13 @@ export interface QueueDialect {
    * such a channel do nothing (other processes learn at their next poll).
    */
   notify(db: QueryExecutor, signal: string): Promise<void>;
-  /** Leases due deliveries (oldest due first) so that no two claimers get the same one. */
+  /**
+   * Leases due deliveries (oldest due first) so that no two claimers get the same one, leaving out rate-limited
+   * subscriptions (those with a row in `webhook_rate_limits`).
+   */
   claim(request: ClaimRequest): Promise<ClaimedDelivery[]>;
+  /** The same for rate-limited subscriptions, within the tokens of their buckets (see `claimRateLimited`). */
+  claimRateLimited(request: ClaimRequest): Promise<RateLimitedClaim>;
   /**
    * Logs every attempt and applies each state change whose worker still holds the lease, atomically; per item,
    * whether its change applied.

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AttemptCompletion, EnqueueItem } from '../../../domain/stores';
+import type { AttemptCompletion, EnqueueItem, RateLimitedClaim } from '../../../domain/stores';
 import type { ClaimedDelivery } from '../../../domain/types';
 import type { NewDeliveryRow } from '../typeorm-rows';
 import { chunks } from '../typeorm.utils';
@@ -7,6 +7,7 @@ import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { dueQuery, loadClaimed } from './claim-query';
 import { completeChecked, deliveryInsert, enqueueChecked } from './checked-writes';
 import type { ClaimRequest, QueueDialect } from './queue-dialect';
+import { claimRateLimited } from './rate-limited-claim';
 
 /** Deliveries per INSERT: one JSON text each, so a fan-out to 10,000 subscriptions is two statements. */
 const DELIVERIES_PER_INSERT = 5000;
@@ -56,6 +57,11 @@ export class SqliteQueueDialect implements QueueDialect {
       ds.manager,
       leased.map((r) => r.delivery_id),
     );
+  }
+
+  /** See `claimRateLimited` (rate-limited-claim.ts): one transaction, which the single writer keeps atomic. */
+  claimRateLimited(request: ClaimRequest): Promise<RateLimitedClaim> {
+    return claimRateLimited(this.dataSource, request, (fn) => this.dataSource.transaction(fn), false);
   }
 
   complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {
