@@ -18,6 +18,8 @@ const NAMES = [
   'AddSubscriptionChanges1795900000000',
   'WebhookSubscriptionChangeEntity',
   'AddSubscriptionControls1796000000000',
+  'AddOrderedLanes1796200000000',
+  'WebhookLaneEntity',
   'TypeOrmSubscriptionStore',
   'TypeOrmDeliveryStore',
   'WebhookDataSourceRef',
@@ -53,6 +55,10 @@ export declare const WebhookSubscriptionChangeEntity: typeof TypeOrmBackend.Webh
 export type WebhookSubscriptionChangeEntity = TypeOrmBackend.WebhookSubscriptionChangeEntity;
 export declare const AddSubscriptionControls1796000000000: typeof TypeOrmBackend.AddSubscriptionControls1796000000000;
 export type AddSubscriptionControls1796000000000 = TypeOrmBackend.AddSubscriptionControls1796000000000;
+export declare const AddOrderedLanes1796200000000: typeof TypeOrmBackend.AddOrderedLanes1796200000000;
+export type AddOrderedLanes1796200000000 = TypeOrmBackend.AddOrderedLanes1796200000000;
+export declare const WebhookLaneEntity: typeof TypeOrmBackend.WebhookLaneEntity;
+export type WebhookLaneEntity = TypeOrmBackend.WebhookLaneEntity;
 export declare const TypeOrmSubscriptionStore: typeof TypeOrmBackend.TypeOrmSubscriptionStore;
 export type TypeOrmSubscriptionStore = TypeOrmBackend.TypeOrmSubscriptionStore;
 export declare const TypeOrmDeliveryStore: typeof TypeOrmBackend.TypeOrmDeliveryStore;

@@ -13,6 +13,7 @@ function controlsOf(body: SubscriptionControlsDto): UpdateSubscriptionInput {
     delivery_timeout_seconds: body.delivery_timeout_seconds,
     max_concurrent_per_endpoint: body.max_concurrent_per_endpoint,
     rate_limit_per_second: body.rate_limit_per_second,
+    ordered: body.ordered,
   };
 }
 

@@ -25,6 +25,8 @@ export interface SubscriptionView {
   delivery_timeout_seconds: number | null;
   max_concurrent_per_endpoint: number | null;
   rate_limit_per_second: number | null;
+  /** Ordered lanes: one ordering key's events one at a time. */
+  ordered: boolean;
 }
 
 /** A delivery attempt as the admin API returns it (dates as ISO strings). */
@@ -94,6 +96,7 @@ export function toSubscriptionView(sub: WebhookSubscription, reveal = false): Su
     delivery_timeout_seconds: sub.delivery_timeout_seconds ?? null,
     max_concurrent_per_endpoint: sub.max_concurrent_per_endpoint ?? null,
     rate_limit_per_second: sub.rate_limit_per_second ?? null,
+    ordered: sub.ordered ?? false,
   };
 }
 

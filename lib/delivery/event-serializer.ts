@@ -11,7 +11,7 @@ export const EVENT_ID_PATTERN = /^[\x21-\x7e]{1,255}$/;
  * `{"event_id","event_type","occurred_at","source","payload"}`. Throws {@link InvalidEventError} naming the
  * problem; nothing is stored for a refused event.
  */
-export function serializeEvent(input: WebhookEventInput, maxBytes: number, now: Date): StoredEvent & { tenant_id: string | null } {
+export function serializeEvent(input: WebhookEventInput, maxBytes: number, now: Date): StoredEvent & { tenant_id: string | null; ordering_key: string | null } {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new InvalidEventError('event must be an object with event_type and payload');
   const { event_type, payload } = input;
   if (typeof event_type !== 'string' || !EVENT_TYPE_PATTERN.test(event_type)) {
@@ -34,6 +34,10 @@ export function serializeEvent(input: WebhookEventInput, maxBytes: number, now: 
   if (tenant_id !== null && (typeof tenant_id !== 'string' || tenant_id.length === 0 || tenant_id.length > 255)) {
     throw new InvalidEventError('tenant_id must be a non-empty string of at most 255 characters, or null');
   }
+  const ordering_key = input.ordering_key ?? null;
+  if (ordering_key !== null && (typeof ordering_key !== 'string' || ordering_key.length === 0 || ordering_key.length > 255)) {
+    throw new InvalidEventError(`ordering_key must be a non-empty string of at most 255 characters, or null (got ${preview(ordering_key)})`);
+  }
   if (payload === undefined || typeof payload === 'function' || typeof payload === 'symbol') {
     throw new InvalidEventError('payload is required and must be JSON-serializable (an object, array, string, number, boolean or null)');
   }
@@ -47,7 +51,7 @@ export function serializeEvent(input: WebhookEventInput, maxBytes: number, now: 
   if (size > maxBytes) {
     throw new InvalidEventError(`event body is ${size} bytes, over max_payload_bytes (${maxBytes}): send a reference (an id or URL) instead of the whole object`);
   }
-  return { event_id, event_type, body, occurred_at, source, created_at: now, tenant_id };
+  return { event_id, event_type, body, occurred_at, source, created_at: now, tenant_id, ordering_key };
 }
 
 function preview(value: unknown): string {

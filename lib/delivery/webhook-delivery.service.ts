@@ -31,6 +31,8 @@ interface PreparedEvent {
   targets: HandOffTarget[];
   subscriptionIds: string[];
   deliveryIds: string[];
+  /** The lane of its deliveries to ordered subscriptions (`''`: the keyless lane). */
+  lane: string;
 }
 
 /** Most events written in one dispatch transaction. */
@@ -157,10 +159,10 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
 
   /** Validates and serializes an event and finds its subscriptions (nothing is written). */
   private async prepare<T>(input: WebhookEventInput<T>): Promise<PreparedEvent> {
-    const { tenant_id, ...event } = serializeEvent(input, this.config.max_payload_bytes, new Date());
+    const { tenant_id, ordering_key, ...event } = serializeEvent(input, this.config.max_payload_bytes, new Date());
     const targets = await this.cache.match(event, tenant_id);
     const subscriptionIds = targets.map((t) => t.subscription_id);
-    return { event, targets, subscriptionIds, deliveryIds: subscriptionIds.map(() => newId()) };
+    return { event, targets, subscriptionIds, deliveryIds: subscriptionIds.map(() => newId()), lane: ordering_key ?? '' };
   }
 
   /**
@@ -188,7 +190,10 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
 
 /** The store item of a prepared event; `leases` per delivery (null: stored unleased). */
 function enqueueItem(p: PreparedEvent, leases: ReadonlyArray<DeliveryLease | null> | null): EnqueueItem {
-  return { event: p.event, deliveries: p.subscriptionIds.map((subscription_id, i) => ({ delivery_id: p.deliveryIds[i], subscription_id, lease: leases?.[i] ?? null })) };
+  return {
+    event: p.event,
+    deliveries: p.targets.map((t, i) => ({ delivery_id: p.deliveryIds[i], subscription_id: t.subscription_id, lease: leases?.[i] ?? null, lane: t.ordered ? p.lane : null })),
+  };
 }
 
 function dispatchResult(p: PreparedEvent, created: boolean | undefined): DispatchResult {

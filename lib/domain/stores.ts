@@ -43,6 +43,7 @@ export interface SubscriptionIndexEntry {
   filter: WebhookFilter | null;
   max_concurrent_per_endpoint: number | null;
   rate_limit_per_second: number | null;
+  ordered: boolean;
 }
 
 /** One change to a subscription (created, updated or deleted), in the order they were written. */
@@ -155,6 +156,11 @@ export interface NewDelivery {
    * it without a claim. If that process dies, the lease expires and any replica claims it, like any other.
    */
   lease?: DeliveryLease | null;
+  /**
+   * Its ordering lane (see `DeliveryRecord.lane`), for a subscription with `ordered: true`; null or omitted for
+   * none. A laned delivery is never stored leased: only a claim may start it, when its turn has come.
+   */
+  lane?: string | null;
 }
 
 /** Who holds a delivery, and until when. */
@@ -211,7 +217,9 @@ export interface DeliveryQueue {
   /**
    * Leases up to `limit` pending deliveries that are due and not leased (or whose lease expired), oldest due
    * first. A delivery is held by one claimer at a time. Deliveries of rate-limited subscriptions are left to
-   * {@link claimRateLimited}.
+   * {@link claimRateLimited}. A laned delivery is claimable only in its turn: while no other pending delivery of
+   * its lane (same subscription and lane) was enqueued before it or is leased. Enqueue order in a lane is commit
+   * order: enqueues to one lane take turns (the later waits for the earlier's transaction to end).
    */
   claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]>;
   /**
@@ -252,7 +260,7 @@ export interface DeliveryLog {
 
 /** Retention: what the scheduled purge deletes. */
 export interface DeliveryRetention {
-  /** Deletes attempts older than `before`, and events (with their deliveries) finished before it. */
+  /** Deletes attempts older than `before`, events (with their deliveries) finished before it, and what ordering lanes idle for a day kept. */
   purge(before: Date): Promise<{ attempts: number; events: number }>;
 }
 

@@ -177,5 +177,6 @@ export function indexEntryOf(sub: WebhookSubscription): SubscriptionIndexEntry {
     filter: sub.filter ?? null,
     max_concurrent_per_endpoint: sub.max_concurrent_per_endpoint ?? null,
     rate_limit_per_second: sub.rate_limit_per_second ?? null,
+    ordered: sub.ordered ?? false,
   };
 }

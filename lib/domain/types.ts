@@ -20,6 +20,12 @@ export interface WebhookEvent<TPayload = unknown> {
   source: string | null;
   /** When set, only subscriptions of this tenant receive the event. */
   tenant_id?: string | null;
+  /**
+   * The lane of the event on subscriptions created with `ordered: true` (a customer id, an order id...): one
+   * key's events reach such a subscription one at a time, in dispatch order. Null or omitted: the subscription's
+   * one keyless lane. Ignored by unordered subscriptions. 1-255 characters.
+   */
+  ordering_key?: string | null;
 }
 
 /** What `dispatch()` accepts: `event_id`, `occurred_at` and `source` may be omitted. */
@@ -62,6 +68,11 @@ export interface WebhookSubscription {
   max_concurrent_per_endpoint?: number | null;
   /** At most this many requests to this endpoint in any one-second window, over all replicas together; null = no limit. */
   rate_limit_per_second?: number | null;
+  /**
+   * Deliver the events of one `ordering_key` one at a time, in dispatch order (events without a key form one lane
+   * of their own); different keys still go in parallel. Default false.
+   */
+  ordered?: boolean;
 }
 
 /** One HTTP try of one delivery, as logged. */
@@ -103,6 +114,11 @@ export interface DeliveryRecord {
   subscription_id: string;
   event_type: string;
   status: Exclude<DeliveryStatus, 'failed'>;
+  /**
+   * Its ordering lane, for a subscription with `ordered: true`: the event's `ordering_key` (`''` for none). Null
+   * for an unordered delivery.
+   */
+  lane?: string | null;
   /** Attempts made in the current cycle (a redelivery starts a new cycle). */
   attempts: number;
   next_attempt_at: Date;

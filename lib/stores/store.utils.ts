@@ -51,5 +51,6 @@ export function cloneSubscription(sub: WebhookSubscription): WebhookSubscription
     delivery_timeout_seconds: sub.delivery_timeout_seconds ?? null,
     max_concurrent_per_endpoint: sub.max_concurrent_per_endpoint ?? null,
     rate_limit_per_second: sub.rate_limit_per_second ?? null,
+    ordered: sub.ordered ?? false,
   };
 }

@@ -76,6 +76,13 @@ export function rateLimitProblem(value: unknown): string | null {
     : `rate_limit_per_second must be an integer between 1 and ${MAX_RATE_LIMIT_PER_SECOND} (requests per second to this endpoint, over all replicas), or null for no limit`;
 }
 
+/** `ordered` as stored: true or false (null: false). Throws naming the field. */
+export function validateOrdered(value: unknown): boolean {
+  if (value === null) return false;
+  if (typeof value !== 'boolean') throw new InvalidSubscriptionError('ordered must be true or false', 'ordered');
+  return value;
+}
+
 /** A rate limit as stored (null = none). Throws naming the field. */
 export function validateRateLimit(value: unknown): number | null {
   const problem = rateLimitProblem(value);

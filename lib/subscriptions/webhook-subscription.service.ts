@@ -14,7 +14,7 @@ import { validateWebhookUrl } from '../security/url-validation';
 import { generateWebhookSecret } from '../signing/secret';
 import { InjectWebhookConfig, InjectWebhookSubscriptionStore, WEBHOOK_TEST_SENDER } from '../webhook.constants';
 import { SubscriptionCache } from './subscription-cache';
-import { SUBSCRIPTION_OVERRIDES, validateEventTypes, validateMetadata, validateOptionalString, validateOverride, validateRateLimit } from './subscription-validation';
+import { SUBSCRIPTION_OVERRIDES, validateEventTypes, validateMetadata, validateOptionalString, validateOrdered, validateOverride, validateRateLimit } from './subscription-validation';
 
 /** What `create()` takes. */
 export interface CreateSubscriptionInput {
@@ -34,6 +34,11 @@ export interface CreateSubscriptionInput {
   max_concurrent_per_endpoint?: number | null;
   /** Requests per second to this endpoint over all replicas (null: no limit). */
   rate_limit_per_second?: number | null;
+  /**
+   * Deliver one `ordering_key`'s events one at a time, in dispatch order (default false). Applies to events
+   * dispatched from then on.
+   */
+  ordered?: boolean;
 }
 
 /** What `update()` may change (`headers` is replaced as a whole). */
@@ -98,6 +103,7 @@ export class WebhookSubscriptionService {
       previous_secret: null,
       previous_secret_expires_at: null,
       disabled_reason: null,
+      ordered: false,
     };
     // The controls given; the stores read back the others as none (headers {}, the rest null).
     this.apply(sub, input);
@@ -177,6 +183,7 @@ export class WebhookSubscriptionService {
     if (input.filter !== undefined) sub.filter = validateFilter(input.filter);
     for (const key of SUBSCRIPTION_OVERRIDES) if (input[key] !== undefined) sub[key] = validateOverride(key, input[key], this.config);
     if (input.rate_limit_per_second !== undefined) sub.rate_limit_per_second = validateRateLimit(input.rate_limit_per_second);
+    if (input.ordered !== undefined) sub.ordered = validateOrdered(input.ordered);
   }
 
   /** Every update goes through here, so this process's subscription cache never serves what it changed. */

@@ -5,7 +5,7 @@ import { closeTestDataSource, createTestDataSource, describeIfDatabase, type Dat
 import { runStoreContract } from './store-contract';
 import { typeOrmHarness } from './typeorm-harness';
 
-const TABLES = ['webhook_subscriptions', 'webhook_events', 'webhook_deliveries', 'webhook_delivery_attempts', 'webhook_rate_limits', 'webhook_subscription_changes'];
+const TABLES = ['webhook_subscriptions', 'webhook_events', 'webhook_deliveries', 'webhook_delivery_attempts', 'webhook_rate_limits', 'webhook_subscription_changes', 'webhook_lanes'];
 
 /** Whether a table (and a column of it) exists, through a query runner that is released again. */
 async function has(ds: DataSource, table: string, column?: string): Promise<boolean> {
@@ -47,7 +47,11 @@ for (const [kind, label] of KINDS) {
 
       it('are recorded as run, and revert cleanly', async () => {
         expect(await ds.showMigrations()).toBe(false);
-        // Newest first: the controls, then the change log, then the tables.
+        // Newest first: the lanes, the controls, then the change log, then the tables.
+        await ds.undoLastMigration();
+        expect(await has(ds, 'webhook_lanes')).toBe(false);
+        expect(await has(ds, 'webhook_deliveries', 'lane_key')).toBe(false);
+        expect(await has(ds, 'webhook_subscriptions', 'ordered')).toBe(false);
         await ds.undoLastMigration();
         expect(await has(ds, 'webhook_rate_limits')).toBe(false);
         expect(await has(ds, 'webhook_subscriptions', 'filter')).toBe(false);
@@ -73,7 +77,7 @@ for (const [kind, label] of KINDS) {
         const subscriptions = new TypeOrmSubscriptionStore(WebhookDataSourceRef.of(ds));
         const old = { subscription_id: 'sub-before', url: 'https://a.example/', secret: 'whsec_x', event_types: null, active: true, description: null, tenant_id: null, created_at: new Date(), metadata: {} };
         // Written as the first release wrote it: only the columns of the first migration.
-        await ds.createQueryBuilder().insert().into(WebhookSubscriptionEntity, Object.keys(old)).values(old).execute();
+        await ds.createQueryBuilder().insert().into(WebhookSubscriptionEntity, Object.keys(old)).values(old).updateEntity(false).execute();
         // The later migrations, as an upgrade runs them.
         const runner = ds.createQueryRunner();
         try {
@@ -82,7 +86,7 @@ for (const [kind, label] of KINDS) {
           await runner.release();
         }
         expect(await pendingSchemaChanges(ds)).toEqual([]);
-        expect(await subscriptions.get('sub-before')).toMatchObject({ subscription_id: 'sub-before', headers: {}, filter: null, retry_max_attempts: null, delivery_timeout_seconds: null, max_concurrent_per_endpoint: null, rate_limit_per_second: null });
+        expect(await subscriptions.get('sub-before')).toMatchObject({ subscription_id: 'sub-before', headers: {}, filter: null, retry_max_attempts: null, delivery_timeout_seconds: null, max_concurrent_per_endpoint: null, rate_limit_per_second: null, ordered: false });
       });
     });
 

@@ -26,7 +26,7 @@ let seq = 0;
 const uid = (prefix: string) => `${prefix}-${(++seq).toString().padStart(6, '0')}`;
 
 /** The per-subscription controls of a subscription that has none, as every store reads them back. */
-const NO_CONTROLS = Object.freeze({ headers: {}, filter: null, retry_max_attempts: null, delivery_timeout_seconds: null, max_concurrent_per_endpoint: null, rate_limit_per_second: null });
+const NO_CONTROLS = Object.freeze({ headers: {}, filter: null, retry_max_attempts: null, delivery_timeout_seconds: null, max_concurrent_per_endpoint: null, rate_limit_per_second: null, ordered: false });
 
 function makeSub(overrides: Partial<WebhookSubscription> = {}): WebhookSubscription {
   const n = ++seq;
@@ -333,6 +333,7 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
           filter: s.filter ?? null,
           max_concurrent_per_endpoint: s.max_concurrent_per_endpoint ?? null,
           rate_limit_per_second: s.rate_limit_per_second ?? null,
+          ordered: s.ordered ?? false,
         });
         expect(await subs().scanActive(null, 2)).toEqual([entry(active[1]), entry(active[2])]);
         expect(await subs().scanActive('scan-b', 2)).toEqual([entry(active[0])]);
@@ -478,6 +479,7 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
             subscription_id: d.subscription_id,
             event_type: event.event_type,
             status: 'pending',
+            lane: null,
             attempts: 0,
             next_attempt_at: at(5),
             locked_until: null,
@@ -664,6 +666,7 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
           subscription_id: ds[0].subscription_id,
           event_type: event.event_type,
           status: 'delivered',
+          lane: null,
           attempts: 1,
           next_attempt_at: T0,
           locked_until: null,
@@ -958,6 +961,112 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
         expect(await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: T0 })).toHaveLength(3);
         await subs().delete(sub.subscription_id);
         expect(await claimLimited(T0)).toEqual({ claimed: [], next_at: null });
+      });
+    });
+
+    describe('ordered lanes', () => {
+      /** Enqueues one event per entry, in order (created at T0 + i ms): `[subscription, lane or null]`. */
+      async function laned(entries: Array<[string, string | null]>) {
+        const out: Array<{ event: StoredEvent; delivery: NewDelivery }> = [];
+        for (const [i, [subscription_id, lane]] of entries.entries()) {
+          const event = makeEvent({ created_at: at(i) });
+          const delivery = { delivery_id: uid('dlv'), subscription_id, lane };
+          expect(await enqueueOne(store(), event, [delivery])).toBe(true);
+          out.push({ event, delivery });
+        }
+        return out;
+      }
+      const claim = async (now: Date, worker = 'w', limit = 100) => (await store().claimDue({ worker_id: worker, limit, lease_ms: LEASE, now })).map((c) => c.delivery.delivery_id);
+      const done = (d: NewDelivery, e: StoredEvent, next: DeliveryTransition, worker = 'w', when = at(100)) =>
+        completeOne(store(), d.delivery_id, worker, makeAttempt({ subscription_id: d.subscription_id, event_id: e.event_id, attempted_at: when, status: next.status === 'pending' ? 'failed' : next.status }), next);
+
+      it("claims a lane's deliveries one at a time, in enqueue order, beside other lanes, subscriptions and unordered deliveries", async () => {
+        const [a1, a2, a3, b1, free, other] = await laned([
+          ['s1', 'k1'],
+          ['s1', 'k1'],
+          ['s1', 'k1'],
+          ['s1', 'k2'],
+          ['s1', null],
+          ['s2', 'k1'],
+        ]);
+        expect(await store().getDelivery(a1.event.event_id, 's1')).toMatchObject({ lane: 'k1', locked_by: null });
+        expect(await store().getDelivery(free.event.event_id, 's1')).toMatchObject({ lane: null });
+        expect((await claim(at(50))).sort()).toEqual([a1, b1, free, other].map((x) => x.delivery.delivery_id).sort());
+        // The lane's next waits while the first is in flight, also after the others finished.
+        expect(await done(b1.delivery, b1.event, { status: 'delivered' })).toBe(true);
+        expect(await claim(at(60))).toEqual([]);
+        expect(await done(a1.delivery, a1.event, { status: 'delivered' })).toBe(true);
+        expect(await claim(at(70))).toEqual([a2.delivery.delivery_id]);
+        // A retry holds the lane until it is due again (and then it goes first).
+        expect(await done(a2.delivery, a2.event, { status: 'pending', next_attempt_at: at(1000) })).toBe(true);
+        expect(await claim(at(999))).toEqual([]);
+        expect(await claim(at(1000))).toEqual([a2.delivery.delivery_id]);
+        // A dead letter ends its turn: the lane goes on.
+        expect(await done(a2.delivery, a2.event, { status: 'dead_letter' })).toBe(true);
+        expect(await claim(at(1001))).toEqual([a3.delivery.delivery_id]);
+      });
+
+      it('keeps the order of one batch, and stores a laned delivery unleased even when given a lease', async () => {
+        const events = [makeEvent({ created_at: at(0) }), makeEvent({ created_at: at(0) }), makeEvent({ created_at: at(0) })];
+        const lease = { worker_id: 'local', until: at(LEASE) };
+        const items = events.map((event) => ({ event, deliveries: [{ delivery_id: uid('dlv'), subscription_id: 's1', lane: 'k', lease }] }));
+        expect(await store().enqueue(items)).toEqual([true, true, true]);
+        expect(await store().getDelivery(events[0].event_id, 's1')).toMatchObject({ locked_by: null, locked_until: null });
+        for (const [i, item] of items.entries()) {
+          expect(await claim(at(10 + i))).toEqual([item.deliveries[0].delivery_id]);
+          expect(await done(item.deliveries[0], item.event, { status: 'delivered' })).toBe(true);
+        }
+      });
+
+      it('a lease that expires or is released gives the turn back to the same delivery', async () => {
+        const [a1, a2] = await laned([
+          ['s1', 'k'],
+          ['s1', 'k'],
+        ]);
+        expect(await claim(at(10), 'w1')).toEqual([a1.delivery.delivery_id]);
+        expect(await claim(at(10 + LEASE - 1), 'w2')).toEqual([]);
+        expect(await claim(at(10 + LEASE), 'w2')).toEqual([a1.delivery.delivery_id]);
+        expect(await store().releaseLeases('w2')).toBe(1);
+        expect(await claim(at(10 + LEASE), 'w3')).toEqual([a1.delivery.delivery_id]);
+        // The first holder lost it: its completion does not apply, and the lane stays with the new holder.
+        expect(await done(a1.delivery, a1.event, { status: 'delivered' }, 'w1')).toBe(false);
+        expect(await claim(at(20 + LEASE), 'w4')).toEqual([]);
+        expect(await done(a1.delivery, a1.event, { status: 'delivered' }, 'w3')).toBe(true);
+        expect(await claim(at(20 + LEASE), 'w4')).toEqual([a2.delivery.delivery_id]);
+      });
+
+      it('a redelivery goes back to its place: after the delivery in flight, before the later ones not sent yet', async () => {
+        const [a1, a2, a3] = await laned([
+          ['s1', 'k'],
+          ['s1', 'k'],
+          ['s1', 'k'],
+        ]);
+        expect(await claim(at(10))).toEqual([a1.delivery.delivery_id]);
+        expect(await done(a1.delivery, a1.event, { status: 'delivered' })).toBe(true);
+        expect(await claim(at(20))).toEqual([a2.delivery.delivery_id]);
+        expect(await store().requeueDelivery(a1.event.event_id, 's1', at(30))).toBe(true);
+        expect(await claim(at(40))).toEqual([]);
+        expect(await done(a2.delivery, a2.event, { status: 'delivered' })).toBe(true);
+        expect(await claim(at(50))).toEqual([a1.delivery.delivery_id]);
+        expect(await done(a1.delivery, a1.event, { status: 'dead_letter' })).toBe(true);
+        expect(await claim(at(60))).toEqual([a3.delivery.delivery_id]);
+        expect(await done(a3.delivery, a3.event, { status: 'delivered' })).toBe(true);
+        // A redriven dead letter takes its turn again too.
+        expect(await store().requeueDeadLetters({}, at(70))).toBe(1);
+        expect(await claim(at(70))).toEqual([a1.delivery.delivery_id]);
+      });
+
+      it('a rate-limited ordered subscription gets tokens for its lanes in turn only', async () => {
+        const sub = await subs().create(makeSub({ rate_limit_per_second: 1000, ordered: true }));
+        const id = sub.subscription_id;
+        const [a1, , b1] = await laned([
+          [id, 'k1'],
+          [id, 'k1'],
+          [id, 'k2'],
+        ]);
+        expect(await claim(at(10))).toEqual([]);
+        const taken = await store().claimRateLimited({ worker_id: 'w', limit: 100, lease_ms: LEASE, now: at(10) });
+        expect(taken.claimed.map((c) => c.delivery.delivery_id).sort()).toEqual([a1.delivery.delivery_id, b1.delivery.delivery_id].sort());
       });
     });
 

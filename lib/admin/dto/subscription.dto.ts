@@ -60,6 +60,11 @@ export class SubscriptionControlsDto {
   @IsOptional()
   @IsRateLimit()
   rate_limit_per_second?: number | null;
+
+  /** Deliver one ordering key's events one at a time, in dispatch order. */
+  @IsOptional()
+  @IsBoolean({ message: 'ordered must be true or false' })
+  ordered?: boolean;
 }
 
 /** Body of `POST /<prefix>/subscriptions`. */

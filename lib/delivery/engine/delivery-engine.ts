@@ -233,7 +233,10 @@ export class DeliveryEngine {
       .catch((err) => this.parts.logger.error(`delivery ${held.claimed.delivery.delivery_id} failed to complete (its lease will expire and it will be retried): ${(err as Error).message}`))
       .finally(() => {
         this.inFlight.delete(sending);
+        // Its state is written: the next delivery of its lane may have its turn now (a claim finds it).
+        if (held.claimed.delivery.lane != null) this.planner.noteBacklog([subscriptionId]);
         free();
+        if (held.claimed.delivery.lane != null && this.loop.accepting) this.loop.wake();
       });
     this.inFlight.add(sending);
   }

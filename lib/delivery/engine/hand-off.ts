@@ -24,15 +24,19 @@ export interface HandOffSink {
   unleasedStored(rateLimited: boolean): void;
 }
 
-/** What a hand-off needs to know of a subscription: its own cap, and whether it is rate-limited (never handed off). */
-export type HandOffTarget = Pick<WebhookSubscription, 'subscription_id' | 'max_concurrent_per_endpoint' | 'rate_limit_per_second'>;
+/**
+ * What a hand-off needs to know of a subscription: its own cap, and whether it is rate-limited or ordered (never
+ * handed off).
+ */
+export type HandOffTarget = Pick<WebhookSubscription, 'subscription_id' | 'max_concurrent_per_endpoint' | 'rate_limit_per_second' | 'ordered'>;
 
 /**
  * The hand-off of fresh deliveries from `dispatch()` to this process's engine, without a claim round trip:
  * {@link reserve} gives a lease to those there is room for (stored already leased, they start the moment the
  * enqueue commits), then {@link Reservation.settle} says whether the enqueue stored them. A crash in between
  * loses nothing: the lease expires and any replica claims them. Deliveries to a rate-limited subscription are
- * never handed off: only a claim can take its tokens, which all replicas share in the store.
+ * never handed off: only a claim can take its tokens, which all replicas share in the store. Nor are those to
+ * an ordered subscription: only a claim knows whether their lane's turn has come.
  */
 export class HandOff {
   constructor(
@@ -60,7 +64,7 @@ export class HandOff {
       let lease: DeliveryLease | undefined;
       for (let i = 0; i < subscriptionIds.length && room > 0; i++) {
         const id = subscriptionIds[i];
-        if (subscriptions[i].rate_limit_per_second != null || !this.capacity.canReserve(id, this.planner.hasBacklog(id))) continue;
+        if (!mayHandOff(subscriptions[i]) || !this.capacity.canReserve(id, this.planner.hasBacklog(id))) continue;
         leases[i] = lease ??= { worker_id: this.options.workerId, until: new Date(this.options.clock.now() + this.options.leaseMs) };
         this.capacity.reserve(id);
         room--;
@@ -91,6 +95,11 @@ export class HandOff {
     if (others.length > 0 || rateLimited) this.sink.unleasedStored(rateLimited);
     if (mine.length > 0) this.sink.adopt(mine);
   }
+}
+
+/** Whether a fresh delivery to `s` may start without a claim. */
+function mayHandOff(s: HandOffTarget): boolean {
+  return s.rate_limit_per_second == null && !s.ordered;
 }
 
 /** The leases {@link HandOff.reserve} gave, until the enqueue's outcome is known. */

@@ -1,11 +1,13 @@
 import type { ClaimOptions, RateLimitedClaim } from '../../domain/stores';
 import type { ClaimedDelivery, DeliveryRecord, StoredEvent } from '../../domain/types';
 import type { MemoryDueIndex } from './memory-due-index';
+import type { MemoryLanes } from './memory-lanes';
 import type { MemoryRateBuckets } from './memory-rate-buckets';
 
 /**
  * The memory store's claims, over its deliveries and events and its {@link MemoryDueIndex}: deliveries of
- * rate-limited subscriptions only through {@link claimRateLimited}, which takes their tokens.
+ * rate-limited subscriptions only through {@link claimRateLimited}, which takes their tokens; laned deliveries
+ * only in their turn ({@link MemoryLanes}).
  */
 export class MemoryClaims {
   constructor(
@@ -13,6 +15,7 @@ export class MemoryClaims {
     private readonly events: ReadonlyMap<string, StoredEvent>,
     private readonly due: MemoryDueIndex,
     private readonly buckets: MemoryRateBuckets,
+    private readonly lanes: MemoryLanes,
   ) {}
 
   claimDue(options: ClaimOptions): ClaimedDelivery[] {
@@ -44,7 +47,8 @@ export class MemoryClaims {
       if (d && d.status === 'pending' && d.locked_until && d.locked_until.getTime() <= now) {
         d.locked_until = null;
         d.locked_by = null;
-        this.due.pushDue(d.subscription_id, d.next_attempt_at.getTime(), id);
+        if (d.lane != null) this.lanes.leaseEnded(d, false);
+        else this.due.pushDue(d.subscription_id, d.next_attempt_at.getTime(), id);
       }
     });
   }
@@ -52,9 +56,10 @@ export class MemoryClaims {
   /** Leases one delivery the due index offers, if it is still claimable, into `out`. */
   private lease(id: string, now: number, lockedUntil: Date, options: ClaimOptions, out: ClaimedDelivery[]): boolean {
     const d = this.deliveries.get(id);
-    if (!claimable(d, now)) return false;
+    if (!claimable(d, now) || (d.lane != null && !this.lanes.mayStart(d))) return false;
     const event = this.events.get(d.event_id);
     if (!event) return false;
+    if (d.lane != null) this.lanes.hold(d);
     d.locked_until = lockedUntil;
     d.locked_by = options.worker_id;
     d.updated_at = options.now;

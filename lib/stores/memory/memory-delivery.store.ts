@@ -6,6 +6,7 @@ import { compareAttemptsNewestFirst, page } from '../store.utils';
 import { MemoryAttemptLog } from './memory-attempt-log';
 import { MemoryDueIndex } from './memory-due-index';
 import { MemoryClaims } from './memory-claims';
+import { MemoryLanes } from './memory-lanes';
 import { MemoryRateBuckets } from './memory-rate-buckets';
 
 const FINAL = new Set(['delivered', 'dead_letter', 'cancelled']);
@@ -24,13 +25,14 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
   private readonly deadLetters = new Set<string>();
   private readonly log = new MemoryAttemptLog();
   private readonly due = new MemoryDueIndex();
+  private readonly lanes = new MemoryLanes(this.deliveries, this.due);
   private readonly claims: MemoryClaims;
 
   constructor(
     /** The subscriptions' rate limits, live (`MemorySubscriptionStore.rateLimits`); none by default. */
     rateLimits: ReadonlyMap<string, number> = new Map(),
   ) {
-    this.claims = new MemoryClaims(this.deliveries, this.events, this.due, new MemoryRateBuckets(rateLimits));
+    this.claims = new MemoryClaims(this.deliveries, this.events, this.due, new MemoryRateBuckets(rateLimits), this.lanes);
   }
 
   // The queue
@@ -86,7 +88,8 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
       if (d && d.locked_by === workerId) {
         d.locked_by = null;
         d.locked_until = null;
-        if (d.status === 'pending') this.due.pushDue(d.subscription_id, d.next_attempt_at.getTime(), id);
+        if (d.lane != null) this.lanes.leaseEnded(d, false);
+        else if (d.status === 'pending') this.due.pushDue(d.subscription_id, d.next_attempt_at.getTime(), id);
         n++;
       }
     }
@@ -154,6 +157,7 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
         const d = this.deliveries.get(id);
         if (d) this.deliveryByKey.delete(key(d.event_id, d.subscription_id));
         this.deliveries.delete(id);
+        this.lanes.forget(id);
         this.deadLetters.delete(id);
       }
       this.deliveriesByEvent.delete(eventId);
@@ -172,16 +176,20 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
     );
     const ids: string[] = [];
     for (const d of deliveries) {
+      const lane = d.lane ?? null;
+      // A laned delivery is never stored leased: it starts in its turn, through a claim.
+      const lease = lane === null ? d.lease : null;
       const record: DeliveryRecord = {
         delivery_id: d.delivery_id,
         event_id: event.event_id,
         subscription_id: d.subscription_id,
         event_type: event.event_type,
         status: 'pending',
+        lane,
         attempts: 0,
         next_attempt_at: event.created_at,
-        locked_until: d.lease?.until ?? null,
-        locked_by: d.lease?.worker_id ?? null,
+        locked_until: lease?.until ?? null,
+        locked_by: lease?.worker_id ?? null,
         last_attempt_id: null,
         created_at: event.created_at,
         updated_at: event.created_at,
@@ -189,7 +197,8 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
       this.deliveries.set(record.delivery_id, record);
       this.deliveryByKey.set(key(event.event_id, d.subscription_id), record.delivery_id);
       // Leased: claimable again only once the lease expires (then its due entry is made from the lease entry).
-      if (d.lease) this.due.pushLease(d.lease.until.getTime(), record.delivery_id);
+      if (lease) this.due.pushLease(lease.until.getTime(), record.delivery_id);
+      else if (lane !== null) this.lanes.join(record);
       else this.due.pushDue(record.subscription_id, record.next_attempt_at.getTime(), record.delivery_id);
       ids.push(record.delivery_id);
     }
@@ -208,12 +217,11 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
     d.updated_at = attempt.attempted_at;
     d.status = next.status;
     this.deadLetters.delete(deliveryId);
-    if (next.status === 'pending') {
-      d.next_attempt_at = next.next_attempt_at;
-      this.due.pushDue(d.subscription_id, d.next_attempt_at.getTime(), deliveryId);
-    } else if (next.status === 'dead_letter') {
-      this.deadLetters.add(deliveryId);
-    }
+    if (next.status === 'pending') d.next_attempt_at = next.next_attempt_at;
+    else if (next.status === 'dead_letter') this.deadLetters.add(deliveryId);
+    // A retry keeps its lane's turn; any other outcome passes it on.
+    if (d.lane != null) this.lanes.leaseEnded(d, next.status !== 'pending');
+    else if (next.status === 'pending') this.due.pushDue(d.subscription_id, d.next_attempt_at.getTime(), deliveryId);
     return true;
   }
 
@@ -225,7 +233,8 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
     d.locked_until = null;
     d.updated_at = now;
     this.deadLetters.delete(d.delivery_id);
-    this.due.pushDue(d.subscription_id, now.getTime(), d.delivery_id);
+    if (d.lane != null) this.lanes.rejoin(d);
+    else this.due.pushDue(d.subscription_id, now.getTime(), d.delivery_id);
   }
 }
 

@@ -15,7 +15,7 @@ import { SortedList } from './sorted-list';
 @Injectable()
 export class MemorySubscriptionStore implements WebhookSubscriptionStore {
   private readonly subs = new Map<string, WebhookSubscription>();
-  private readonly ordered = new SortedList<SubscriptionCursor>(compareSubscriptions as (a: SubscriptionCursor, b: SubscriptionCursor) => number);
+  private readonly byCreation = new SortedList<SubscriptionCursor>(compareSubscriptions as (a: SubscriptionCursor, b: SubscriptionCursor) => number);
   private readonly byTenant = new Map<string, SortedList<SubscriptionCursor>>();
   /** The active ones, for matching. */
   private readonly active = new SubscriptionIndex<WebhookSubscription>();
@@ -58,7 +58,7 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
     const { limit, offset } = pageBounds(query);
     if (limit === 0) return [];
     const active = query.active ?? ((query.active_only ?? true) ? true : undefined);
-    const source = query.tenant_id === undefined ? this.ordered : this.byTenant.get(query.tenant_id);
+    const source = query.tenant_id === undefined ? this.byCreation : this.byTenant.get(query.tenant_id);
     const out: WebhookSubscription[] = [];
     let skipped = 0;
     for (const key of source?.from(query.after) ?? []) {
@@ -137,7 +137,7 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
   /** Stores a subscription (not stored yet) in every structure, and logs the change. */
   private put(sub: WebhookSubscription): void {
     this.subs.set(sub.subscription_id, sub);
-    this.ordered.insert(sub);
+    this.byCreation.insert(sub);
     if (sub.tenant_id !== null) {
       let tenant = this.byTenant.get(sub.tenant_id);
       if (!tenant) this.byTenant.set(sub.tenant_id, (tenant = new SortedList(compareSubscriptions as (a: SubscriptionCursor, b: SubscriptionCursor) => number)));
@@ -152,7 +152,7 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
   /** Removes a stored subscription from every structure. */
   private unput(sub: WebhookSubscription): void {
     this.subs.delete(sub.subscription_id);
-    this.ordered.remove(sub);
+    this.byCreation.remove(sub);
     if (sub.tenant_id !== null) {
       const tenant = this.byTenant.get(sub.tenant_id);
       tenant?.remove(sub);

@@ -14,11 +14,13 @@
  */
 import { CreateWebhookTables1795800000000 } from './migrations/1795800000000-CreateWebhookTables';
 import { AddSubscriptionControls1796000000000 } from './migrations/1796000000000-AddSubscriptionControls';
+import { AddOrderedLanes1796200000000 } from './migrations/1796200000000-AddOrderedLanes';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookEventEntity } from './webhook-event.entity';
 import { AddSubscriptionChanges1795900000000 } from './migrations/1795900000000-AddSubscriptionChanges';
 import { WebhookSubscriptionChangeEntity } from './webhook-subscription-change.entity';
+import { WebhookLaneEntity } from './webhook-lane.entity';
 import { WebhookRateLimitEntity } from './webhook-rate-limit.entity';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 
@@ -29,10 +31,11 @@ export { createTypeOrmStores, type TypeOrmStores } from './typeorm-backend';
 export { CreateWebhookTables1795800000000 } from './migrations/1795800000000-CreateWebhookTables';
 export { AddSubscriptionChanges1795900000000 };
 export { AddSubscriptionControls1796000000000 } from './migrations/1796000000000-AddSubscriptionControls';
-export { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEventEntity, WebhookRateLimitEntity, WebhookSubscriptionChangeEntity, WebhookSubscriptionEntity };
+export { AddOrderedLanes1796200000000 };
+export { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEventEntity, WebhookLaneEntity, WebhookRateLimitEntity, WebhookSubscriptionChangeEntity, WebhookSubscriptionEntity };
 
 /** The webhook tables' entity classes: add them to your DataSource's `entities` (or use autoLoadEntities). */
-export const WEBHOOK_ENTITIES = [WebhookSubscriptionEntity, WebhookEventEntity, WebhookDeliveryEntity, WebhookDeliveryAttemptEntity, WebhookSubscriptionChangeEntity, WebhookRateLimitEntity];
+export const WEBHOOK_ENTITIES = [WebhookSubscriptionEntity, WebhookEventEntity, WebhookDeliveryEntity, WebhookDeliveryAttemptEntity, WebhookSubscriptionChangeEntity, WebhookRateLimitEntity, WebhookLaneEntity];
 
 /** Migrations creating the webhook tables, oldest first: add them to your DataSource's `migrations`. */
-export const WEBHOOK_MIGRATIONS = [CreateWebhookTables1795800000000, AddSubscriptionChanges1795900000000, AddSubscriptionControls1796000000000];
+export const WEBHOOK_MIGRATIONS = [CreateWebhookTables1795800000000, AddSubscriptionChanges1795900000000, AddSubscriptionControls1796000000000, AddOrderedLanes1796200000000];

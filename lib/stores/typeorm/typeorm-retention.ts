@@ -5,6 +5,7 @@ import { retryOnConflict } from './typeorm.utils';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookEventEntity } from './webhook-event.entity';
+import { WebhookLaneEntity } from './webhook-lane.entity';
 
 /** Delivery states after which nothing more happens (an event whose deliveries are all final may be purged). */
 const FINAL_STATUSES = ['delivered', 'dead_letter', 'cancelled'];
@@ -16,8 +17,28 @@ export class TypeOrmDeliveryRetention implements DeliveryRetention {
   constructor(private readonly ctx: TypeOrmStoreContext) {}
 
   async purge(before: Date): Promise<{ attempts: number; events: number }> {
-    return this.ctx.run(async (ds) => ({ attempts: await purgeAttempts(ds, before), events: await purgeEvents(ds, before) }));
+    return this.ctx.run(async (ds) => {
+      const purged = { attempts: await purgeAttempts(ds, before), events: await purgeEvents(ds, before) };
+      await purgeIdleLanes(ds);
+      return purged;
+    });
   }
+}
+
+/** How long a lane's row outlives its last enqueue. */
+const LANE_IDLE_MS = 86_400_000;
+
+/**
+ * Deletes the rows of lanes idle for a day (see `WebhookLaneEntity.last_seq`, which follows the clock: a lane
+ * started again later is numbered after everything it had).
+ */
+async function purgeIdleLanes(ds: DataSource): Promise<void> {
+  await ds
+    .createQueryBuilder()
+    .delete()
+    .from(WebhookLaneEntity)
+    .where('last_seq < :idle', { idle: Date.now() - LANE_IDLE_MS })
+    .execute();
 }
 
 /** Deletes attempts older than `before`, a batch at a time. */

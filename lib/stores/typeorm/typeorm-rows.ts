@@ -28,6 +28,7 @@ export function deliveryFromRow(row: WebhookDeliveryEntity): DeliveryRecord {
     subscription_id: row.subscription_id,
     event_type: row.event_type,
     status: row.status,
+    lane: row.lane_key ?? null,
     attempts: Number(row.attempts),
     next_attempt_at: row.next_attempt_at,
     locked_until: row.locked_until ?? null,
@@ -81,19 +82,31 @@ export interface NewDeliveryRow {
   at: Date;
   locked_by: string | null;
   locked_until: Date | null;
+  lane: string | null;
+  /** Its place in its lane, given by `numberLanes` just before the insert (null: unordered). */
+  lane_seq: number | null;
 }
 
-/** The rows of one event's deliveries, all due when the event was accepted (leased ones held by their lease). */
+/**
+ * The rows of one event's deliveries, all due when the event was accepted (leased ones held by their lease; a
+ * laned one never is: it starts in its turn, through a claim).
+ */
 export function deliveryRows(event: StoredEvent, deliveries: readonly NewDelivery[]): NewDeliveryRow[] {
-  return deliveries.map((d) => ({
-    delivery_id: d.delivery_id,
-    subscription_id: d.subscription_id,
-    event_id: event.event_id,
-    event_type: event.event_type,
-    at: event.created_at,
-    locked_by: d.lease?.worker_id ?? null,
-    locked_until: d.lease?.until ?? null,
-  }));
+  return deliveries.map((d) => {
+    const lane = d.lane ?? null;
+    const lease = lane === null ? d.lease : null;
+    return {
+      delivery_id: d.delivery_id,
+      subscription_id: d.subscription_id,
+      event_id: event.event_id,
+      event_type: event.event_type,
+      at: event.created_at,
+      locked_by: lease?.worker_id ?? null,
+      locked_until: lease?.until ?? null,
+      lane,
+      lane_seq: null,
+    };
+  });
 }
 
 /** A subscription as its row is written. */
@@ -117,6 +130,7 @@ export function toSubscriptionRow(sub: WebhookSubscription): WebhookSubscription
     delivery_timeout_seconds: sub.delivery_timeout_seconds ?? null,
     max_concurrent_per_endpoint: sub.max_concurrent_per_endpoint ?? null,
     rate_limit_per_second: sub.rate_limit_per_second ?? null,
+    ordered: sub.ordered ?? false,
   };
 }
 
@@ -142,5 +156,6 @@ export function fromSubscriptionRow(row: WebhookSubscriptionEntity): WebhookSubs
     delivery_timeout_seconds: row.delivery_timeout_seconds == null ? null : Number(row.delivery_timeout_seconds),
     max_concurrent_per_endpoint: row.max_concurrent_per_endpoint ?? null,
     rate_limit_per_second: row.rate_limit_per_second ?? null,
+    ordered: Boolean(row.ordered),
   };
 }

@@ -175,7 +175,7 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
     return ds
       .getRepository(WebhookSubscriptionEntity)
       .createQueryBuilder('s')
-      .select(['s.subscription_id', 's.tenant_id', 's.event_types', 's.filter', 's.max_concurrent_per_endpoint', 's.rate_limit_per_second']);
+      .select(['s.subscription_id', 's.tenant_id', 's.event_types', 's.filter', 's.max_concurrent_per_endpoint', 's.rate_limit_per_second', 's.ordered']);
   }
 
   /** The active and tenant filters of a list or count query. */
@@ -196,6 +196,7 @@ function toEntry(row: WebhookSubscriptionEntity): SubscriptionIndexEntry {
     filter: row.filter ?? null,
     max_concurrent_per_endpoint: row.max_concurrent_per_endpoint ?? null,
     rate_limit_per_second: row.rate_limit_per_second ?? null,
+    ordered: Boolean(row.ordered),
   };
 }
 

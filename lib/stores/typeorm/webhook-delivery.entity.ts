@@ -9,6 +9,8 @@ import { dateColumn, ID_LENGTH, varcharColumn } from './columns';
 @Index('IDX_webhook_deliveries_lease', ['status', 'locked_until'])
 @Index('IDX_webhook_deliveries_locked_by', ['locked_by'])
 @Index('IDX_webhook_deliveries_subscription', ['subscription_id', 'status'])
+// A laned delivery's turn: the pending deliveries of its lane (only laned rows, where the database can say so).
+@Index('IDX_webhook_deliveries_lane', ['subscription_id', 'lane_key', 'status', 'lane_seq'], { where: 'lane_key IS NOT NULL' })
 export class WebhookDeliveryEntity {
   @PrimaryColumn({ type: 'varchar', length: ID_LENGTH, primaryKeyConstraintName: 'PK_webhook_deliveries' })
   delivery_id: string;
@@ -24,6 +26,14 @@ export class WebhookDeliveryEntity {
 
   @Column(varcharColumn(16))
   status: DeliveryRecord['status'];
+
+  /** Ordering lane (`DeliveryRecord.lane`); NULL for an unordered delivery. */
+  @Column(varcharColumn(255, { nullable: true }))
+  lane_key: string | null;
+
+  /** Place in its lane (from `webhook_lanes`); NULL for an unordered delivery. Drivers may return a string. */
+  @Column({ type: 'bigint', nullable: true })
+  lane_seq: string | number | null;
 
   /** Attempts made in the current cycle. */
   @Column({ type: 'integer' })

@@ -65,4 +65,8 @@ export class WebhookSubscriptionEntity {
   /** NULL = no limit; otherwise the subscription has a row in `webhook_rate_limits` (its bucket). */
   @Column({ type: 'integer', nullable: true })
   rate_limit_per_second: number | null;
+
+  /** Ordered lanes (see `WebhookSubscription.ordered`). */
+  @Column({ type: 'boolean', default: false })
+  ordered: boolean;
 }

@@ -5,6 +5,7 @@ import { chunks, quotedTable } from '../typeorm.utils';
 import { WebhookDeliveryAttemptEntity } from '../webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { WebhookEventEntity } from '../webhook-event.entity';
+import { numberLanes, readLaneNumbers, type LaneDemand, type TakeLaneNumbers } from './lane-sequences';
 
 /**
  * The enqueue and completion that MySQL/MariaDB and SQLite share: several statements inside one transaction
@@ -17,8 +18,13 @@ const EVENTS_PER_INSERT = 500;
 /** Attempts per multi-row INSERT (11 parameters each). */
 const ATTEMPTS_PER_INSERT = 500;
 
-/** A dialect's bulk insert of new pending deliveries. */
-export type InsertDeliveries = (manager: EntityManager, rows: readonly NewDeliveryRow[]) => Promise<void>;
+/** A dialect's statements for an enqueue, run in `manager`'s transaction. */
+export interface EnqueueWriters {
+  /** Bulk insert of new pending deliveries. */
+  insertDeliveries(manager: EntityManager, rows: readonly NewDeliveryRow[]): Promise<void>;
+  /** The upsert of `TakeLaneNumbers` (the new numbers are read back after it). */
+  upsertLanes(manager: EntityManager, demands: readonly LaneDemand[], nowMs: number): Promise<void>;
+}
 
 /**
  * Looks up which event ids exist, then inserts the new events and their deliveries, inside `manager`'s
@@ -26,7 +32,7 @@ export type InsertDeliveries = (manager: EntityManager, rows: readonly NewDelive
  * transaction stays usable; only a concurrent enqueue of the same id between the check and the insert fails
  * (unique violation).
  */
-export async function enqueueChecked(manager: EntityManager, items: readonly EnqueueItem[], insertDeliveries: InsertDeliveries): Promise<boolean[]> {
+export async function enqueueChecked(manager: EntityManager, items: readonly EnqueueItem[], writers: EnqueueWriters): Promise<boolean[]> {
   const ids = [...new Set(items.map((i) => i.event.event_id))];
   const existing = new Set<string>();
   for (const part of chunks(ids)) {
@@ -43,7 +49,13 @@ export async function enqueueChecked(manager: EntityManager, items: readonly Enq
     await manager.createQueryBuilder().insert().into(WebhookEventEntity).values(part.map((i) => copyEvent(i.event))).updateEntity(false).execute();
   }
   const rows = accepted.flatMap((i) => deliveryRows(i.event, i.deliveries));
-  if (rows.length > 0) await insertDeliveries(manager, rows);
+  if (rows.length === 0) return fresh;
+  const take: TakeLaneNumbers = async (demands, nowMs) => {
+    await writers.upsertLanes(manager, demands, nowMs);
+    return readLaneNumbers(manager, demands);
+  };
+  await numberLanes(rows, take, Date.now());
+  await writers.insertDeliveries(manager, rows);
   return fresh;
 }
 
@@ -80,7 +92,7 @@ function completedChanges(c: AttemptCompletion): Partial<WebhookDeliveryEntity> 
 }
 
 /**
- * The start of a hand-written INSERT of new deliveries (`INSERT INTO <table> (<11 columns>)`, in the order of
+ * The start of a hand-written INSERT of new deliveries (`INSERT INTO <table> (<13 columns>)`, in the order of
  * {@link DELIVERY_INSERT_COLUMNS}) and the driver's form of a date: TypeORM's `insert().values([...])` spends
  * most of its time building and binding 12 parameters per row, which made a large fan-out take seconds.
  */
@@ -96,4 +108,18 @@ export function deliveryInsert(manager: EntityManager): { into: string; at: (d: 
 }
 
 /** Column order of {@link deliveryInsert}. */
-export const DELIVERY_INSERT_COLUMNS = ['delivery_id', 'subscription_id', 'event_id', 'event_type', 'status', 'attempts', 'next_attempt_at', 'created_at', 'updated_at', 'locked_by', 'locked_until'] as const;
+export const DELIVERY_INSERT_COLUMNS = [
+  'delivery_id',
+  'subscription_id',
+  'event_id',
+  'event_type',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'created_at',
+  'updated_at',
+  'locked_by',
+  'locked_until',
+  'lane_key',
+  'lane_seq',
+] as const;

@@ -70,14 +70,33 @@ function whereNotRateLimited<Q extends SelectQueryBuilder<WebhookDeliveryEntity>
   return qb.andWhere(`${alias}.subscription_id NOT IN (SELECT rl.${column} FROM ${quotedTable(conn, WebhookRateLimitEntity)} rl)`);
 }
 
-/** Pending, due, not leased (or lease expired), not excluded. */
+/** Pending, due, not leased (or lease expired), in its lane's turn, not excluded. */
 export function whereDue<Q extends SelectQueryBuilder<WebhookDeliveryEntity>>(qb: Q, alias: string, request: Pick<ClaimRequest, 'now' | 'excluded'>): Q {
   const { now, excluded } = request;
   qb.where(`${alias}.status = :pending`, { pending: 'pending' })
     .andWhere(`${alias}.next_attempt_at <= :now`, { now })
-    .andWhere(`(${alias}.locked_until IS NULL OR ${alias}.locked_until <= :now)`, { now });
+    .andWhere(`(${alias}.locked_until IS NULL OR ${alias}.locked_until <= :now)`, { now })
+    .andWhere(inItsTurn(qb, alias));
   if (excluded) qb.andWhere(`${alias}.subscription_id NOT IN (:...excluded)`, { excluded });
   return qb;
+}
+
+/**
+ * An unordered delivery, or a laned one whose turn it is: no other pending delivery of its lane was enqueued
+ * before it (a lower `lane_seq`) or is leased (a redelivered one waits for the one in flight). Each laned row
+ * costs one probe of `IDX_webhook_deliveries_lane`, which holds the lane's pending rows apart from the ones done.
+ * Uses the `:pending` and `:now` parameters of {@link whereDue}.
+ */
+function inItsTurn(qb: SelectQueryBuilder<WebhookDeliveryEntity>, alias: string): string {
+  const conn = qb.connection;
+  const meta = conn.getMetadata(WebhookDeliveryEntity);
+  const col = (name: keyof WebhookDeliveryEntity) => conn.driver.escape(meta.findColumnWithPropertyName(name)!.databaseName);
+  const mine = (name: keyof WebhookDeliveryEntity) => `${conn.driver.escape(alias)}.${col(name)}`;
+  return (
+    `(${mine('lane_key')} IS NULL OR NOT EXISTS (SELECT 1 FROM ${quotedTable(conn, WebhookDeliveryEntity)} lp ` +
+    `WHERE lp.${col('subscription_id')} = ${mine('subscription_id')} AND lp.${col('lane_key')} = ${mine('lane_key')} AND lp.${col('status')} = :pending ` +
+    `AND lp.${col('delivery_id')} <> ${mine('delivery_id')} AND (lp.${col('lane_seq')} < ${mine('lane_seq')} OR lp.${col('locked_until')} > :now)))`
+  );
 }
 
 /** The leased deliveries `ids` with their events, oldest due first (ties in the order of `ids`). */

@@ -6,6 +6,7 @@ import { chunks, retryOnConflict } from '../typeorm.utils';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { dueQuery, loadClaimed } from './claim-query';
 import { completeChecked, deliveryInsert, enqueueChecked } from './checked-writes';
+import { laneInsert, type LaneDemand } from './lane-sequences';
 import type { ClaimRequest, QueueDialect } from './queue-dialect';
 import { claimRateLimited } from './rate-limited-claim';
 
@@ -33,7 +34,7 @@ export class MysqlQueueDialect implements QueueDialect {
   async notify(): Promise<void> {}
 
   enqueueIn(manager: EntityManager, items: readonly EnqueueItem[]): Promise<boolean[]> {
-    return enqueueChecked(manager, items, insertDeliveries);
+    return enqueueChecked(manager, items, { insertDeliveries, upsertLanes });
   }
 
   claim(request: ClaimRequest): Promise<ClaimedDelivery[]> {
@@ -64,15 +65,22 @@ function amongChosen(idColumn: string, chosenSql: string): string {
   return `${idColumn} IN (SELECT x.cid FROM (${chosenSql}) x)`;
 }
 
-/** New deliveries as multi-row `INSERT ... VALUES` statements of 9 parameters a row. */
+/** Lane numbers: `ON DUPLICATE KEY UPDATE` moves an existing lane on (see `TakeLaneNumbers`). */
+async function upsertLanes(manager: EntityManager, demands: readonly LaneDemand[], nowMs: number): Promise<void> {
+  const { sql, params, col } = laneInsert(manager, demands, nowMs);
+  const last = col('last_seq');
+  await manager.query(`${sql} ON DUPLICATE KEY UPDATE ${last} = GREATEST(${last}, ?) + (VALUES(${last}) - ?)`, [...params, nowMs, nowMs]);
+}
+
+/** New deliveries as multi-row `INSERT ... VALUES` statements of 11 parameters a row. */
 async function insertDeliveries(manager: EntityManager, rows: readonly NewDeliveryRow[]): Promise<void> {
   const { into, at } = deliveryInsert(manager);
   for (const part of chunks(rows, DELIVERIES_PER_INSERT)) {
     const params: unknown[] = [];
     for (const d of part) {
       const t = at(d.at);
-      params.push(d.delivery_id, d.subscription_id, d.event_id, d.event_type, t, t, t, d.locked_by, at(d.locked_until));
+      params.push(d.delivery_id, d.subscription_id, d.event_id, d.event_type, t, t, t, d.locked_by, at(d.locked_until), d.lane, d.lane_seq);
     }
-    await manager.query(`${into} VALUES ${part.map(() => "(?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)").join(', ')}`, params);
+    await manager.query(`${into} VALUES ${part.map(() => "(?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`, params);
   }
 }

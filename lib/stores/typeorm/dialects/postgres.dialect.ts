@@ -8,7 +8,9 @@ import { quotedTable } from '../typeorm.utils';
 import { WebhookDeliveryAttemptEntity } from '../webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { WebhookEventEntity } from '../webhook-event.entity';
+import { WebhookLaneEntity } from '../webhook-lane.entity';
 import { dueQuery } from './claim-query';
+import { laneId, numberLanes } from './lane-sequences';
 import type { ClaimRequest, QueryExecutor, QueueDialect } from './queue-dialect';
 import { claimRateLimited } from './rate-limited-claim';
 
@@ -31,6 +33,8 @@ export class PostgresQueueDialect implements QueueDialect {
   }
 
   enqueue(items: readonly EnqueueItem[]): Promise<boolean[]> {
+    // Laned deliveries take their lanes' numbers in the enqueue's transaction: then it needs one.
+    if (items.some((i) => i.deliveries.some((d) => d.lane != null))) return this.dataSource.transaction((manager) => this.enqueueWith(manager, items));
     return this.enqueueWith(this.dataSource, items);
   }
 
@@ -116,7 +120,15 @@ export class PostgresQueueDialect implements QueueDialect {
     const seen = new Set<string>();
     const firsts = items.filter((item) => !seen.has(item.event.event_id) && seen.add(item.event.event_id));
     const rows = firsts.flatMap((i) => deliveryRows(i.event, i.deliveries));
-    const { enqueue, at } = this.statements();
+    const { enqueue, takeLanes, at } = this.statements();
+    await numberLanes(
+      rows,
+      async (demands, nowMs) => {
+        const taken: Array<{ s: string; k: string; last: string }> = await db.query(takeLanes, [demands.map((d) => d.subscription_id), demands.map((d) => d.lane_key), nowMs, demands.map((d) => d.count)]);
+        return new Map(taken.map((r) => [laneId(r.s, r.k), Number(r.last)]));
+      },
+      Date.now(),
+    );
     const stored: Array<{ event_id: string }> = await db.query(enqueue, [
       firsts.map((i) => i.event.event_id),
       firsts.map((i) => i.event.event_type),
@@ -131,6 +143,8 @@ export class PostgresQueueDialect implements QueueDialect {
       rows.map((d) => at(d.at)),
       rows.map((d) => d.locked_by),
       rows.map((d) => at(d.locked_until)),
+      rows.map((d) => d.lane),
+      rows.map((d) => d.lane_seq),
     ]);
     const created = new Set(stored.map((r) => r.event_id));
     // Only the first item of an id can have been created.
@@ -146,6 +160,8 @@ export class PostgresQueueDialect implements QueueDialect {
 
 interface Statements {
   enqueue: string;
+  /** See `TakeLaneNumbers`: $1 subscription ids, $2 lane keys, $3 now (ms), $4 counts. */
+  takeLanes: string;
   complete: string;
   /** A Date as the driver writes a `timestamp(3)` column (null stays null). */
   at: (d: Date | null) => unknown;
@@ -155,6 +171,7 @@ function buildStatements(ds: DataSource): Statements {
   const ev = columnsOf(ds, WebhookEventEntity);
   const dl = columnsOf(ds, WebhookDeliveryEntity);
   const at = columnsOf(ds, WebhookDeliveryAttemptEntity);
+  const ln = columnsOf(ds, WebhookLaneEntity);
   const dateColumn = ds.getMetadata(WebhookDeliveryEntity).findColumnWithPropertyName('next_attempt_at')!;
   return {
     enqueue:
@@ -163,11 +180,16 @@ function buildStatements(ds: DataSource): Statements {
       `FROM unnest($1::varchar[], $2::varchar[], $3::text[], $4::timestamp(3)[], $5::varchar[], $6::timestamp(3)[]) AS v(id, typ, body, occurred, src, created) ` +
       `ON CONFLICT (${ev('event_id')}) DO NOTHING RETURNING ${ev('event_id')} AS event_id), ` +
       `dl AS (INSERT INTO ${quotedTable(ds, WebhookDeliveryEntity)} (${dl('delivery_id')}, ${dl('subscription_id')}, ${dl('event_id')}, ${dl('event_type')}, ` +
-      `${dl('status')}, ${dl('attempts')}, ${dl('next_attempt_at')}, ${dl('created_at')}, ${dl('updated_at')}, ${dl('locked_by')}, ${dl('locked_until')}) ` +
-      `SELECT d.id, d.sub, d.evt, d.typ, 'pending', 0, d.at, d.at, d.at, d.lby, d.luntil ` +
-      `FROM unnest($7::varchar[], $8::varchar[], $9::varchar[], $10::varchar[], $11::timestamp(3)[], $12::varchar[], $13::timestamp(3)[]) AS d(id, sub, evt, typ, at, lby, luntil) ` +
+      `${dl('status')}, ${dl('attempts')}, ${dl('next_attempt_at')}, ${dl('created_at')}, ${dl('updated_at')}, ${dl('locked_by')}, ${dl('locked_until')}, ${dl('lane_key')}, ${dl('lane_seq')}) ` +
+      `SELECT d.id, d.sub, d.evt, d.typ, 'pending', 0, d.at, d.at, d.at, d.lby, d.luntil, d.lane, d.seq ` +
+      `FROM unnest($7::varchar[], $8::varchar[], $9::varchar[], $10::varchar[], $11::timestamp(3)[], $12::varchar[], $13::timestamp(3)[], $14::varchar[], $15::bigint[]) AS d(id, sub, evt, typ, at, lby, luntil, lane, seq) ` +
       `WHERE d.evt IN (SELECT event_id FROM ev)) ` +
       `SELECT event_id FROM ev`,
+    takeLanes:
+      `INSERT INTO ${quotedTable(ds, WebhookLaneEntity)} AS l (${ln('subscription_id')}, ${ln('lane_key')}, ${ln('last_seq')}) ` +
+      `SELECT v.s, v.k, $3::bigint + v.n FROM unnest($1::varchar[], $2::varchar[], $4::bigint[]) WITH ORDINALITY AS v(s, k, n, o) ORDER BY v.o ` +
+      `ON CONFLICT (${ln('subscription_id')}, ${ln('lane_key')}) DO UPDATE SET ${ln('last_seq')} = GREATEST(l.${ln('last_seq')}, $3::bigint) + (EXCLUDED.${ln('last_seq')} - $3::bigint) ` +
+      `RETURNING l.${ln('subscription_id')} AS s, l.${ln('lane_key')} AS k, l.${ln('last_seq')} AS last`,
     complete:
       `WITH logged AS (INSERT INTO ${quotedTable(ds, WebhookDeliveryAttemptEntity)} (${at('attempt_id')}, ${at('subscription_id')}, ${at('event_id')}, ${at('event_type')}, ` +
       `${at('status')}, ${at('status_code')}, ${at('attempt_number')}, ${at('attempted_at')}, ${at('next_retry_at')}, ${at('error_message')}, ${at('duration_ms')}) ` +

@@ -6,6 +6,7 @@ import { chunks } from '../typeorm.utils';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { dueQuery, loadClaimed } from './claim-query';
 import { completeChecked, deliveryInsert, enqueueChecked } from './checked-writes';
+import { laneInsert, type LaneDemand } from './lane-sequences';
 import type { ClaimRequest, QueueDialect } from './queue-dialect';
 import { claimRateLimited } from './rate-limited-claim';
 
@@ -34,7 +35,7 @@ export class SqliteQueueDialect implements QueueDialect {
   async notify(): Promise<void> {}
 
   enqueueIn(manager: EntityManager, items: readonly EnqueueItem[]): Promise<boolean[]> {
-    return enqueueChecked(manager, items, insertDeliveries);
+    return enqueueChecked(manager, items, { insertDeliveries, upsertLanes });
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedDelivery[]> {
@@ -69,15 +70,23 @@ export class SqliteQueueDialect implements QueueDialect {
   }
 }
 
+/** Lane numbers: `ON CONFLICT DO UPDATE` moves an existing lane on (see `TakeLaneNumbers`). */
+async function upsertLanes(manager: EntityManager, demands: readonly LaneDemand[], nowMs: number): Promise<void> {
+  const { sql, params, col } = laneInsert(manager, demands, nowMs);
+  const last = col('last_seq');
+  await manager.query(`${sql} ON CONFLICT (${col('subscription_id')}, ${col('lane_key')}) DO UPDATE SET ${last} = MAX(${last}, ?) + (excluded.${last} - ?)`, [...params, nowMs, nowMs]);
+}
+
 /** New deliveries as one `INSERT ... SELECT FROM json_each(?)` per chunk: one parameter however many rows. */
 async function insertDeliveries(manager: EntityManager, rows: readonly NewDeliveryRow[]): Promise<void> {
   const { into, at } = deliveryInsert(manager);
   for (const part of chunks(rows, DELIVERIES_PER_INSERT)) {
     await manager.query(
       `${into} SELECT json_extract(d.value, '$[0]'), json_extract(d.value, '$[1]'), json_extract(d.value, '$[2]'), json_extract(d.value, '$[3]'), 'pending', 0, ` +
-        `json_extract(d.value, '$[4]'), json_extract(d.value, '$[4]'), json_extract(d.value, '$[4]'), json_extract(d.value, '$[5]'), json_extract(d.value, '$[6]') ` +
+        `json_extract(d.value, '$[4]'), json_extract(d.value, '$[4]'), json_extract(d.value, '$[4]'), json_extract(d.value, '$[5]'), json_extract(d.value, '$[6]'), ` +
+        `json_extract(d.value, '$[7]'), json_extract(d.value, '$[8]') ` +
         `FROM json_each(?) AS d ORDER BY d.key`,
-      [JSON.stringify(part.map((d) => [d.delivery_id, d.subscription_id, d.event_id, d.event_type, at(d.at), d.locked_by, at(d.locked_until)]))],
+      [JSON.stringify(part.map((d) => [d.delivery_id, d.subscription_id, d.event_id, d.event_type, at(d.at), d.locked_by, at(d.locked_until), d.lane, d.lane_seq]))],
     );
   }
 }
