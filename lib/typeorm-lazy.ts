@@ -13,7 +13,9 @@ const NAMES = [
   'WebhookEventEntity',
   'WebhookDeliveryEntity',
   'WebhookDeliveryAttemptEntity',
+  'WebhookAttemptStatsEntity',
   'CreateWebhookTables1795800000000',
+  'AddObservability1796100000000',
   'TypeOrmSubscriptionStore',
   'TypeOrmDeliveryStore',
   'WebhookDataSourceRef',
@@ -39,8 +41,12 @@ export declare const WebhookDeliveryEntity: typeof TypeOrmBackend.WebhookDeliver
 export type WebhookDeliveryEntity = TypeOrmBackend.WebhookDeliveryEntity;
 export declare const WebhookDeliveryAttemptEntity: typeof TypeOrmBackend.WebhookDeliveryAttemptEntity;
 export type WebhookDeliveryAttemptEntity = TypeOrmBackend.WebhookDeliveryAttemptEntity;
+export declare const WebhookAttemptStatsEntity: typeof TypeOrmBackend.WebhookAttemptStatsEntity;
+export type WebhookAttemptStatsEntity = TypeOrmBackend.WebhookAttemptStatsEntity;
 export declare const CreateWebhookTables1795800000000: typeof TypeOrmBackend.CreateWebhookTables1795800000000;
 export type CreateWebhookTables1795800000000 = TypeOrmBackend.CreateWebhookTables1795800000000;
+export declare const AddObservability1796100000000: typeof TypeOrmBackend.AddObservability1796100000000;
+export type AddObservability1796100000000 = TypeOrmBackend.AddObservability1796100000000;
 export declare const TypeOrmSubscriptionStore: typeof TypeOrmBackend.TypeOrmSubscriptionStore;
 export type TypeOrmSubscriptionStore = TypeOrmBackend.TypeOrmSubscriptionStore;
 export declare const TypeOrmDeliveryStore: typeof TypeOrmBackend.TypeOrmDeliveryStore;

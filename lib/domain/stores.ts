@@ -1,3 +1,4 @@
+import type { AttemptStats, AttemptStatsQuery, QueueSnapshot } from './stats';
 import type {
   ClaimedDelivery,
   DeliveryAttempt,
@@ -41,6 +42,11 @@ export interface AttemptQuery {
   subscription_id?: string;
   event_id?: string;
   status?: DeliveryStatus;
+  event_type?: string;
+  /** Attempted at or after. */
+  since?: Date;
+  /** Attempted before. */
+  until?: Date;
   /** Default 100. */
   limit?: number;
   /** Default 0. */
@@ -134,6 +140,8 @@ export interface DeliveryQueue {
   requeueDeadLetters(query: RedriveQuery, now: Date): Promise<number>;
   /** Drops the leases this worker holds (all, or those listed) so others may claim them at once. */
   releaseLeases(workerId: string, deliveryIds?: readonly string[]): Promise<number>;
+  /** Pending deliveries, the oldest due one, and dead letters: a few indexed reads (gauges, health). */
+  queueSnapshot(now: Date): Promise<QueueSnapshot>;
 }
 
 /** The attempt log and what operators read: the admin API, auto-disable. */
@@ -152,11 +160,16 @@ export interface DeliveryLog {
   getEvent(eventId: string): Promise<StoredEvent | null>;
   /** The queue state of one event's delivery to one subscription. */
   getDelivery(eventId: string, subscriptionId: string): Promise<DeliveryRecord | null>;
+  /** Endpoint health over a range: counts, estimated p50/p95, last success, the current run of failures, a series. */
+  attemptStats(query: AttemptStatsQuery): Promise<AttemptStats>;
 }
 
 /** Retention: what the scheduled purge deletes. */
 export interface DeliveryRetention {
-  /** Deletes attempts older than `before`, and events (with their deliveries) finished before it. */
+  /**
+   * Deletes attempts older than `before` (and the stats of the 5-minute slices that ended by then), and events
+   * (with their deliveries) finished before it.
+   */
   purge(before: Date): Promise<{ attempts: number; events: number }>;
 }
 

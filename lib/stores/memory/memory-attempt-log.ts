@@ -1,5 +1,8 @@
+import type { AttemptStats, AttemptStatsQuery } from '../../domain/stats';
+import { isFailedStatus } from '../../domain/stats';
 import type { AttemptQuery } from '../../domain/stores';
 import type { DeliveryAttempt } from '../../domain/types';
+import { StatsAccumulator, StatsRange } from '../attempt-stats';
 import { compareAttemptsNewestFirst, page } from '../store.utils';
 
 /** The memory store's attempt log, indexed by id and by subscription. Holds its own copies. */
@@ -25,7 +28,12 @@ export class MemoryAttemptLog {
   list(query: AttemptQuery): DeliveryAttempt[] {
     const source = query.subscription_id !== undefined ? (this.bySubscription.get(query.subscription_id) ?? []) : [...this.byId.values()];
     const matches = source.filter(
-      (a) => (query.event_id === undefined || a.event_id === query.event_id) && (query.status === undefined || a.status === query.status),
+      (a) =>
+        (query.event_id === undefined || a.event_id === query.event_id) &&
+        (query.status === undefined || a.status === query.status) &&
+        (query.event_type === undefined || a.event_type === query.event_type) &&
+        (query.since === undefined || a.attempted_at >= query.since) &&
+        (query.until === undefined || a.attempted_at < query.until),
     );
     return page(matches.sort(compareAttemptsNewestFirst), query).map((a) => ({ ...a }));
   }
@@ -41,6 +49,23 @@ export class MemoryAttemptLog {
       if ((a.status === 'failed' || a.status === 'dead_letter') && t >= since.getTime() && t > lastSuccess) n++;
     }
     return n;
+  }
+
+  /** Endpoint health from the logged attempts themselves (a scan: the memory store holds what a process can). */
+  stats(query: AttemptStatsQuery): AttemptStats {
+    const range = new StatsRange(query);
+    const source = query.subscription_id !== undefined ? (this.bySubscription.get(query.subscription_id) ?? []) : this.byId.values();
+    const acc = new StatsAccumulator(range);
+    let lastSuccess = -Infinity;
+    const failures: number[] = [];
+    for (const a of source) {
+      const t = a.attempted_at.getTime();
+      acc.addAttempt(a);
+      if (a.status === 'delivered' && t < range.end) lastSuccess = Math.max(lastSuccess, t);
+      if (isFailedStatus(a.status) && range.includes(t)) failures.push(t);
+    }
+    const consecutive = failures.filter((t) => t > lastSuccess).length;
+    return acc.result(lastSuccess > -Infinity ? new Date(lastSuccess) : null, consecutive);
   }
 
   /** Deletes the attempts made before `before`; returns how many. */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { AttemptStats, AttemptStatsQuery, QueueSnapshot } from '../../domain/stats';
 import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, NewDelivery, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 import { compareAttemptsNewestFirst, page } from '../store.utils';
@@ -97,6 +98,19 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
     return n;
   }
 
+  async queueSnapshot(now: Date): Promise<QueueSnapshot> {
+    let pending = 0;
+    let oldest = Infinity;
+    const t = now.getTime();
+    for (const d of this.deliveries.values()) {
+      if (d.status !== 'pending') continue;
+      pending++;
+      const due = d.next_attempt_at.getTime();
+      if (due <= t && due < oldest) oldest = due;
+    }
+    return { pending, oldest_due_at: oldest === Infinity ? null : new Date(oldest), dead_letters: this.deadLetters.size };
+  }
+
   // The log
 
   async recordAttempt(attempt: DeliveryAttempt): Promise<void> {
@@ -144,6 +158,10 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
     return d ? { ...d } : null;
   }
 
+  async attemptStats(query: AttemptStatsQuery): Promise<AttemptStats> {
+    return this.log.stats(query);
+  }
+
   // Retention
 
   async purge(before: Date): Promise<{ attempts: number; events: number }> {
@@ -171,7 +189,15 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
     // A literal of fixed shape: a spread copy gets its own hidden class, tripling its size per pending event.
     this.events.set(
       event.event_id,
-      Object.freeze({ event_id: event.event_id, event_type: event.event_type, body: event.body, occurred_at: event.occurred_at, source: event.source, created_at: event.created_at }),
+      Object.freeze({
+        event_id: event.event_id,
+        event_type: event.event_type,
+        body: event.body,
+        occurred_at: event.occurred_at,
+        source: event.source,
+        created_at: event.created_at,
+        traceparent: event.traceparent ?? null,
+      }),
     );
     const ids: string[] = [];
     for (const d of deliveries) {

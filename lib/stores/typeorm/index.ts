@@ -13,6 +13,8 @@
  * - SQLite: one process only; the stores serialize their own operations on the shared connection.
  */
 import { CreateWebhookTables1795800000000 } from './migrations/1795800000000-CreateWebhookTables';
+import { AddObservability1796100000000 } from './migrations/1796100000000-AddObservability';
+import { WebhookAttemptStatsEntity } from './webhook-attempt-stats.entity';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookEventEntity } from './webhook-event.entity';
@@ -23,10 +25,11 @@ export { TypeOrmDeliveryStore } from './typeorm-delivery.store';
 export { TypeOrmSubscriptionStore } from './typeorm-subscription.store';
 export { createTypeOrmStores, type TypeOrmStores } from './typeorm-backend';
 export { CreateWebhookTables1795800000000 } from './migrations/1795800000000-CreateWebhookTables';
-export { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEventEntity, WebhookSubscriptionEntity };
+export { AddObservability1796100000000 } from './migrations/1796100000000-AddObservability';
+export { WebhookAttemptStatsEntity, WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEventEntity, WebhookSubscriptionEntity };
 
 /** The webhook tables' entity classes: add them to your DataSource's `entities` (or use autoLoadEntities). */
-export const WEBHOOK_ENTITIES = [WebhookSubscriptionEntity, WebhookEventEntity, WebhookDeliveryEntity, WebhookDeliveryAttemptEntity];
+export const WEBHOOK_ENTITIES = [WebhookSubscriptionEntity, WebhookEventEntity, WebhookDeliveryEntity, WebhookDeliveryAttemptEntity, WebhookAttemptStatsEntity];
 
 /** Migrations creating the webhook tables, oldest first: add them to your DataSource's `migrations`. */
-export const WEBHOOK_MIGRATIONS = [CreateWebhookTables1795800000000];
+export const WEBHOOK_MIGRATIONS = [CreateWebhookTables1795800000000, AddObservability1796100000000];

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { AttemptStats, AttemptStatsQuery, QueueSnapshot } from '../../domain/stats';
 import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 import { WebhookDataSourceRef } from './data-source.ref';
@@ -51,6 +52,10 @@ export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
     return this.queue.releaseLeases(workerId, deliveryIds);
   }
 
+  queueSnapshot(now: Date): Promise<QueueSnapshot> {
+    return this.queue.queueSnapshot(now);
+  }
+
   // The log
 
   recordAttempt(attempt: DeliveryAttempt): Promise<void> {
@@ -83,6 +88,10 @@ export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
 
   getDelivery(eventId: string, subscriptionId: string): Promise<DeliveryRecord | null> {
     return this.log.getDelivery(eventId, subscriptionId);
+  }
+
+  attemptStats(query: AttemptStatsQuery): Promise<AttemptStats> {
+    return this.log.attemptStats(query);
   }
 
   // Retention

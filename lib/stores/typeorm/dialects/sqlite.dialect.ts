@@ -5,7 +5,8 @@ import type { NewDeliveryRow } from '../typeorm-rows';
 import { chunks } from '../typeorm.utils';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { dueQuery, loadClaimed } from './claim-query';
-import { completeChecked, deliveryInsert, enqueueChecked } from './checked-writes';
+import type { StatsRow } from '../../attempt-stats';
+import { completeChecked, deliveryInsert, enqueueChecked, upsertStats } from './checked-writes';
 import type { ClaimRequest, QueueDialect } from './queue-dialect';
 
 /** Deliveries per INSERT: one JSON text each, so a fan-out to 10,000 subscriptions is two statements. */
@@ -51,8 +52,21 @@ export class SqliteQueueDialect implements QueueDialect {
   }
 
   complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {
-    return this.dataSource.transaction((manager) => completeChecked(manager, items));
+    return this.dataSource.transaction((manager) => completeChecked(manager, items, addStats));
   }
+
+  addStats(manager: EntityManager, rows: readonly StatsRow[]): Promise<void> {
+    return addStats(manager, rows);
+  }
+}
+
+/** `ON CONFLICT ... DO UPDATE` adds the new counts to the existing row. */
+function addStats(manager: EntityManager, rows: readonly StatsRow[]): Promise<void> {
+  return upsertStats(
+    manager,
+    rows,
+    (col) => `ON CONFLICT (${col('subscription_id')}, ${col('slice_start')}, ${col('duration_class')}) DO UPDATE SET ${['attempts', 'delivered', 'failed'].map((c) => `${col(c)} = ${col(c)} + excluded.${col(c)}`).join(', ')}`,
+  );
 }
 
 /** New deliveries as one `INSERT ... SELECT FROM json_each(?)` per chunk: one parameter however many rows. */
