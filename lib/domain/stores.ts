@@ -37,6 +37,12 @@ export interface WebhookSubscriptionStore {
   delete(id: string): Promise<boolean>;
 }
 
+/** What {@link DeliveryLog.recentFailureRun} finds. */
+export interface FailureRun {
+  failures: number;
+  last_success_at: Date | null;
+}
+
 /** Filters of {@link DeliveryLog.getAttempts}. */
 export interface AttemptQuery {
   subscription_id?: string;
@@ -156,6 +162,11 @@ export interface DeliveryLog {
   countDeadLetters(query?: Pick<DeadLetterQuery, 'subscription_id'>): Promise<number>;
   /** Failed attempts of the subscription since `since` and after its last success. */
   countRecentFailures(subscriptionId: string, since: Date): Promise<number>;
+  /**
+   * The same count, with the last success at or after `since` (null when none) that started the run: a run of
+   * failures is told from the next one by it (early warnings are reported once per run).
+   */
+  recentFailureRun(subscriptionId: string, since: Date): Promise<FailureRun>;
   /** An accepted event with its body as sent, until it is purged. */
   getEvent(eventId: string): Promise<StoredEvent | null>;
   /** The queue state of one event's delivery to one subscription. */

@@ -150,6 +150,17 @@ export function describeObservabilityContract(ctx: ObservabilityContext): void {
     });
   });
 
+  describe('recentFailureRun', () => {
+    it('counts the failures after the last success since a time, and tells that success', async () => {
+      await record([attempt('run', 'failed', t(0, 1), 5), attempt('run', 'delivered', t(0, 2), 5), attempt('run', 'failed', t(0, 3), 5), attempt('run', 'dead_letter', t(0, 4), 5)]);
+      expect(await store().recentFailureRun('run', t(0))).toEqual({ failures: 2, last_success_at: t(0, 2) });
+      expect(await store().countRecentFailures('run', t(0))).toBe(2);
+      // a success before `since` does not start the run counted
+      expect(await store().recentFailureRun('run', t(0, 3))).toEqual({ failures: 2, last_success_at: null });
+      expect(await store().recentFailureRun('nobody', t(0))).toEqual({ failures: 0, last_success_at: null });
+    });
+  });
+
   describe('queueSnapshot', () => {
     it('counts pending deliveries and dead letters, and finds the oldest due delivery', async () => {
       expect(await store().queueSnapshot(t(5))).toEqual({ pending: 0, oldest_due_at: null, dead_letters: 0 });

@@ -1,6 +1,6 @@
 import type { AttemptStats, AttemptStatsQuery } from '../../domain/stats';
 import { isFailedStatus } from '../../domain/stats';
-import type { AttemptQuery } from '../../domain/stores';
+import type { AttemptQuery, FailureRun } from '../../domain/stores';
 import type { DeliveryAttempt } from '../../domain/types';
 import { StatsAccumulator, StatsRange } from '../attempt-stats';
 import { compareAttemptsNewestFirst, page } from '../store.utils';
@@ -38,17 +38,18 @@ export class MemoryAttemptLog {
     return page(matches.sort(compareAttemptsNewestFirst), query).map((a) => ({ ...a }));
   }
 
-  /** Failed attempts of the subscription since `since` and after its last success. */
-  countRecentFailures(subscriptionId: string, since: Date): number {
+  /** Failed attempts of the subscription since `since` and after its last success at or after `since`. */
+  failureRun(subscriptionId: string, since: Date): FailureRun {
     const list = this.bySubscription.get(subscriptionId) ?? [];
+    const from = since.getTime();
     let lastSuccess = -Infinity;
-    for (const a of list) if (a.status === 'delivered') lastSuccess = Math.max(lastSuccess, a.attempted_at.getTime());
-    let n = 0;
+    for (const a of list) if (a.status === 'delivered' && a.attempted_at.getTime() >= from) lastSuccess = Math.max(lastSuccess, a.attempted_at.getTime());
+    let failures = 0;
     for (const a of list) {
       const t = a.attempted_at.getTime();
-      if ((a.status === 'failed' || a.status === 'dead_letter') && t >= since.getTime() && t > lastSuccess) n++;
+      if (isFailedStatus(a.status) && t >= from && t > lastSuccess) failures++;
     }
-    return n;
+    return { failures, last_success_at: lastSuccess > -Infinity ? new Date(lastSuccess) : null };
   }
 
   /** Endpoint health from the logged attempts themselves (a scan: the memory store holds what a process can). */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AttemptStats, AttemptStatsQuery, QueueSnapshot } from '../../domain/stats';
-import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, NewDelivery, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
+import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, FailureRun, NewDelivery, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 import { compareAttemptsNewestFirst, page } from '../store.utils';
 import { MemoryAttemptLog } from './memory-attempt-log';
@@ -145,7 +145,11 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
   }
 
   async countRecentFailures(subscriptionId: string, since: Date): Promise<number> {
-    return this.log.countRecentFailures(subscriptionId, since);
+    return this.log.failureRun(subscriptionId, since).failures;
+  }
+
+  async recentFailureRun(subscriptionId: string, since: Date): Promise<FailureRun> {
+    return this.log.failureRun(subscriptionId, since);
   }
 
   async getEvent(eventId: string): Promise<StoredEvent | null> {

@@ -1,6 +1,6 @@
 import type { SelectQueryBuilder } from 'typeorm';
 import type { AttemptStats, AttemptStatsQuery } from '../../domain/stats';
-import type { AttemptQuery, DeadLetterQuery, DeliveryLog } from '../../domain/stores';
+import type { AttemptQuery, DeadLetterQuery, DeliveryLog, FailureRun } from '../../domain/stores';
 import type { DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 import { statsRowsOf } from '../attempt-stats';
 import { pageBounds } from '../store.utils';
@@ -73,6 +73,10 @@ export class TypeOrmDeliveryLog implements DeliveryLog {
   }
 
   async countRecentFailures(subscriptionId: string, since: Date): Promise<number> {
+    return (await this.recentFailureRun(subscriptionId, since)).failures;
+  }
+
+  async recentFailureRun(subscriptionId: string, since: Date): Promise<FailureRun> {
     return this.ctx.run(async (ds) => {
       const attempts = ds.getRepository(WebhookDeliveryAttemptEntity);
       // Only a success at or after `since` can cut the run short: earlier ones precede every counted failure.
@@ -87,7 +91,7 @@ export class TypeOrmDeliveryLog implements DeliveryLog {
         .where('a.subscription_id = :sub AND a.attempted_at >= :since', { sub: subscriptionId, since })
         .andWhere('a.status IN (:...failed)', { failed: ['failed', 'dead_letter'] });
       if (lastSuccess) qb.andWhere('a.attempted_at > :success', { success: lastSuccess.attempted_at });
-      return qb.getCount();
+      return { failures: await qb.getCount(), last_success_at: lastSuccess?.attempted_at ?? null };
     });
   }
 

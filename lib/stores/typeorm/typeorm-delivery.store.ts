@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AttemptStats, AttemptStatsQuery, QueueSnapshot } from '../../domain/stats';
-import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
+import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, FailureRun, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 import { WebhookDataSourceRef } from './data-source.ref';
 import { TypeOrmStoreContext } from './store-context';
@@ -80,6 +80,10 @@ export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
 
   countRecentFailures(subscriptionId: string, since: Date): Promise<number> {
     return this.log.countRecentFailures(subscriptionId, since);
+  }
+
+  recentFailureRun(subscriptionId: string, since: Date): Promise<FailureRun> {
+    return this.log.recentFailureRun(subscriptionId, since);
   }
 
   getEvent(eventId: string): Promise<StoredEvent | null> {
