@@ -9,6 +9,7 @@ import { RetentionProcessor } from './delivery/retention.processor';
 import { RetryProcessor } from './delivery/retry.processor';
 import { WebhookDeliveryService } from './delivery/webhook-delivery.service';
 import { WebhookHttpClient } from './delivery/webhook-http.host';
+import { OBSERVABILITY_EXPORTS, OBSERVABILITY_PROVIDERS } from './observability/observability.providers';
 import { AutoDisable } from './subscriptions/auto-disable';
 import { SubscriptionCache } from './subscriptions/subscription-cache';
 import { WebhookSubscriptionService } from './subscriptions/webhook-subscription.service';
@@ -57,9 +58,10 @@ const providers: Provider[] = [
   RetentionProcessor,
   WebhookDeliveryService,
   WebhookSubscriptionService,
+  ...OBSERVABILITY_PROVIDERS,
 ];
 
-const exported = [WEBHOOK_CONFIG, WEBHOOK_SUBSCRIPTION_STORE, WEBHOOK_DELIVERY_STORE, WEBHOOK_HTTP_SERVICE, WebhookDeliveryService, WebhookSubscriptionService];
+const exported = [WEBHOOK_CONFIG, WEBHOOK_SUBSCRIPTION_STORE, WEBHOOK_DELIVERY_STORE, WEBHOOK_HTTP_SERVICE, WebhookDeliveryService, WebhookSubscriptionService, ...OBSERVABILITY_EXPORTS];
 
 /**
  * Outbound webhooks for a NestJS app: `WebhookModule.forRoot({...})` (or `forRootAsync`), then inject

@@ -21,6 +21,9 @@ export class WebhookAdminDeliveriesController {
       subscription_id: query.subscription_id,
       event_id: query.event_id,
       status: query.status,
+      event_type: query.event_type,
+      since: query.since ? new Date(query.since) : undefined,
+      until: query.until ? new Date(query.until) : undefined,
       limit: query.limit ?? 100,
       offset: query.offset ?? 0,
     });

@@ -6,3 +6,5 @@ export { maskSecret, type AdminHealthView, type DeliveryAttemptView, type Subscr
 export { ADMIN_MAX_PAGE_LIMIT, PaginationQueryDto } from './dto/pagination.dto';
 export { CreateSubscriptionDto, ListSubscriptionsQueryDto, UpdateSubscriptionDto } from './dto/subscription.dto';
 export { ListDeadLettersQueryDto, ListDeliveriesQueryDto, RedriveDto } from './dto/delivery.dto';
+export { StatsQueryDto } from './dto/stats.dto';
+export type { AttemptStatsView, OverallStatsView, SubscriptionStatsView } from './admin-stats.views';

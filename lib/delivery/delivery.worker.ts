@@ -6,9 +6,10 @@ import type { WebhookDeliveryStore } from '../domain/stores';
 import { WebhookSigner } from '../signing/webhook-signer';
 import { AutoDisable } from '../subscriptions/auto-disable';
 import { SubscriptionCache } from '../subscriptions/subscription-cache';
-import { InjectWebhookConfig, InjectWebhookDeliveryStore } from '../webhook.constants';
+import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookTelemetry } from '../webhook.constants';
 import { AttemptSender } from './engine/attempt-sender';
 import { DeliveryEngine } from './engine/delivery-engine';
+import type { WebhookTelemetry } from './telemetry.port';
 import { WebhookHttpClient } from './webhook-http.host';
 
 /**
@@ -26,6 +27,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     @Inject(WebhookHttpClient) http: WebhookHttpClient,
     @Inject(SubscriptionCache) cache: SubscriptionCache,
     @Inject(AutoDisable) autoDisable: AutoDisable,
+    @InjectWebhookTelemetry() telemetry: WebhookTelemetry,
   ) {
     this.engine = new DeliveryEngine({
       workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
@@ -34,6 +36,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       sender: new AttemptSender(new WebhookSigner(config), http.transport),
       subscriptions: cache,
       health: autoDisable,
+      telemetry,
       logger: new Logger(DeliveryWorker.name),
       immediateWrites: config.store_backend === 'memory',
     });

@@ -8,11 +8,12 @@ import type { EnqueueItem, RedriveQuery, WebhookDeliveryStore, WebhookSubscripti
 import type { Result, WebhookEventInput } from '../domain/types';
 import { DeliveryAttemptNotFoundError, EventPurgedError, SubscriptionInactiveError, SubscriptionNotFoundError, type WebhookError } from '../domain/webhook.error';
 import { SubscriptionCache } from '../subscriptions/subscription-cache';
-import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
+import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore, InjectWebhookTelemetry } from '../webhook.constants';
 import { DeliveryWorker } from './delivery.worker';
 import type { DeliveryEngine } from './engine/delivery-engine';
 import { WriteBatcher } from './engine/write-batcher';
 import { serializeEvent } from './event-serializer';
+import type { WebhookTelemetry } from './telemetry.port';
 
 /** Most events written in one dispatch transaction. */
 const ENQUEUE_BATCH = 200;
@@ -38,6 +39,7 @@ export class WebhookDeliveryService {
     @InjectWebhookSubscriptionStore() private readonly subscriptions: WebhookSubscriptionStore,
     @Inject(DeliveryWorker) worker: DeliveryWorker,
     @Inject(SubscriptionCache) private readonly cache: SubscriptionCache,
+    @InjectWebhookTelemetry() private readonly telemetry: WebhookTelemetry,
   ) {
     this.engine = worker.engine;
     // Concurrent dispatches share one transaction (group commit): one disk sync for many events.
@@ -58,7 +60,22 @@ export class WebhookDeliveryService {
    * cannot be sent, before anything is stored.
    */
   async dispatch<T>(event: WebhookEventInput<T>): Promise<DispatchResult> {
+    // The span (a child of the caller's) is stored with the event: every attempt's span links to it.
+    const trace = this.telemetry.startDispatch(typeof event?.event_type === 'string' ? event.event_type : 'invalid');
+    let result: DispatchResult;
+    try {
+      result = await this.store(event, trace.traceparent);
+    } catch (err) {
+      trace.end(null, err);
+      throw err;
+    }
+    trace.end(result);
+    return result;
+  }
+
+  private async store<T>(event: WebhookEventInput<T>, traceparent: string | null): Promise<DispatchResult> {
     const { tenant_id, ...stored } = serializeEvent(event, this.config.max_payload_bytes, new Date());
+    if (traceparent) stored.traceparent = traceparent;
     const subscriptionIds = await this.cache.match(stored.event_type, tenant_id);
     // Those this process's engine has room for are stored leased to it, and start as soon as they commit.
     const reservation = this.engine.reserve(subscriptionIds);

@@ -1,4 +1,5 @@
-import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { EVENT_TYPE_PATTERN } from '../../domain/event-type';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../../domain/types';
 import { PaginationQueryDto } from './pagination.dto';
 
@@ -17,6 +18,21 @@ export class ListDeliveriesQueryDto extends PaginationQueryDto {
   @IsOptional()
   @IsIn(DELIVERY_STATUSES as DeliveryStatus[], { message: `status must be one of ${DELIVERY_STATUSES.join(', ')}` })
   status?: DeliveryStatus;
+
+  @IsOptional()
+  @IsString()
+  @Matches(EVENT_TYPE_PATTERN, { message: 'event_type must be an event type name (letters, digits, . _ - : /, 1-200 characters)' })
+  event_type?: string;
+
+  /** ISO 8601: attempted at or after. */
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'since must be an ISO 8601 date-time such as 2024-01-31T12:00:00Z' })
+  since?: string;
+
+  /** ISO 8601: attempted before. */
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'until must be an ISO 8601 date-time such as 2024-01-31T12:00:00Z' })
+  until?: string;
 }
 
 /** Query of `GET /<prefix>/dead-letters`. */

@@ -9,9 +9,10 @@ export class AttemptSender {
     private readonly transport: WebhookTransport,
   ) {}
 
-  /** Never throws: a failure is described in the result. */
-  send(subscription: WebhookSubscription, event: StoredEvent, at: Date, signal: AbortSignal): Promise<SendResult> {
+  /** Never throws: a failure is described in the result. `extraHeaders` (trace context) go with the signed ones. */
+  send(subscription: WebhookSubscription, event: StoredEvent, at: Date, signal: AbortSignal, extraHeaders?: Readonly<Record<string, string>> | null): Promise<SendResult> {
     const headers = this.signer.headers(subscription, event.event_id, event.event_type, event.body, at);
+    if (extraHeaders) Object.assign(headers, extraHeaders);
     return this.transport.send(subscription.url, headers, event.body, signal);
   }
 }

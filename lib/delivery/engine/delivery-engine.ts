@@ -8,12 +8,12 @@ import { AttemptRecorder } from './attempt-recorder';
 import { AttemptRunner } from './attempt-runner';
 import type { AttemptSender } from './attempt-sender';
 import { Capacity } from './capacity';
-import { ClaimLoop } from './claim-loop';
+import { ClaimLoop, type ClaimLoopLiveness } from './claim-loop';
 import { ClaimPlanner } from './claim-planner';
 import { systemClock, type Clock } from './clock';
 import { HandOff, type Reservation } from './hand-off';
 import type { Held } from './held';
-import type { EndpointHealth, EngineLogger, SubscriptionLookup } from './ports';
+import { NO_TELEMETRY, type AttemptTelemetry, type EndpointHealth, type EngineLogger, type SubscriptionLookup } from './ports';
 import type { RetryConfig } from './retry-policy';
 
 /** Most extra time, beyond the request timeout, a held delivery's lease must have left to start its send. */
@@ -32,6 +32,8 @@ export interface DeliveryEngineParts {
   subscriptions: SubscriptionLookup;
   health: EndpointHealth;
   logger: EngineLogger;
+  /** Spans of attempts (default: none). */
+  telemetry?: AttemptTelemetry;
   /** Write each completion alone, at once: for a store with no commit to share (memory). */
   immediateWrites: boolean;
   clock?: Clock;
@@ -94,6 +96,7 @@ export class DeliveryEngine {
     });
     this.attempts = new AttemptRunner({
       ...parts,
+      telemetry: parts.telemetry ?? NO_TELEMETRY,
       recorder: new AttemptRecorder(parts.queue, this.workerId, config.max_concurrent_deliveries, parts.immediateWrites),
       retry: config,
       clock: this.clock,
@@ -109,6 +112,11 @@ export class DeliveryEngine {
   /** Sends in flight now. */
   get activeSends(): number {
     return this.capacity.sending;
+  }
+
+  /** The claim loop's state and timing, for health checks. */
+  get liveness(): ClaimLoopLiveness {
+    return this.loop.liveness;
   }
 
   /** Due work may be in the store (start-up, redelivery, redrive): claim soon. */
