@@ -51,6 +51,7 @@ for (const [kind, label] of KINDS) {
           await ds.undoLastMigration();
           expect(await runner.hasTable('webhook_attempt_stats')).toBe(false);
           expect(await runner.hasColumn('webhook_events', 'traceparent')).toBe(false);
+          expect((await runner.getTable('webhook_delivery_attempts'))!.indices.map((i) => i.name)).not.toContain('IDX_webhook_attempts_type');
           expect(await runner.hasTable('webhook_events')).toBe(true);
           await ds.undoLastMigration();
           for (const table of TABLES) expect(await runner.hasTable(table)).toBe(false);

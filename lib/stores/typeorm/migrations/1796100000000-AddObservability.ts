@@ -15,7 +15,9 @@ const ROWS_PER_INSERT = 500;
  * - `webhook_attempt_stats`: attempts counted per subscription (and `*` for all), 5-minute slice and duration
  *   class, with an index on the slice for the retention purge. Endpoint stats read these rows instead of the log.
  *   The attempts already logged are summed into it here, so history from before the upgrade shows in the stats
- *   (attempts logged by replicas still running the previous version while this runs are not counted).
+ *   (attempts logged by replicas still running the previous version while this runs are not counted);
+ * - two indexes on `webhook_delivery_attempts`, (event_type, attempted_at) and (status, attempted_at), so that the
+ *   admin log filtered by a rare event type or status reads only the matching rows.
  */
 export class AddObservability1796100000000 implements MigrationInterface {
   name = 'AddObservability1796100000000';
@@ -42,10 +44,16 @@ export class AddObservability1796100000000 implements MigrationInterface {
         indices: [new TableIndex({ name: 'IDX_webhook_attempt_stats_slice', columnNames: ['slice_start'] })],
       }),
     );
+    await queryRunner.createIndices('webhook_delivery_attempts', [
+      new TableIndex({ name: 'IDX_webhook_attempts_type', columnNames: ['event_type', 'attempted_at'] }),
+      new TableIndex({ name: 'IDX_webhook_attempts_status', columnNames: ['status', 'attempted_at'] }),
+    ]);
     await backfill(queryRunner);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.dropIndex('webhook_delivery_attempts', 'IDX_webhook_attempts_status');
+    await queryRunner.dropIndex('webhook_delivery_attempts', 'IDX_webhook_attempts_type');
     await queryRunner.dropTable('webhook_attempt_stats', true);
     await queryRunner.dropColumn('webhook_events', 'traceparent');
   }
