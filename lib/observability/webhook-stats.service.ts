@@ -7,6 +7,9 @@ import { InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../w
 import { QueueMonitor } from './queue-monitor';
 import { parseStatsWindow, windowStart, type StatsWindow } from './stats-window';
 
+/** How old the queue reading in an overall stats answer may be (the gauges allow more: see `QueueMonitor`). */
+const STATS_QUEUE_MAX_AGE_MS = 1000;
+
 /** The window a stats answer covers: `since` is the start of its first bucket, `until` the end of its last (the current) one. */
 export interface StatsRangeInfo {
   window: string;
@@ -24,7 +27,7 @@ export interface SubscriptionStats extends AttemptStats, StatsRangeInfo {
 
 /** Every endpoint's attempts together, with the queue (`GET /<prefix>/stats`). */
 export interface OverallStats extends AttemptStats, StatsRangeInfo {
-  /** Seconds the oldest due delivery has waited (read at most every few seconds). */
+  /** Seconds the oldest due delivery has waited (the queue is read at most once a second for these routes). */
   queue_lag_seconds: number;
   /** Deliveries waiting in the store. */
   pending: number;
@@ -58,7 +61,7 @@ export class WebhookStatsService {
   async overallStats(window?: string, bucket?: string): Promise<OverallStats> {
     const w = parseStatsWindow(window, bucket);
     const range = rangeOf(w);
-    const [stats, queue] = await Promise.all([this.log.attemptStats({ since: range.since, until: range.until, bucket_ms: w.bucket_ms }), this.queue.read()]);
+    const [stats, queue] = await Promise.all([this.log.attemptStats({ since: range.since, until: range.until, bucket_ms: w.bucket_ms }), this.queue.read(STATS_QUEUE_MAX_AGE_MS)]);
     return { ...range, ...stats, queue_lag_seconds: queue.lag_seconds, pending: queue.pending, dead_letters: queue.dead_letters };
   }
 }
