@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -277,5 +278,47 @@ describeIfChromium('operator dashboard v2 in headless Chromium', () => {
     await denied.locator('#message.error').waitFor();
     expect(await denied.locator('#message').textContent()).toContain('Access denied (HTTP 403)');
     await denied.context().close();
+  });
+});
+
+/** Stands in for the admin route `POST /<prefix>/subscriptions/:id/test` built on another branch. */
+@Controller('webhooks')
+class SendTestRouteStub {
+  readonly calls: string[] = [];
+
+  @Post('subscriptions/:id/test')
+  @HttpCode(200)
+  test(@Param('id') id: string) {
+    this.calls.push(id);
+    return { attempt_id: 'att-test', subscription_id: id, event_type: 'webhook.test', status: 'delivered', status_code: 200 };
+  }
+}
+
+describeIfChromium('dashboard "Send test event" where the server has the route', () => {
+  let t: AdminTestApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    t = await startApp(WebhookModule.forRoot({ enable_admin: true, ...FAST_RETRY_OPTIONS, admin_guards: [TestAdminGuard] }), { controllers: [SendTestRouteStub] }, true);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.app.close();
+  });
+
+  it('sends it to POST <prefix>/subscriptions/:id/test after a confirmation and shows the result', async () => {
+    const sub = await t.subscriptions.create({ url: 'http://127.0.0.1:9/hook' });
+    const port = (t.app.getHttpServer().address() as AddressInfo).port;
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, extraHTTPHeaders: { 'x-admin-token': ADMIN_TOKEN } })).newPage();
+    await page.goto(`http://127.0.0.1:${port}/webhooks/ui#/endpoints/${sub.subscription_id}`);
+    await page.waitForFunction(() => (document.querySelector('#endpoint-url')?.textContent ?? '') !== '');
+    await page.locator('#send-test').click();
+    await page.locator('#confirm-ok').click();
+    await page.waitForFunction(() => (document.querySelector('#message')?.textContent ?? '').startsWith('Test event sent'));
+    expect(await page.locator('#message').textContent()).toBe('Test event sent: delivered (HTTP 200)');
+    expect(await page.locator('#send-test').isVisible()).toBe(true);
+    expect(t.app.get(SendTestRouteStub).calls).toEqual([sub.subscription_id]);
   });
 });
