@@ -7,6 +7,7 @@ import {
   CreateWebhookTables1795800000000,
   TypeOrmDeliveryStore,
   WEBHOOK_MIGRATIONS,
+  WebhookAttemptStatsEntity,
   WebhookDataSourceRef,
   WebhookDeliveryAttemptEntity,
 } from '../../lib/stores/typeorm';
@@ -104,6 +105,12 @@ for (const [kind, label] of KINDS) {
         expect(all.series.map((b) => b.attempts)).toEqual([0, 1].map((k) => sent.filter((a) => a.attempted_at.getTime() - slice >= k * STATS_SLICE_MS && a.attempted_at.getTime() - slice < (k + 1) * STATS_SLICE_MS).length));
         const one = await store.attemptStats({ ...range, subscription_id: 'sub-1' });
         expect(one.attempts).toBe(sent.filter((a) => a.subscription_id === 'sub-1').length);
+        // the rows summed by SQL are the very rows the stores add to: a new attempt in a summed slice adds no row
+        const rows = () => ds.getRepository(WebhookAttemptStatsEntity).count();
+        const before = await rows();
+        await store.recordAttempt({ ...attempts[1], attempt_id: 'new-1', status: 'delivered' });
+        expect(await rows()).toBe(before);
+        expect((await store.attemptStats({ ...range, subscription_id: 'sub-1' })).attempts).toBe(one.attempts + 1);
       });
     });
 

@@ -1,12 +1,6 @@
 import { Table, TableColumn, TableIndex, type MigrationInterface, type QueryRunner, type TableColumnOptions } from 'typeorm';
-import { statsRowsOf, type StatsRow } from '../../attempt-stats';
-import type { DeliveryStatus } from '../../../domain/types';
-import { dateCodec } from '../typeorm.utils';
-
-/** Attempts read per page while the existing log is summed into stats rows. */
-const BACKFILL_PAGE = 5000;
-/** Stats rows per INSERT (6 parameters each). */
-const ROWS_PER_INSERT = 500;
+import { DURATION_CLASS_BOUNDS_MS, STATS_SLICE_MS } from '../../../domain/stats';
+import { ALL_SUBSCRIPTIONS } from '../../attempt-stats';
 
 /**
  * Observability (issue 15), on PostgreSQL, MySQL/MariaDB and SQLite:
@@ -59,50 +53,39 @@ export class AddObservability1796100000000 implements MigrationInterface {
   }
 }
 
-/** Sums the attempts already logged into stats rows (the table is empty: plain INSERTs). */
+/**
+ * Sums the attempts already logged into stats rows, in the database (one INSERT ... SELECT ... GROUP BY per key
+ * kind), with the same 5-minute slices and duration classes the stores write.
+ */
 async function backfill(queryRunner: QueryRunner): Promise<void> {
-  const dates = dateCodec(queryRunner.connection.driver);
-  const totals = new Map<string, StatsRow>();
-  let after: string | null = null;
-  for (;;) {
-    const qb = queryRunner.manager
-      .createQueryBuilder()
-      .select(['a.attempt_id AS attempt_id', 'a.subscription_id AS subscription_id', 'a.status AS status', 'a.attempted_at AS attempted_at', 'a.duration_ms AS duration_ms'])
-      .from('webhook_delivery_attempts', 'a')
-      .orderBy('a.attempt_id', 'ASC')
-      .limit(BACKFILL_PAGE);
-    if (after !== null) qb.where('a.attempt_id > :after', { after });
-    const page = await qb.getRawMany<{ attempt_id: string; subscription_id: string; status: DeliveryStatus; attempted_at: unknown; duration_ms: unknown }>();
-    if (page.length === 0) break;
-    const attempts = page.map((r) => ({
-      attempt_id: r.attempt_id,
-      subscription_id: r.subscription_id,
-      event_id: '',
-      event_type: '',
-      status: r.status,
-      status_code: null,
-      attempt_number: 0,
-      attempted_at: dates.read(r.attempted_at)!,
-      next_retry_at: null,
-      error_message: null,
-      duration_ms: Number(r.duration_ms),
-    }));
-    for (const row of statsRowsOf(attempts)) {
-      const key = `${row.subscription_id}\n${row.slice_start.getTime()}\n${row.duration_class}`;
-      const total = totals.get(key);
-      if (!total) totals.set(key, row);
-      else {
-        total.attempts += row.attempts;
-        total.delivered += row.delivered;
-        total.failed += row.failed;
-      }
-    }
-    after = page[page.length - 1].attempt_id;
-    if (page.length < BACKFILL_PAGE) break;
+  const connection = queryRunner.connection;
+  const q = (name: string) => connection.driver.escape(name);
+  const schema = (connection.options as { schema?: string }).schema;
+  const table = (name: string) => (schema && connection.driver.options.type !== 'better-sqlite3' ? `${q(schema)}.${q(name)}` : q(name));
+  const at = q('attempted_at');
+  const cls = `CASE ${DURATION_CLASS_BOUNDS_MS.map((bound, i) => `WHEN ${q('duration_ms')} < ${bound} THEN ${i}`).join(' ')} ELSE ${DURATION_CLASS_BOUNDS_MS.length} END`;
+  const status = q('status');
+  for (const key of [q('subscription_id'), `'${ALL_SUBSCRIPTIONS}'`]) {
+    await queryRunner.query(
+      `INSERT INTO ${table('webhook_attempt_stats')} (${['subscription_id', 'slice_start', 'duration_class', 'attempts', 'delivered', 'failed'].map(q).join(', ')}) ` +
+        `SELECT ${key}, ${sliceOf(connection.options.type, at)}, ${cls}, COUNT(*), SUM(CASE WHEN ${status} = 'delivered' THEN 1 ELSE 0 END), SUM(CASE WHEN ${status} = 'delivered' THEN 0 ELSE 1 END) ` +
+        `FROM ${table('webhook_delivery_attempts')} WHERE ${status} IN ('delivered', 'failed', 'dead_letter') GROUP BY 1, 2, 3`,
+    );
   }
-  const rows = [...totals.values()];
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    const values = rows.slice(i, i + ROWS_PER_INSERT).map((r) => ({ ...r, slice_start: dates.write(r.slice_start) }));
-    await queryRunner.manager.createQueryBuilder().insert().into('webhook_attempt_stats', ['subscription_id', 'slice_start', 'duration_class', 'attempts', 'delivered', 'failed']).values(values).execute();
+}
+
+/** SQL for the start of the 5-minute slice of a date column, as the database stores that column. */
+function sliceOf(type: string, column: string): string {
+  const seconds = STATS_SLICE_MS / 1000;
+  switch (type) {
+    case 'postgres':
+    case 'aurora-postgres':
+      return `(to_timestamp(floor(extract(epoch from ${column}) / ${seconds}) * ${seconds}) AT TIME ZONE 'UTC')`;
+    case 'better-sqlite3':
+    case 'sqlite':
+      // the text TypeORM writes: 'YYYY-MM-DD HH:MM:SS.SSS' in UTC
+      return `strftime('%Y-%m-%d %H:%M:%S.000', (CAST(strftime('%s', ${column}) AS INTEGER) / ${seconds}) * ${seconds}, 'unixepoch')`;
+    default:
+      return `TIMESTAMPADD(MINUTE, FLOOR(TIMESTAMPDIFF(MINUTE, '1970-01-01', ${column}) / ${seconds / 60}) * ${seconds / 60}, '1970-01-01')`;
   }
 }
