@@ -5,6 +5,7 @@ import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, StoredEvent } fr
 import { compareAttemptsNewestFirst, page } from '../store.utils';
 import { MemoryAttemptLog } from './memory-attempt-log';
 import { MemoryDueIndex } from './memory-due-index';
+import { frozenEvent, pendingRecord } from './memory-records';
 
 const FINAL = new Set(['delivered', 'dead_letter', 'cancelled']);
 
@@ -190,35 +191,10 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
 
   private enqueueOne(event: StoredEvent, deliveries: readonly NewDelivery[]): boolean {
     if (this.events.has(event.event_id)) return false;
-    // A literal of fixed shape: a spread copy gets its own hidden class, tripling its size per pending event.
-    this.events.set(
-      event.event_id,
-      Object.freeze({
-        event_id: event.event_id,
-        event_type: event.event_type,
-        body: event.body,
-        occurred_at: event.occurred_at,
-        source: event.source,
-        created_at: event.created_at,
-        traceparent: event.traceparent ?? null,
-      }),
-    );
+    this.events.set(event.event_id, frozenEvent(event));
     const ids: string[] = [];
     for (const d of deliveries) {
-      const record: DeliveryRecord = {
-        delivery_id: d.delivery_id,
-        event_id: event.event_id,
-        subscription_id: d.subscription_id,
-        event_type: event.event_type,
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: event.created_at,
-        locked_until: d.lease?.until ?? null,
-        locked_by: d.lease?.worker_id ?? null,
-        last_attempt_id: null,
-        created_at: event.created_at,
-        updated_at: event.created_at,
-      };
+      const record = pendingRecord(event, d);
       this.deliveries.set(record.delivery_id, record);
       this.deliveryByKey.set(key(event.event_id, d.subscription_id), record.delivery_id);
       // Leased: claimable again only once the lease expires (then its due entry is made from the lease entry).

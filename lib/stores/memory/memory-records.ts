@@ -1,0 +1,36 @@
+import type { NewDelivery } from '../../domain/stores';
+import type { DeliveryRecord, StoredEvent } from '../../domain/types';
+
+/**
+ * The memory store's copy of an accepted event: a literal of fixed shape, frozen (a spread copy gets its own hidden
+ * class, tripling its size per pending event).
+ */
+export function frozenEvent(event: StoredEvent): StoredEvent {
+  return Object.freeze({
+    event_id: event.event_id,
+    event_type: event.event_type,
+    body: event.body,
+    occurred_at: event.occurred_at,
+    source: event.source,
+    created_at: event.created_at,
+    traceparent: event.traceparent ?? null,
+  });
+}
+
+/** A new pending delivery of `event`, due when the event was accepted (leased when it carries a lease). */
+export function pendingRecord(event: StoredEvent, d: NewDelivery): DeliveryRecord {
+  return {
+    delivery_id: d.delivery_id,
+    event_id: event.event_id,
+    subscription_id: d.subscription_id,
+    event_type: event.event_type,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: event.created_at,
+    locked_until: d.lease?.until ?? null,
+    locked_by: d.lease?.worker_id ?? null,
+    last_attempt_id: null,
+    created_at: event.created_at,
+    updated_at: event.created_at,
+  };
+}
