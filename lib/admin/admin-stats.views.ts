@@ -2,19 +2,12 @@ import type { AttemptStats } from '../domain/stats';
 import type { OverallStats, StatsRangeInfo, SubscriptionStats } from '../observability/webhook-stats.service';
 
 /** {@link AttemptStats} and its window as the admin API returns them (dates as ISO strings). */
-export interface AttemptStatsView {
+export interface AttemptStatsView extends Omit<AttemptStats, 'last_success_at' | 'series'> {
   window: string;
   bucket: string;
   since: string;
   until: string;
-  attempts: number;
-  delivered: number;
-  failed: number;
-  success_rate: number | null;
-  p50_ms: number | null;
-  p95_ms: number | null;
   last_success_at: string | null;
-  consecutive_failures: number;
   series: Array<{ start: string; attempts: number; failed: number }>;
 }
 
