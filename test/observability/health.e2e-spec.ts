@@ -125,3 +125,23 @@ describeIfDatabase('postgres', 'WebhookHealthIndicator (PostgreSQL)', () => {
     expect(down.body.error.webhooks).toMatchObject({ status: 'down', store: 'down', store_error: expect.any(String), queue_lag_seconds: null, pending: null, worker: 'up' });
   });
 });
+
+describe('WebhookHealthIndicator rules', () => {
+  const reading = { pending: 0, oldest_due_at: null, dead_letters: 0, at: new Date(), lag_seconds: 0 };
+  const indicator = (liveness: { state: string; round_started_at: number | null }, maxLag = 300, lag = 0) =>
+    new WebhookHealthIndicator(
+      { health_max_queue_lag_seconds: maxLag, lease_seconds: 60 } as never,
+      { fresh: async () => ({ ...reading, lag_seconds: lag }) } as never,
+      { engine: { liveness: { last_round_ended_at: null, ...liveness } } } as never,
+    );
+
+  it('is down when a claim has run longer than a lease (stuck), up while it is younger', async () => {
+    expect((await indicator({ state: 'claiming', round_started_at: Date.now() - 61_000 }).isHealthy()).webhooks).toMatchObject({ status: 'down', worker: 'down', worker_state: 'stuck' });
+    expect((await indicator({ state: 'claiming', round_started_at: Date.now() - 1000 }).isHealthy()).webhooks).toMatchObject({ status: 'up', worker: 'up', worker_state: 'claiming' });
+  });
+
+  it('does not check the lag when health_max_queue_lag_seconds is 0', async () => {
+    expect((await indicator({ state: 'idle', round_started_at: null }, 0, 99_999).isHealthy()).webhooks).toMatchObject({ status: 'up', queue_lag_seconds: 99_999 });
+    expect((await indicator({ state: 'idle', round_started_at: null }, 300, 301).isHealthy()).webhooks).toMatchObject({ status: 'down', store: 'up', worker: 'up' });
+  });
+});
