@@ -1,4 +1,4 @@
-import { metrics, ValueType, type Attributes, type BatchObservableCallback, type Meter, type Observable as OtelObservable } from '@opentelemetry/api';
+import { createNoopMeter, metrics, ValueType, type BatchObservableCallback, type Meter, type Observable as OtelObservable } from '@opentelemetry/api';
 import type { Observable, Subscription } from 'rxjs';
 import type { WebhookOutcome } from '../domain/outcome';
 import { INSTRUMENTATION_SCOPE } from './otel-tracing';
@@ -21,7 +21,7 @@ export interface MetricSources {
 
 /**
  * The metrics through `@opentelemetry/api`, on the meter the app's SDK provides (register the SDK's MeterProvider
- * before the app bootstraps; without one, every instrument is a no-op):
+ * before the app bootstraps; without one, nothing is recorded and nothing listens):
  * - `webhook.deliveries` (counter): one per attempt, by `outcome` (delivered, failed, dead_lettered, cancelled)
  *   and `event_type`;
  * - `webhook.attempt.duration` (histogram, ms): attempts that were sent, by `outcome`;
@@ -38,8 +38,13 @@ export class OtelMetrics {
     this.meter = metrics.getMeter(INSTRUMENTATION_SCOPE);
   }
 
-  start(sources: MetricSources): void {
+  /**
+   * Creates the instruments and starts feeding them; false (nothing done) when no SDK MeterProvider is registered:
+   * the API's meters are then no-ops for good, and listening to every outcome would only cost time.
+   */
+  start(sources: MetricSources): boolean {
     const deliveries = this.meter.createCounter('webhook.deliveries', { description: 'Delivery attempts by outcome and event type', unit: '{attempt}', valueType: ValueType.INT });
+    if (deliveries === createNoopMeter().createCounter('webhook.deliveries')) return false;
     const duration = this.meter.createHistogram('webhook.attempt.duration', {
       description: 'Duration of the delivery attempts that were sent',
       unit: 'ms',
@@ -47,9 +52,8 @@ export class OtelMetrics {
     });
     this.subscription = sources.outcomes.subscribe((o) => {
       if (o.type === 'subscription_disabled' || o.type === 'subscription_failing') return;
-      const outcome: Attributes = { outcome: o.type };
-      deliveries.add(1, { ...outcome, event_type: o.attempt.event_type });
-      if (o.type !== 'cancelled') duration.record(o.attempt.duration_ms, outcome);
+      deliveries.add(1, { outcome: o.type, event_type: o.attempt.event_type });
+      if (o.type !== 'cancelled') duration.record(o.attempt.duration_ms, { outcome: o.type });
     });
     const inFlight = this.meter.createObservableGauge('webhook.sends.in_flight', { description: 'HTTP sends in flight in this process', unit: '{send}', valueType: ValueType.INT });
     const pending = this.meter.createObservableGauge('webhook.queue.pending', { description: 'Deliveries waiting in the store (due, leased or scheduled for a retry)', unit: '{delivery}', valueType: ValueType.INT });
@@ -69,6 +73,7 @@ export class OtelMetrics {
     const observables = [inFlight, pending, lag, dead];
     this.meter.addBatchObservableCallback(callback, observables);
     this.batch = { callback, observables };
+    return true;
   }
 
   stop(): void {

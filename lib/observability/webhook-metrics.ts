@@ -12,8 +12,8 @@ const ERROR_LOG_INTERVAL_MS = 60_000;
 
 /**
  * The Nest host of the metrics (see `OtelMetrics`): registers the instruments on the global MeterProvider when the
- * app has bootstrapped, feeds them from the engine and the queue monitor, and removes them at shutdown. Does
- * nothing without `@opentelemetry/api`.
+ * app has bootstrapped, feeds them from the engine and the queue monitor, and removes them at shutdown. Does nothing
+ * without `@opentelemetry/api`, or without an SDK MeterProvider registered by then.
  */
 @Injectable()
 export class WebhookMetrics implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -30,8 +30,8 @@ export class WebhookMetrics implements OnApplicationBootstrap, BeforeApplication
   onApplicationBootstrap(): void {
     if (!this.otel) return;
     const engine = this.worker.engine;
-    this.metrics = new this.otel.OtelMetrics();
-    this.metrics.start({
+    const metrics = new this.otel.OtelMetrics();
+    const started = metrics.start({
       outcomes: engine.outcomes,
       sendsInFlight: () => engine.activeSends,
       readQueue: () => this.monitor.read(),
@@ -41,6 +41,7 @@ export class WebhookMetrics implements OnApplicationBootstrap, BeforeApplication
         this.logger.warn(`reading the queue for the metrics failed (the queue gauges report nothing until it works): ${(err as Error).message}`);
       },
     });
+    if (started) this.metrics = metrics;
   }
 
   beforeApplicationShutdown(): void {
