@@ -31,8 +31,8 @@ const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
 
 /** Sizes per mode. Full mode repeats the throughput runs and reports the median. */
 const SIZE = QUICK
-  ? { scale: 100_000, broadcast: 20_000, idleMs: 5_000, raw: 10_000, ours: 10_000, oursDb: 2_000, peer: 1_000, reps: 1, latencySeconds: 2, latencyDrainMs: 5_000, latencyLow: false, fanout: 10_000, fanoutDeliverMs: 3_000, history: [1_000, 100_000], pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 1_000, settleMs: 1_500 }
-  : { scale: 1_000_000, broadcast: 100_000, idleMs: 10_000, raw: 50_000, ours: 12_000, oursDb: 4_000, peer: 2_000, reps: 3, latencySeconds: 10, latencyDrainMs: 30_000, fanout: 10_000, fanoutDeliverMs: 120_000, history: [1_000, 1_000_000], pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 20_000, latencyLow: true, settleMs: 3_000 };
+  ? { scale: 100_000, broadcast: 20_000, idleMs: 5_000, raw: 10_000, ours: 10_000, oursDb: 2_000, peer: 1_000, reps: 1, latencySeconds: 2, latencyDrainMs: 5_000, latencyLow: false, fanout: 10_000, fanoutDeliverMs: 3_000, history: [1_000, 100_000], statsAttempts: 200_000, pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 1_000, settleMs: 1_500 }
+  : { scale: 1_000_000, broadcast: 100_000, idleMs: 10_000, raw: 50_000, ours: 12_000, oursDb: 4_000, peer: 2_000, reps: 3, latencySeconds: 10, latencyDrainMs: 30_000, fanout: 10_000, fanoutDeliverMs: 120_000, history: [1_000, 1_000_000], statsAttempts: 1_000_000, pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 20_000, latencyLow: true, settleMs: 3_000 };
 
 const CONCURRENCY = 64;
 /**
@@ -90,6 +90,7 @@ function scenarios() {
   }
   list.push({ id: 'fanout-postgres', group: 'fanout-postgres', script: 'fanout.mjs', args: { store: 'postgres', subscriptions: SIZE.fanout, deliver_timeout_ms: SIZE.fanoutDeliverMs }, limit: 120_000 + SIZE.fanoutDeliverMs });
   list.push({ id: 'history-postgres', group: 'history-postgres', script: 'history.mjs', args: { sizes: SIZE.history, repeats: 15 }, limit: 300_000 });
+  list.push({ id: 'stats-postgres', group: 'stats-postgres', script: 'stats.mjs', args: { attempts: SIZE.statsAttempts, subscriptions: 10_000, repeats: 30 }, limit: 300_000 });
   list.push({ id: 'memory-memory', group: 'memory-memory', script: 'memory.mjs', node_args: ['--expose-gc'], args: { store: 'memory', pending: SIZE.pendingMemory, delay_ms: 1000, settle_ms: SIZE.settleMs }, limit: 180_000 });
   list.push({ id: 'memory-postgres', group: 'memory-postgres', script: 'memory.mjs', node_args: ['--expose-gc'], args: { store: 'postgres', pending: SIZE.pendingPg, dispatched: SIZE.pendingPgDispatched, delay_ms: 1000, settle_ms: SIZE.settleMs }, limit: 300_000 });
   return ONLY.length ? list.filter((s) => ONLY.some((o) => s.id.startsWith(o))) : list;
@@ -390,6 +391,22 @@ function buildRows(g) {
       rows.push({ figure: `claim 100 due deliveries, ${fmt(s.history)} past attempts (median of ${s.repeats})${s === large && s.history < 1_000_000 ? ' (quick mode; full mode uses 1,000,000)' : ''}`, value: `${fmt(s.median_ms, 2)} ms`, target: s === large ? '<= 2x the 1,000 case' : '-', ratio: s === large ? `${fmt(large.median_ms / small.median_ms, 2)}x${large.explain?.buffers && small.explain?.buffers ? ` (pages touched: ${fmt(small.explain.buffers)} -> ${fmt(large.explain.buffers)})` : ''}` : '-', result: s === large ? status(large.median_ms <= 2 * small.median_ms) : '-' });
     }
   } else rows.push({ figure: 'claim 100 due deliveries vs history', value: why('history-postgres'), target: '<= 2x', ratio: 'n/a', result: 'n/a' });
+  const st = g['stats-postgres'];
+  const quickNote = st?.attempts < 1_000_000 ? ' (quick mode; full mode uses 1,000,000)' : '';
+  const slowest = (prefix) => st?.queries?.filter((q) => q.query.startsWith(prefix)).reduce((a, b) => (b.p95_ms > a.p95_ms ? b : a));
+  for (const [prefix, label] of [
+    ['stats', 'endpoint stats (GET .../stats, computed in the store)'],
+    ['dashboard', 'dashboard list queries (subscriptions and attempts pages, filters)'],
+  ]) {
+    const q = st && !st.error ? slowest(prefix) : null;
+    rows.push({
+      figure: `${label}, ${fmt(st?.attempts ?? SIZE.statsAttempts)} attempts in the last 24 h and ${fmt(st?.subscriptions ?? 10_000)} subscriptions, PostgreSQL: slowest p95 of ${fmt(st?.repeats ?? 30)} runs${quickNote}`,
+      value: q ? `${fmt(q.p95_ms, 1)} ms (${q.query}; p50 ${fmt(q.p50_ms, 1)} ms)` : why('stats-postgres'),
+      target: '< 100 ms',
+      ratio: '-',
+      result: status(q ? q.p95_ms < 100 : undefined),
+    });
+  }
   for (const store of ['memory', 'postgres']) {
     const m = g[`memory-${store}`];
     rows.push({

@@ -5,6 +5,7 @@ export * from './signing';
 export * from './delivery';
 export * from './subscriptions';
 export * from './security';
+export * from './observability';
 export * from './admin';
 export * from './stores/memory';
 export * from './webhook.constants';

@@ -14,10 +14,12 @@ const NAMES = [
   'WebhookDeliveryEntity',
   'WebhookDeliveryAttemptEntity',
   'WebhookRateLimitEntity',
+  'WebhookAttemptStatsEntity',
   'CreateWebhookTables1795800000000',
   'AddSubscriptionChanges1795900000000',
   'WebhookSubscriptionChangeEntity',
   'AddSubscriptionControls1796000000000',
+  'AddObservability1796100000000',
   'AddOrderedLanes1796200000000',
   'WebhookLaneEntity',
   'TypeOrmSubscriptionStore',
@@ -47,6 +49,8 @@ export declare const WebhookDeliveryAttemptEntity: typeof TypeOrmBackend.Webhook
 export type WebhookDeliveryAttemptEntity = TypeOrmBackend.WebhookDeliveryAttemptEntity;
 export declare const WebhookRateLimitEntity: typeof TypeOrmBackend.WebhookRateLimitEntity;
 export type WebhookRateLimitEntity = TypeOrmBackend.WebhookRateLimitEntity;
+export declare const WebhookAttemptStatsEntity: typeof TypeOrmBackend.WebhookAttemptStatsEntity;
+export type WebhookAttemptStatsEntity = TypeOrmBackend.WebhookAttemptStatsEntity;
 export declare const CreateWebhookTables1795800000000: typeof TypeOrmBackend.CreateWebhookTables1795800000000;
 export type CreateWebhookTables1795800000000 = TypeOrmBackend.CreateWebhookTables1795800000000;
 export declare const AddSubscriptionChanges1795900000000: typeof TypeOrmBackend.AddSubscriptionChanges1795900000000;
@@ -55,6 +59,8 @@ export declare const WebhookSubscriptionChangeEntity: typeof TypeOrmBackend.Webh
 export type WebhookSubscriptionChangeEntity = TypeOrmBackend.WebhookSubscriptionChangeEntity;
 export declare const AddSubscriptionControls1796000000000: typeof TypeOrmBackend.AddSubscriptionControls1796000000000;
 export type AddSubscriptionControls1796000000000 = TypeOrmBackend.AddSubscriptionControls1796000000000;
+export declare const AddObservability1796100000000: typeof TypeOrmBackend.AddObservability1796100000000;
+export type AddObservability1796100000000 = TypeOrmBackend.AddObservability1796100000000;
 export declare const AddOrderedLanes1796200000000: typeof TypeOrmBackend.AddOrderedLanes1796200000000;
 export type AddOrderedLanes1796200000000 = TypeOrmBackend.AddOrderedLanes1796200000000;
 export declare const WebhookLaneEntity: typeof TypeOrmBackend.WebhookLaneEntity;

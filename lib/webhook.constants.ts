@@ -8,6 +8,8 @@ export const WEBHOOK_DELIVERY_STORE = Symbol('WEBHOOK_DELIVERY_STORE');
 export const WEBHOOK_CONFIG = Symbol('WEBHOOK_CONFIG');
 /** Injection token of the `HttpService` deliveries are sent with. */
 export const WEBHOOK_HTTP_SERVICE = Symbol('WEBHOOK_HTTP_SERVICE');
+/** Injection token of the tracing of dispatches and attempts (OpenTelemetry when installed, else a no-op). */
+export const WEBHOOK_TELEMETRY = Symbol('WEBHOOK_TELEMETRY');
 
 /** Injection token of the {@link SubscriptionTestSender} behind `WebhookSubscriptionService.sendTest`. */
 export const WEBHOOK_TEST_SENDER = Symbol('WEBHOOK_TEST_SENDER');
@@ -16,5 +18,7 @@ export const WEBHOOK_TEST_SENDER = Symbol('WEBHOOK_TEST_SENDER');
 export const InjectWebhookSubscriptionStore = (): ParameterDecorator => Inject(WEBHOOK_SUBSCRIPTION_STORE);
 /** Injects the delivery store. */
 export const InjectWebhookDeliveryStore = (): ParameterDecorator => Inject(WEBHOOK_DELIVERY_STORE);
+/** Injects the tracing of dispatches and attempts. */
+export const InjectWebhookTelemetry = (): ParameterDecorator => Inject(WEBHOOK_TELEMETRY);
 /** Injects the resolved configuration. */
 export const InjectWebhookConfig = (): ParameterDecorator => Inject(WEBHOOK_CONFIG);

@@ -11,6 +11,7 @@ import { WebhookDeliveryService } from './delivery/webhook-delivery.service';
 import { StoreSignalsHost } from './delivery/store-signals.host';
 import { WebhookTestSender } from './delivery/test-sender';
 import { WebhookHttpClient } from './delivery/webhook-http.host';
+import { OBSERVABILITY_EXPORTS, OBSERVABILITY_PROVIDERS } from './observability/observability.providers';
 import { AutoDisable } from './subscriptions/auto-disable';
 import { SubscriptionCache } from './subscriptions/subscription-cache';
 import { WebhookSubscriptionService } from './subscriptions/webhook-subscription.service';
@@ -60,9 +61,10 @@ const providers: Provider[] = [
   WebhookTestSender,
   { provide: WEBHOOK_TEST_SENDER, useExisting: WebhookTestSender },
   WebhookSubscriptionService,
+  ...OBSERVABILITY_PROVIDERS,
 ];
 
-const exported = [WEBHOOK_CONFIG, WEBHOOK_SUBSCRIPTION_STORE, WEBHOOK_DELIVERY_STORE, WEBHOOK_HTTP_SERVICE, WebhookDeliveryService, WebhookSubscriptionService];
+const exported = [WEBHOOK_CONFIG, WEBHOOK_SUBSCRIPTION_STORE, WEBHOOK_DELIVERY_STORE, WEBHOOK_HTTP_SERVICE, WebhookDeliveryService, WebhookSubscriptionService, ...OBSERVABILITY_EXPORTS];
 
 /**
  * Outbound webhooks for a NestJS app: `WebhookModule.forRoot({...})` (or `forRootAsync`), then inject

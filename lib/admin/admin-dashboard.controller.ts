@@ -1,5 +1,5 @@
 import { Get, Header } from '@nestjs/common';
-import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard.html';
+import { DASHBOARD_CSP, DASHBOARD_HTML } from './dashboard/dashboard.page';
 
 /** Serves the operator dashboard page at `GET /<prefix>/ui`, behind the same guards as the admin API. */
 export class WebhookAdminDashboardController {

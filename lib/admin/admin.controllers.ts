@@ -2,6 +2,7 @@ import { applyDecorators, Controller, UseFilters, UseGuards, UsePipes, type Prov
 import { WebhookAdminDashboardController } from './admin-dashboard.controller';
 import { WebhookAdminDeliveriesController } from './admin-deliveries.controller';
 import { WebhookAdminExceptionFilter } from './admin-exception.filter';
+import { WebhookAdminStatsController } from './admin-stats.controller';
 import { WebhookAdminGuard } from './admin.guard';
 import { normalizeAdminPrefix } from './admin.prefix';
 import { WebhookAdminStartupCheck } from './admin.startup-check';
@@ -11,7 +12,7 @@ import { WebhookAdminValidationPipe } from './admin-validation.pipe';
 /** Providers the admin controllers need (registered only with enable_admin). */
 export const WEBHOOK_ADMIN_PROVIDERS: Provider[] = [WebhookAdminGuard, WebhookAdminStartupCheck];
 
-const BASES: Array<Type<object>> = [WebhookAdminSubscriptionsController, WebhookAdminDeliveriesController, WebhookAdminDashboardController];
+const BASES: Array<Type<object>> = [WebhookAdminSubscriptionsController, WebhookAdminStatsController, WebhookAdminDeliveriesController, WebhookAdminDashboardController];
 
 /**
  * The admin controllers, routed under `prefix`. Each call makes fresh subclasses carrying the route prefix,

@@ -7,3 +7,5 @@ export { ADMIN_MAX_PAGE_LIMIT, PaginationQueryDto } from './dto/pagination.dto';
 export { NEXT_CURSOR_HEADER } from './admin-cursor';
 export { CreateSubscriptionDto, ListSubscriptionsQueryDto, SubscriptionControlsDto, UpdateSubscriptionDto } from './dto/subscription.dto';
 export { ListDeadLettersQueryDto, ListDeliveriesQueryDto, RedriveDto } from './dto/delivery.dto';
+export { StatsQueryDto } from './dto/stats.dto';
+export type { AttemptStatsView, OverallStatsView, SubscriptionStatsView } from './admin-stats.views';

@@ -108,6 +108,16 @@ export interface WebhookConfig {
    * Default 1000.
    */
   subscription_cache_ms: number;
+  /**
+   * Send each attempt's OpenTelemetry trace context to receivers as a W3C `traceparent` (and `tracestate`) header,
+   * so their spans join the trace. Needs `@opentelemetry/api` and an SDK. Default false.
+   */
+  propagate_trace_context: boolean;
+  /**
+   * `WebhookHealthIndicator` reports down when the oldest due delivery has waited longer than this, seconds (0 = lag
+   * is not checked). Default 300.
+   */
+  health_max_queue_lag_seconds: number;
 }
 
 /** The options `forRoot` accepts: any subset of {@link WebhookConfig}. */
@@ -149,6 +159,8 @@ export const DEFAULT_WEBHOOK_CONFIG: Readonly<Omit<WebhookConfig, 'lease_seconds
   user_agent: 'nestjs-webhooks',
   subscription_cache_ms: 1000,
   http_client: 'undici',
+  propagate_trace_context: false,
+  health_max_queue_lag_seconds: 300,
 });
 
 type Check = (value: unknown) => string | null;
@@ -221,6 +233,8 @@ const CHECKS: Record<keyof WebhookConfig, Check> = {
   user_agent: nonEmptyString,
   subscription_cache_ms: nonNegativeInt,
   http_client: oneOf('undici', 'http-service'),
+  propagate_trace_context: bool,
+  health_max_queue_lag_seconds: nonNegativeNumber,
 };
 
 /**

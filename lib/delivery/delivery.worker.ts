@@ -6,9 +6,10 @@ import type { WebhookDeliveryStore } from '../domain/stores';
 import { WebhookSigner } from '../signing/webhook-signer';
 import { AutoDisable } from '../subscriptions/auto-disable';
 import { SubscriptionCache } from '../subscriptions/subscription-cache';
-import { InjectWebhookConfig, InjectWebhookDeliveryStore } from '../webhook.constants';
+import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookTelemetry } from '../webhook.constants';
 import { AttemptSender } from './engine/attempt-sender';
 import { DeliveryEngine } from './engine/delivery-engine';
+import type { WebhookTelemetry } from './telemetry.port';
 import { WebhookHttpClient } from './webhook-http.host';
 
 /**
@@ -28,6 +29,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     @Inject(WebhookHttpClient) http: WebhookHttpClient,
     @Inject(SubscriptionCache) cache: SubscriptionCache,
     @Inject(AutoDisable) autoDisable: AutoDisable,
+    @InjectWebhookTelemetry() telemetry: WebhookTelemetry,
   ) {
     this.sender = new AttemptSender(new WebhookSigner(config), http.transport);
     this.engine = new DeliveryEngine({
@@ -37,6 +39,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       sender: this.sender,
       subscriptions: cache,
       health: autoDisable,
+      telemetry,
       logger: new Logger(DeliveryWorker.name),
       immediateWrites: config.store_backend === 'memory',
     });

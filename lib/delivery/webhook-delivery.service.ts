@@ -17,12 +17,13 @@ import {
   type WebhookError,
 } from '../domain/webhook.error';
 import { SubscriptionCache } from '../subscriptions/subscription-cache';
-import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
+import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore, InjectWebhookTelemetry } from '../webhook.constants';
 import { DeliveryWorker } from './delivery.worker';
 import type { DeliveryEngine } from './engine/delivery-engine';
 import type { HandOffTarget } from './engine/hand-off';
 import { WriteBatcher } from './engine/write-batcher';
 import { serializeEvent } from './event-serializer';
+import type { WebhookTelemetry } from './telemetry.port';
 
 /** An event ready to store: serialized, matched, with an id per delivery. */
 interface PreparedEvent {
@@ -73,6 +74,7 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
     @Inject(DeliveryWorker) worker: DeliveryWorker,
     @Inject(SubscriptionCache) private readonly cache: SubscriptionCache,
     @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
+    @InjectWebhookTelemetry() private readonly telemetry: WebhookTelemetry,
   ) {
     this.engine = worker.engine;
     // Concurrent dispatches share one transaction (group commit): one disk sync for many events.
@@ -102,9 +104,22 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
    * that cannot be joined is refused with an `InvalidTransactionError` before anything is written.
    */
   async dispatch<T>(event: WebhookEventInput<T>, options: DispatchOptions = {}): Promise<DispatchResult> {
+    // The span (a child of the caller's) is stored with the event: every attempt's span links to it.
+    const trace = this.telemetry.startDispatch(typeof event?.event_type === 'string' ? event.event_type : 'invalid');
+    try {
+      const result = await this.dispatchOne(event, options, trace.traceparent);
+      trace.end(result);
+      return result;
+    } catch (err) {
+      trace.end(null, err);
+      throw err;
+    }
+  }
+
+  private async dispatchOne<T>(event: WebhookEventInput<T>, options: DispatchOptions, traceparent: string | null): Promise<DispatchResult> {
     const manager = this.transactionOf(options);
-    if (manager !== undefined) return (await this.dispatchInTransaction([event], manager))[0];
-    const prepared = await this.prepare(event);
+    if (manager !== undefined) return (await this.dispatchInTransaction([event], manager, [traceparent]))[0];
+    const prepared = await this.prepare(event, traceparent);
     // Those this process's engine has room for are stored leased to it, and start as soon as they commit.
     const reservation = this.engine.reserve(prepared.targets);
     let created = false;
@@ -123,9 +138,26 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
    */
   async dispatchMany<T>(events: ReadonlyArray<WebhookEventInput<T>>, options: DispatchOptions = {}): Promise<DispatchResult[]> {
     if (!Array.isArray(events)) throw new InvalidEventError('dispatchMany() takes an array of events');
+    // One span per event, as for dispatch().
+    const traces = events.map((event) => this.telemetry.startDispatch(typeof event?.event_type === 'string' ? event.event_type : 'invalid'));
+    try {
+      const results = await this.dispatchBatch(
+        events,
+        options,
+        traces.map((t) => t.traceparent),
+      );
+      traces.forEach((t, i) => t.end(results[i]));
+      return results;
+    } catch (err) {
+      for (const t of traces) t.end(null, err);
+      throw err;
+    }
+  }
+
+  private async dispatchBatch<T>(events: ReadonlyArray<WebhookEventInput<T>>, options: DispatchOptions, traceparents: ReadonlyArray<string | null>): Promise<DispatchResult[]> {
     const manager = this.transactionOf(options);
-    if (manager !== undefined) return this.dispatchInTransaction(events, manager);
-    const prepared = await Promise.all(events.map((event) => this.prepare(event)));
+    if (manager !== undefined) return this.dispatchInTransaction(events, manager, traceparents);
+    const prepared = await Promise.all(events.map((event, i) => this.prepare(event, traceparents[i])));
     const reservations = prepared.map((p) => this.engine.reserve(p.targets));
     let created: boolean[] = [];
     try {
@@ -140,8 +172,8 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
    * Stores in the caller's transaction, never leased: on commit the store wakes this process, and the other
    * replicas too when this one has no room for the deliveries.
    */
-  private async dispatchInTransaction<T>(events: ReadonlyArray<WebhookEventInput<T>>, manager: unknown): Promise<DispatchResult[]> {
-    const prepared = await Promise.all(events.map((event) => this.prepare(event)));
+  private async dispatchInTransaction<T>(events: ReadonlyArray<WebhookEventInput<T>>, manager: unknown, traceparents: ReadonlyArray<string | null>): Promise<DispatchResult[]> {
+    const prepared = await Promise.all(events.map((event, i) => this.prepare(event, traceparents[i])));
     const count = prepared.reduce((n, p) => n + p.subscriptionIds.length, 0);
     const created = await this.deliveries.enqueue(
       prepared.map((p) => enqueueItem(p, null)),
@@ -157,9 +189,13 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
     return this.transactions?.isTransactionActive() ? this.transactions.tx : undefined;
   }
 
-  /** Validates and serializes an event and finds its subscriptions (nothing is written). */
-  private async prepare<T>(input: WebhookEventInput<T>): Promise<PreparedEvent> {
+  /**
+   * Validates and serializes an event and finds its subscriptions (nothing is written); `traceparent` (its
+   * dispatch span) is stored with it.
+   */
+  private async prepare<T>(input: WebhookEventInput<T>, traceparent: string | null): Promise<PreparedEvent> {
     const { tenant_id, ordering_key, ...event } = serializeEvent(input, this.config.max_payload_bytes, new Date());
+    if (traceparent) event.traceparent = traceparent;
     const targets = await this.cache.match(event, tenant_id);
     const subscriptionIds = targets.map((t) => t.subscription_id);
     return { event, targets, subscriptionIds, deliveryIds: subscriptionIds.map(() => newId()), lane: ordering_key ?? '' };

@@ -7,3 +7,4 @@ export type { FilterCondition, FilterOperators, FilterScalar, WebhookFilter } fr
 export { FILTER_LIMITS } from './filter/webhook-filter';
 export { MAX_CUSTOM_HEADER_BYTES, MAX_CUSTOM_HEADERS } from './custom-headers';
 export * from './test-send';
+export * from './stats';

@@ -9,4 +9,18 @@ export type WebhookOutcome =
   | { type: 'failed'; attempt: DeliveryAttempt }
   | { type: 'dead_lettered'; attempt: DeliveryAttempt }
   | { type: 'cancelled'; attempt: DeliveryAttempt }
-  | { type: 'subscription_disabled'; subscription_id: string; reason: string };
+  | { type: 'subscription_disabled'; subscription_id: string; reason: string }
+  | SubscriptionFailingOutcome;
+
+/**
+ * Early warning: an endpoint's run of failures (no success between) reached `level` percent (50, then 90) of
+ * `disable_after_consecutive_failures` (`threshold`). Published once per level and run in each process; a success
+ * starts a new run.
+ */
+export interface SubscriptionFailingOutcome {
+  type: 'subscription_failing';
+  subscription_id: string;
+  consecutive_failures: number;
+  threshold: number;
+  level: 50 | 90;
+}

@@ -1,4 +1,5 @@
 import type { WebhookFilter } from './filter/webhook-filter';
+import type { AttemptStats, AttemptStatsQuery, QueueSnapshot } from './stats';
 import type {
   ClaimedDelivery,
   DeliveryAttempt,
@@ -84,11 +85,22 @@ export interface WebhookSubscriptionStore {
   purgeChanges(before: Date): Promise<number>;
 }
 
+/** What {@link DeliveryLog.recentFailureRun} finds. */
+export interface FailureRun {
+  failures: number;
+  last_success_at: Date | null;
+}
+
 /** Filters of {@link DeliveryLog.getAttempts}. */
 export interface AttemptQuery {
   subscription_id?: string;
   event_id?: string;
   status?: DeliveryStatus;
+  event_type?: string;
+  /** Attempted at or after. */
+  since?: Date;
+  /** Attempted before. */
+  until?: Date;
   /** Default 100. */
   limit?: number;
   /** Default 0. Prefer `before`: an offset costs what it skips. */
@@ -238,6 +250,8 @@ export interface DeliveryQueue {
   requeueDeadLetters(query: RedriveQuery, now: Date): Promise<number>;
   /** Drops the leases this worker holds (all, or those listed) so others may claim them at once. */
   releaseLeases(workerId: string, deliveryIds?: readonly string[]): Promise<number>;
+  /** Pending deliveries, the oldest due one, and dead letters: a few indexed reads (gauges, health). */
+  queueSnapshot(now: Date): Promise<QueueSnapshot>;
 }
 
 /** The attempt log and what operators read: the admin API, auto-disable. */
@@ -252,15 +266,25 @@ export interface DeliveryLog {
   countDeadLetters(query?: Pick<DeadLetterQuery, 'subscription_id'>): Promise<number>;
   /** Failed attempts of the subscription since `since` and after its last success. */
   countRecentFailures(subscriptionId: string, since: Date): Promise<number>;
+  /**
+   * The same count, with the last success at or after `since` (null when none) that started the run: a run of
+   * failures is told from the next one by it (early warnings are reported once per run).
+   */
+  recentFailureRun(subscriptionId: string, since: Date): Promise<FailureRun>;
   /** An accepted event with its body as sent, until it is purged. */
   getEvent(eventId: string): Promise<StoredEvent | null>;
   /** The queue state of one event's delivery to one subscription. */
   getDelivery(eventId: string, subscriptionId: string): Promise<DeliveryRecord | null>;
+  /** Endpoint health over a range: counts, estimated p50/p95, last success, the current run of failures, a series. */
+  attemptStats(query: AttemptStatsQuery): Promise<AttemptStats>;
 }
 
 /** Retention: what the scheduled purge deletes. */
 export interface DeliveryRetention {
-  /** Deletes attempts older than `before`, events (with their deliveries) finished before it, and what ordering lanes idle for a day kept. */
+  /**
+   * Deletes attempts older than `before` (and the stats of the 5-minute slices that ended by then), events (with
+   * their deliveries) finished before it, and what ordering lanes idle for a day kept.
+   */
   purge(before: Date): Promise<{ attempts: number; events: number }>;
 }
 

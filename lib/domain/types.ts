@@ -105,6 +105,11 @@ export interface StoredEvent {
   occurred_at: Date;
   source: string | null;
   created_at: Date;
+  /**
+   * W3C `traceparent` of the `webhook.dispatch` span that accepted it (null without tracing), so every attempt's
+   * span links to it, in whichever process and however much later it is sent.
+   */
+  traceparent?: string | null;
 }
 
 /** One event x subscription: the unit of the delivery queue. */

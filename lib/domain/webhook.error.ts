@@ -11,6 +11,7 @@ export type WebhookErrorCode =
   | 'INVALID_TRANSACTION'
   | 'SECRET_ROTATION_FAILED'
   | 'INVALID_CONFIG'
+  | 'INVALID_STATS_WINDOW'
   | 'WEBHOOK_VERIFICATION_FAILED';
 
 /** Base class of every error the module throws or returns; `code` is stable across releases. */

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { WebhookModule } from '../../lib/webhook.module';
-import { ok, TestReceiver } from '../support/receiver';
+import { ok, TestReceiver, waitFor } from '../support/receiver';
 import { ADMIN_TOKEN, FAST_RETRY_OPTIONS, startApp, TestAdminGuard, waitForAttempt, type AdminTestApp } from './admin-test-app';
 
 /** The browser globals the page functions below use (the test tsconfig has no DOM lib). */
@@ -12,14 +13,12 @@ declare const document: {
   querySelector(selector: string): { textContent: string | null } | null;
   querySelectorAll(selector: string): { length: number };
   body: { dataset: Record<string, string | undefined> };
+  activeElement: { id: string } | null;
+  documentElement: { scrollWidth: number; clientWidth: number };
 };
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test', 'artifacts');
-/** After the redelivery: the new delivered attempt, no dead letters left. */
-const SCREENSHOT = join(ARTIFACTS, 'dashboard.png');
-/** Before it: the dead letter with its Redeliver button. */
-const SCREENSHOT_BEFORE = join(ARTIFACTS, 'dashboard-dead-letter.png');
 const available = existsSync(CHROMIUM);
 
 if (!available) {
@@ -31,29 +30,35 @@ if (!available) {
 
 const describeIfChromium = available ? describe : describe.skip;
 
-describeIfChromium('operator dashboard in headless Chromium', () => {
+describeIfChromium('operator dashboard v2 in headless Chromium', () => {
   let receiver: TestReceiver;
   let t: AdminTestApp;
   let browser: Browser;
   let page: Page;
   let baseUrl: string;
   const browserErrors: string[] = [];
+  let billing: { subscription_id: string };
 
   beforeAll(async () => {
     receiver = await TestReceiver.start();
     // A customer endpoint that fails with a hostile-looking body: the page must show it as text.
-    receiver.on('/hook', ok(500, '<img src=x onerror="document.body.dataset.pwned=1">'));
-    t = await startApp(
-      WebhookModule.forRoot({ enable_admin: true, ...FAST_RETRY_OPTIONS, retry_max_attempts: 1, admin_guards: [TestAdminGuard] }),
-      {},
-      true,
-    );
+    receiver.on('/billing', ok(500, '<img src=x onerror="document.body.dataset.pwned=1">'));
+    receiver.on('/crm', ok(200));
+    t = await startApp(WebhookModule.forRoot({ enable_admin: true, ...FAST_RETRY_OPTIONS, retry_max_attempts: 1, admin_guards: [TestAdminGuard] }), {}, true);
     baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    // History: a failing endpoint with one dead letter, a healthy one with 30 deliveries (more than a page).
+    billing = await t.subscriptions.create({ url: receiver.url('/billing'), event_types: ['invoice.*'], description: 'Billing system' });
+    await t.subscriptions.create({ url: receiver.url('/crm'), event_types: ['customer.*'], description: 'CRM' });
+    await t.delivery.dispatch({ event_type: 'invoice.paid', payload: { invoice: 'in_42', amount: 1200 } });
+    for (let i = 0; i < 30; i++) await t.delivery.dispatch({ event_type: i % 10 === 0 ? 'customer.deleted' : 'customer.updated', payload: { customer: i } });
+    await waitForAttempt(t.store, (a) => a.status === 'dead_letter', 'the dead letter');
+    await waitFor(async () => (await t.store.getAttempts({ status: 'delivered', limit: 100 })).length === 30, '30 deliveries');
   });
 
   afterAll(async () => {
@@ -62,93 +67,258 @@ describeIfChromium('operator dashboard in headless Chromium', () => {
     await receiver?.close();
   });
 
-  async function openPage(token: string | null): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  async function openPage(token: string | null, width = 1280, height = 900): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width, height } });
     const p = await context.newPage();
     if (token) await p.setExtraHTTPHeaders({ 'x-admin-token': token });
     p.on('pageerror', (err) => browserErrors.push(`pageerror: ${err.message}`));
     p.on('console', (msg) => {
-      if (msg.type() === 'error') browserErrors.push(`console: ${msg.text()}`);
+      // the 404 of the send-test route, which this server does not have (the page then hides its button)
+      if (msg.type() === 'error' && !msg.location().url.endsWith('/test')) browserErrors.push(`console: ${msg.text()} (${msg.location().url})`);
     });
     return p;
   }
 
-  it('shows a dead letter, redelivers it with one click and shows the new attempt', async () => {
-    const sub = await t.subscriptions.create({ url: receiver.url('/hook'), event_types: ['invoice.*'], description: 'Billing system' });
-    await t.delivery.dispatch({ event_type: 'invoice.paid', payload: { invoice: 'in_42', amount: 1200 } });
-    const dead = await waitForAttempt(t.store, (a) => a.status === 'dead_letter', 'the dead letter');
+  const shot = (p: Page, name: string) => p.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
+  it('overview: cards, charts, endpoints with their health, dead letters and the attempt log', async () => {
     page = await openPage(ADMIN_TOKEN);
     const response = await page.goto(`${baseUrl}/webhooks/ui`);
     expect(response?.status()).toBe(200);
-
-    // Health counters, the subscription and the dead letter are on the page.
+    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'sha256-[^']+'; style-src 'sha256-/);
     await page.waitForFunction(() => document.querySelector('#dead_letter_count')?.textContent === '1');
-    expect(await page.locator('#total_subscriptions').textContent()).toBe('1');
-    expect(await page.locator('#active_subscriptions').textContent()).toBe('1');
-    const subRow = page.locator(`#subscriptions-body tr[data-subscription-id="${sub.subscription_id}"]`);
-    await subRow.waitFor();
-    expect(await subRow.textContent()).toContain(receiver.url('/hook'));
-    expect(await subRow.textContent()).toContain('active');
-    const deadRow = page.locator(`#dead-letters-body tr[data-attempt-id="${dead.attempt_id}"]`);
-    await deadRow.waitFor();
-    const deadText = (await deadRow.textContent()) ?? '';
-    expect(deadText).toContain('invoice.paid');
-    expect(deadText).toContain('500');
-    const failedRow = page.locator(`#deliveries-body tr[data-attempt-id="${dead.attempt_id}"]`);
-    expect(await failedRow.getAttribute('data-status')).toBe('dead_letter');
-
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: SCREENSHOT_BEFORE, fullPage: true });
-
-    // The endpoint recovers; Redeliver sends the event again and the page shows the delivered attempt.
-    receiver.on('/hook', ok(200));
-    await deadRow.locator('button.redeliver').click();
-    const delivered = page.locator('#deliveries-body tr[data-status="delivered"]');
-    await delivered.first().waitFor({ timeout: 10_000 });
-    const deliveredText = (await delivered.first().textContent()) ?? '';
-    expect(deliveredText).toContain('invoice.paid');
-    expect(deliveredText).toContain('200');
-    expect(deliveredText).toMatch(/\d+ ms/);
-    await page.waitForFunction(() => document.querySelectorAll('#dead-letters-body tr').length === 0);
-    expect(await page.locator('#dead_letter_count').textContent()).toBe('0');
-    expect(await page.locator('#dead-letters-empty').isVisible()).toBe(true);
-    expect(await page.locator('#message').textContent()).toContain('Redelivery queued');
-
-    // The receiver really got the original payload again.
-    const bodies = receiver.received('/hook').map((r) => JSON.parse(r.body));
-    expect(bodies).toHaveLength(2);
-    expect(bodies[1]).toMatchObject({ event_type: 'invoice.paid', payload: { invoice: 'in_42', amount: 1200 } });
-
-    // Customer-controlled text was shown as text, never parsed as HTML.
+    expect(await page.locator('#total_subscriptions').textContent()).toBe('2');
+    expect(await page.locator('#overview-cards').textContent()).toContain('31Attempts (24h)');
+    // charts drawn as inline SVG: one bar group per hourly bucket
+    expect(await page.locator('#overview-volume svg g').count()).toBe(24);
+    expect(await page.locator('#overview-volume rect.bar-bad').count()).toBe(1);
+    expect(await page.locator('#overview-rate circle').count()).toBeGreaterThan(0);
+    // each endpoint's health, filled in per row
+    const billingRow = page.locator(`#endpoints-body tr[data-subscription-id="${billing.subscription_id}"]`);
+    await page.waitForFunction(() => !document.querySelector('#endpoints-body')?.textContent?.includes('\u2026'));
+    expect(await billingRow.textContent()).toMatch(/Billing system.*active.*0%.*never.*1/s);
+    expect(await page.locator('#endpoints-body').textContent()).toContain('100%');
+    expect(await page.locator('#dead-letters-body tr').count()).toBe(1);
+    // the attempt log: a page of 25, the next one on demand
+    expect(await page.locator('#attempts-body tr').count()).toBe(25);
+    await page.locator('#attempts-pager button', { hasText: 'Next' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('#attempts-body tr').length === 6);
+    expect(await page.locator('#attempts-pager').textContent()).toContain('Page 2');
+    // customer-controlled text stays text
     expect(await page.evaluate(() => document.body.dataset.pwned)).toBeUndefined();
-    expect(await page.locator('#deliveries-body img').count()).toBe(0);
-
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(existsSync(SCREENSHOT)).toBe(true);
-    expect(browserErrors).toEqual([]);
+    expect(await page.locator('img').count()).toBe(0);
+    await shot(page, 'dashboard-overview-1280');
   });
 
-  it('the Refresh button reloads the data', async () => {
-    await t.subscriptions.create({ url: receiver.url('/second'), event_types: null });
-    await page.locator('#refresh').click();
-    await page.waitForFunction(() => document.querySelector('#total_subscriptions')?.textContent === '2');
-    expect(await page.locator('#subscriptions-body tr').count()).toBe(2);
+  it('filters the attempt log by status, event type and time, and the endpoints by state', async () => {
+    await page.locator('#attempts-filters select[name=status]').selectOption('dead_letter');
+    await page.locator('#attempts-filters button[type=submit]').click();
+    await page.waitForFunction(() => document.querySelectorAll('#attempts-body tr').length === 1);
+    expect(await page.locator('#attempts-body tr').getAttribute('data-status')).toBe('dead_letter');
+    await page.locator('#attempts-filters select[name=status]').selectOption('');
+    await page.locator('#attempts-filters input[name=event_type]').fill('customer.deleted');
+    await page.locator('#attempts-filters button[type=submit]').click();
+    await page.waitForFunction(() => document.querySelectorAll('#attempts-body tr').length === 3);
+    // a time range in the future: nothing
+    await page.locator('#attempts-filters input[name=since]').fill('2099-01-01T00:00');
+    await page.locator('#attempts-filters button[type=submit]').click();
+    await page.locator('#attempts-empty').waitFor();
+    await page.locator('#endpoint-filters select[name=state]').selectOption('disabled');
+    await page.locator('#endpoint-filters button[type=submit]').click();
+    await page.locator('#endpoints-empty').waitFor();
+    await page.locator('#endpoint-filters select[name=state]').selectOption('');
+    await page.locator('#endpoint-filters button[type=submit]').click();
+    await page.waitForFunction(() => document.querySelectorAll('#endpoints-body tr').length === 2);
+  });
+
+  it('drills down from an endpoint to its attempts and to an attempt\'s payload and response', async () => {
+    await page.locator(`#endpoints-body tr[data-subscription-id="${billing.subscription_id}"] a`).click();
+    await page.locator('#view-endpoint').waitFor();
+    await page.waitForFunction(() => (document.querySelector('#endpoint-url')?.textContent ?? '') !== '');
+    expect(await page.locator('#endpoint-url').textContent()).toBe(receiver.url('/billing'));
+    await page.waitForFunction(() => document.querySelectorAll('#endpoint-attempts-body tr').length === 1);
+    expect(await page.locator('#endpoint-cards').textContent()).toContain('1Failures in a row');
+    await shot(page, 'dashboard-endpoint-1280');
+    await page.locator('#endpoint-attempts-body a').first().click();
+    await page.locator('#view-attempt').waitFor();
+    await page.waitForFunction(() => (document.querySelector('#attempt-payload')?.textContent ?? '').includes('in_42'));
+    expect(JSON.parse((await page.locator('#attempt-payload').textContent())!)).toEqual({ invoice: 'in_42', amount: 1200 });
+    expect(await page.locator('#attempt-response').textContent()).toBe('HTTP 500: <img src=x onerror="document.body.dataset.pwned=1">');
+    expect(await page.locator('#attempt-detail').textContent()).toContain('dead letter');
+    await shot(page, 'dashboard-attempt-1280');
+  });
+
+  it('redelivers behind a confirmation: Cancel does nothing, Confirm re-sends the original payload', async () => {
+    receiver.on('/billing', ok(200));
+    await page.locator('#redeliver-attempt').click();
+    await page.locator('#confirm-dialog[open]').waitFor();
+    expect(await page.locator('#confirm-text').textContent()).toContain('invoice.paid');
+    await page.locator('#confirm-cancel').click();
+    expect(await page.locator('#confirm-dialog[open]').count()).toBe(0);
+    expect(receiver.received('/billing')).toHaveLength(1);
+    await page.locator('#redeliver-attempt').click();
+    await page.locator('#confirm-ok').click();
+    await page.locator('#message.info').waitFor();
+    await waitFor(() => receiver.received('/billing').length === 2 || null, 'the redelivery');
+    expect(JSON.parse(receiver.received('/billing')[1].body)).toMatchObject({ event_type: 'invoice.paid', payload: { invoice: 'in_42', amount: 1200 } });
+  });
+
+  it('creates an endpoint (secret shown once), edits, deactivates and activates it, each confirmed, with the keyboard', async () => {
+    await page.goto(`${baseUrl}/webhooks/ui#/`);
+    await page.locator('#new-endpoint').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#endpoint-dialog[open]').waitFor();
+    await page.keyboard.type(receiver.url('/new'));
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('order.*, refund.created');
+    await page.keyboard.press('Enter');
+    await page.locator('#confirm-dialog[open]').waitFor();
+    // Escape cancels: nothing is created
+    await page.keyboard.press('Escape');
+    expect(await t.subscriptions.list({ active_only: false })).toHaveLength(2);
+    await page.locator('#new-endpoint').click();
+    await page.locator('#endpoint-form input[name=url]').fill(receiver.url('/new'));
+    await page.locator('#endpoint-form input[name=event_types]').fill('order.*, refund.created');
+    await page.locator('#endpoint-form input[name=description]').fill('Orders');
+    await shot(page, 'dashboard-create-1280');
+    await page.locator('#endpoint-save').click();
+    await page.locator('#confirm-dialog[open]').waitFor();
+    await shot(page, 'dashboard-confirm-1280');
+    await page.locator('#confirm-ok').click();
+    await page.locator('#secret-dialog[open]').waitFor();
+    const secret = (await page.locator('#secret-value').textContent())!;
+    await shot(page, 'dashboard-secret-1280');
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+    const created = (await t.subscriptions.list({ active_only: false })).find((s) => s.url === receiver.url('/new'))!;
+    expect(created).toMatchObject({ secret, event_types: ['order.*', 'refund.created'], description: 'Orders' });
+    await page.locator('#secret-close').click();
+    await page.waitForFunction(() => (document.querySelector('#endpoint-detail')?.textContent ?? '').includes('whsec_****'));
+    expect(await page.locator('body').textContent()).not.toContain(secret);
+
+    await page.locator('#edit-endpoint').click();
+    await page.locator('#endpoint-form input[name=description]').fill('Orders and refunds');
+    await page.locator('#endpoint-save').click();
+    await page.locator('#confirm-ok').click();
+    await page.waitForFunction(() => (document.querySelector('#endpoint-meta')?.textContent ?? '').startsWith('Orders and refunds'));
+
+    await page.locator('#toggle-endpoint').click();
+    await page.locator('#confirm-ok').click();
+    await page.waitForFunction(() => document.querySelector('#toggle-endpoint')?.textContent === 'Activate');
+    expect((await t.subscriptions.get(created.subscription_id)).active).toBe(false);
+    await page.locator('#toggle-endpoint').click();
+    await page.locator('#confirm-ok').click();
+    await page.waitForFunction(() => document.querySelector('#toggle-endpoint')?.textContent === 'Deactivate');
+    expect((await t.subscriptions.get(created.subscription_id)).active).toBe(true);
+  });
+
+  it('rotates the secret (shown once) and hides "Send test event" where the server has no such route', async () => {
+    const before = (await t.subscriptions.list({ active_only: false })).find((s) => s.url === receiver.url('/new'))!;
+    await page.locator('#rotate-secret').click();
+    await page.locator('#confirm-ok').click();
+    await page.locator('#secret-dialog[open]').waitFor();
+    const rotated = (await page.locator('#secret-value').textContent())!;
+    expect(rotated).not.toBe(before.secret);
+    expect((await t.subscriptions.get(before.subscription_id)).secret).toBe(rotated);
+    await page.locator('#secret-close').click();
+    expect(await page.locator('#send-test').isVisible()).toBe(true);
+    await page.locator('#send-test').click();
+    await page.locator('#confirm-ok').click();
+    await page.locator('#send-test').waitFor({ state: 'hidden' });
+    expect(await page.locator('#message').textContent()).toContain('no send-test route');
+  });
+
+  it('redrives the dead letters of a time range behind a confirmation', async () => {
+    receiver.on('/billing', ok(500, 'down again'));
+    await t.delivery.dispatch({ event_type: 'invoice.voided', payload: { invoice: 'in_43' } });
+    await waitFor(async () => (await t.store.countDeadLetters()) === 1 || null, 'a new dead letter');
+    receiver.on('/billing', ok(200));
+    await page.goto(`${baseUrl}/webhooks/ui#/`);
+    await page.waitForFunction(() => document.querySelector('#dead_letter_count')?.textContent === '1');
+    await page.locator('#redrive-open').click();
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    const local = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await page.locator('#redrive-form input[name=since]').fill(local(hourAgo));
+    await page.locator('#redrive-form button[type=submit]').click();
+    await page.locator('#confirm-dialog[open]').waitFor();
+    expect(await page.locator('#confirm-text').textContent()).toContain('Re-queue every dead letter dead-lettered from');
+    await page.locator('#confirm-ok').click();
+    await page.waitForFunction(() => (document.querySelector('#message')?.textContent ?? '').includes('Re-queued 1 dead letter.'));
+    await waitFor(async () => (await t.store.countDeadLetters()) === 0 || null, 'the dead letter delivered');
+  });
+
+  it('is readable at 390 px: no page-wide horizontal scroll, the same flows', async () => {
+    const narrow = await openPage(ADMIN_TOKEN, 390, 844);
+    await narrow.goto(`${baseUrl}/webhooks/ui`);
+    await narrow.waitForFunction(() => !document.querySelector('#endpoints-body')?.textContent?.includes('\u2026') && document.querySelectorAll('#endpoints-body tr').length === 3);
+    expect(await narrow.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+    await shot(narrow, 'dashboard-overview-390');
+    await narrow.locator(`#endpoints-body tr[data-subscription-id="${billing.subscription_id}"] a`).click();
+    await narrow.locator('#view-endpoint').waitFor();
+    await narrow.waitForFunction(() => document.querySelectorAll('#endpoint-attempts-body tr').length >= 2);
+    expect(await narrow.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+    await shot(narrow, 'dashboard-endpoint-390');
+    await narrow.locator('#endpoint-attempts-body a').first().click();
+    await narrow.locator('#view-attempt').waitFor();
+    await narrow.waitForFunction(() => (document.querySelector('#attempt-payload')?.textContent ?? '').length > 10);
+    expect(await narrow.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+    await shot(narrow, 'dashboard-attempt-390');
+    await narrow.context().close();
+    expect(browserErrors).toEqual([]);
   });
 
   it('explains when the admin API refuses access', async () => {
     const denied = await openPage('wrong-token');
-    // The page itself is guarded too.
     const res = await denied.goto(`${baseUrl}/webhooks/ui`);
     expect(res?.status()).toBe(403);
-    // Loaded with valid credentials, then the API starts refusing (e.g. an expired session): a clear message.
     await denied.setExtraHTTPHeaders({ 'x-admin-token': ADMIN_TOKEN });
     await denied.goto(`${baseUrl}/webhooks/ui`);
-    await denied.locator('#subscriptions-body tr').first().waitFor();
+    await denied.locator('#endpoints-body tr').first().waitFor();
     await denied.setExtraHTTPHeaders({ 'x-admin-token': 'expired' });
     await denied.locator('#refresh').click();
     await denied.locator('#message.error').waitFor();
     expect(await denied.locator('#message').textContent()).toContain('Access denied (HTTP 403)');
     await denied.context().close();
+  });
+});
+
+/** Stands in for the admin route `POST /<prefix>/subscriptions/:id/test` built on another branch. */
+@Controller('webhooks')
+class SendTestRouteStub {
+  readonly calls: string[] = [];
+
+  @Post('subscriptions/:id/test')
+  @HttpCode(200)
+  test(@Param('id') id: string) {
+    this.calls.push(id);
+    return { attempt_id: 'att-test', subscription_id: id, event_type: 'webhook.test', status: 'delivered', status_code: 200 };
+  }
+}
+
+describeIfChromium('dashboard "Send test event" where the server has the route', () => {
+  let t: AdminTestApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    t = await startApp(WebhookModule.forRoot({ enable_admin: true, ...FAST_RETRY_OPTIONS, admin_guards: [TestAdminGuard] }), { controllers: [SendTestRouteStub] }, true);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.app.close();
+  });
+
+  it('sends it to POST <prefix>/subscriptions/:id/test after a confirmation and shows the result', async () => {
+    const sub = await t.subscriptions.create({ url: 'http://127.0.0.1:9/hook' });
+    const port = (t.app.getHttpServer().address() as AddressInfo).port;
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, extraHTTPHeaders: { 'x-admin-token': ADMIN_TOKEN } })).newPage();
+    await page.goto(`http://127.0.0.1:${port}/webhooks/ui#/endpoints/${sub.subscription_id}`);
+    await page.waitForFunction(() => (document.querySelector('#endpoint-url')?.textContent ?? '') !== '');
+    await page.locator('#send-test').click();
+    await page.locator('#confirm-ok').click();
+    await page.waitForFunction(() => (document.querySelector('#message')?.textContent ?? '').startsWith('Test event sent'));
+    expect(await page.locator('#message').textContent()).toBe('Test event sent: delivered (HTTP 200)');
+    expect(await page.locator('#send-test').isVisible()).toBe(true);
+    expect(t.app.get(SendTestRouteStub).calls).toEqual([sub.subscription_id]);
   });
 });

@@ -1,22 +1,34 @@
 // A host app of the packed package, run by packed.e2e-spec.ts from a folder whose node_modules hold the package
-// and its peers but not typeorm or @nestjs/typeorm. Prints one JSON line with what happened.
+// and its required peers but none of the optional ones (typeorm, @nestjs/typeorm, @opentelemetry/api,
+// @nestjs/terminus), or, for `otel`, also @opentelemetry/api and the SDK. Prints one JSON line with what happened.
 //   node packed-app.cjs memory     boots on the memory store, creates a subscription, dispatches, waits for delivery
 //   node packed-app.cjs typeorm    boots with store_backend 'typeorm' and reports the start-up error
+//   node packed-app.cjs otel       the same as memory with an OpenTelemetry SDK registered: reports the spans
 require('reflect-metadata');
 const http = require('node:http');
 const { Module } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
-const { WebhookModule, WebhookDeliveryService, WebhookSubscriptionService, verifyWebhook } = require('nestjs-webhooks');
+const { WebhookModule, WebhookDeliveryService, WebhookSubscriptionService, WebhookHealthIndicator, verifyWebhook } = require('nestjs-webhooks');
+
+const resolvable = (name) => {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const loaded = (pattern) => Object.keys(require.cache).some((k) => pattern.test(k));
 
 async function main(mode) {
-  const typeormResolvable = (() => {
-    try {
-      require.resolve('typeorm');
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+  const typeormResolvable = resolvable('typeorm');
+  let spans = null;
+  if (mode === 'otel') {
+    const { trace } = require('@opentelemetry/api');
+    const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+    spans = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
+  }
   if (mode === 'typeorm') {
     class AppModule {}
     Module({ imports: [WebhookModule.forRoot({ store_backend: 'typeorm' })] })(AppModule);
@@ -47,9 +59,19 @@ async function main(mode) {
   const result = await app.get(WebhookDeliveryService).dispatch({ event_type: 'order.created', payload: { id: 1 } });
   const deadline = Date.now() + 10_000;
   while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const health = (await app.get(WebhookHealthIndicator).isHealthy()).webhooks.status;
   await app.close();
   server.close();
-  return { typeormResolvable, delivery_count: result.delivery_count, received, typeormLoaded: Object.keys(require.cache).some((k) => /node_modules[\\/]typeorm[\\/]/.test(k)) };
+  return {
+    typeormResolvable,
+    delivery_count: result.delivery_count,
+    received,
+    health,
+    typeormLoaded: loaded(/node_modules[\\/]typeorm[\\/]/),
+    optionalPeers: { otel: resolvable('@opentelemetry/api'), terminus: resolvable('@nestjs/terminus') },
+    otelLoaded: loaded(/node_modules[\\/]@opentelemetry[\\/]api[\\/]/),
+    spans: spans && spans.getFinishedSpans().map((s) => s.name).sort(),
+  };
 }
 
 main(process.argv[2]).then(

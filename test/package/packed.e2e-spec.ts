@@ -13,34 +13,51 @@ function runtimePackages(): string[] {
   return [...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies).filter((name) => !optional.has(name))];
 }
 
+/** The OpenTelemetry packages an app that traces brings itself: the API (our optional peer) and an SDK. */
+const OTEL_PACKAGES = ['@opentelemetry/api', '@opentelemetry/sdk-trace-base'];
+
 /**
- * The package as a user installs it (`npm pack`), in an app folder whose node_modules hold its dependencies and
- * required peers but not the optional TypeORM peers.
+ * The package as a user installs it (`npm pack`), in app folders whose node_modules hold its dependencies and
+ * required peers but none of the optional ones (TypeORM, OpenTelemetry, Terminus); a second folder adds the
+ * OpenTelemetry API and SDK.
  */
-describe('the packed package in an app without TypeORM', () => {
+describe('the packed package in an app without its optional peers', () => {
   let dir: string;
+  let otelDir: string;
+
+  /** An app folder with the unpacked tarball and links to `packages` in the shared install. */
+  function appFolder(tarballDir: string, tarball: string, packages: string[]): string {
+    const app = mkdtempSync(join(tmpdir(), 'webhooks-packed-app-'));
+    const installed = join(app, 'node_modules', 'nestjs-webhooks');
+    mkdirSync(installed, { recursive: true });
+    execFileSync('tar', ['-xzf', join(tarballDir, tarball), '-C', installed, '--strip-components=1']);
+    // The app's own file, so that `require` resolves from the app folder, as in a user's project.
+    copyFileSync(join(ROOT, 'test/package/packed-app.cjs'), join(app, 'app.cjs'));
+    for (const name of packages) {
+      const link = join(app, 'node_modules', name);
+      mkdirSync(dirname(link), { recursive: true });
+      symlinkSync(join(ROOT, 'node_modules', name), link, 'dir');
+    }
+    return app;
+  }
 
   beforeAll(() => {
     if (!existsSync(join(ROOT, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does it in pretest)');
-    dir = mkdtempSync(join(tmpdir(), 'webhooks-packed-'));
-    const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
-    const installed = join(dir, 'node_modules', 'nestjs-webhooks');
-    mkdirSync(installed, { recursive: true });
-    execFileSync('tar', ['-xzf', join(dir, tarball), '-C', installed, '--strip-components=1']);
-    // The app's own file, so that `require` resolves from the app folder, as in a user's project.
-    copyFileSync(join(ROOT, 'test/package/packed-app.cjs'), join(dir, 'app.cjs'));
-    for (const name of runtimePackages()) {
-      const link = join(dir, 'node_modules', name);
-      mkdirSync(dirname(link), { recursive: true });
-      symlinkSync(join(ROOT, 'node_modules', name), link, 'dir');
+    const packDir = mkdtempSync(join(tmpdir(), 'webhooks-packed-'));
+    try {
+      const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', packDir], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
+      dir = appFolder(packDir, tarball, runtimePackages());
+      otelDir = appFolder(packDir, tarball, [...runtimePackages(), ...OTEL_PACKAGES]);
+    } finally {
+      rmSync(packDir, { recursive: true, force: true });
     }
   }, 120_000);
 
   afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    for (const d of [dir, otelDir]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
-  const run = (mode: string) => JSON.parse(execFileSync(process.execPath, [join(dir, 'app.cjs'), mode], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } }).trim().split('\n').pop()!);
+  const run = (mode: string, cwd = dir) => JSON.parse(execFileSync(process.execPath, [join(cwd, 'app.cjs'), mode], { cwd, encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } }).trim().split('\n').pop()!);
 
   it('ships only dist/ and the typeorm entry point', () => {
     const listed = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
@@ -48,9 +65,24 @@ describe('the packed package in an app without TypeORM', () => {
     expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'typeorm/package.json'].includes(f))).toEqual([]);
   });
 
-  it('boots and delivers on the memory store, never loading typeorm', () => {
+  it('boots and delivers on the memory store without typeorm, @opentelemetry/api or @nestjs/terminus, and reports healthy', () => {
     const out = run('memory');
-    expect(out).toEqual({ typeormResolvable: false, delivery_count: 1, received: [true], typeormLoaded: false });
+    expect(out).toEqual({
+      typeormResolvable: false,
+      delivery_count: 1,
+      received: [true],
+      health: 'up',
+      typeormLoaded: false,
+      optionalPeers: { otel: false, terminus: false },
+      otelLoaded: false,
+      spans: null,
+    });
+  }, 60_000);
+
+  it('traces through the app\'s OpenTelemetry SDK when @opentelemetry/api is installed', () => {
+    const out = run('otel', otelDir);
+    expect(out).toMatchObject({ delivery_count: 1, received: [true], health: 'up', optionalPeers: { otel: true, terminus: false }, otelLoaded: true });
+    expect(out.spans).toEqual(['webhook.attempt', 'webhook.dispatch']);
   }, 60_000);
 
   it("with store_backend 'typeorm', stops at start-up naming the missing packages and the install command", () => {

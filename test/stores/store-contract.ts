@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import type { DeliveryQueue, NewDelivery, SubscriptionListQuery, WebhookDeliveryStore, WebhookSubscriptionStore } from '../../lib/domain/stores';
 import type { DeliveryAttempt, DeliveryStatus, DeliveryTransition, StoredEvent, WebhookSubscription } from '../../lib/domain/types';
 import { InvalidSubscriptionError } from '../../lib/domain/webhook.error';
+import { describeObservabilityContract } from './observability-contract';
 
 /** What a backend hands the contract. */
 export interface StoreHarness {
@@ -58,6 +59,7 @@ function makeEvent(overrides: Partial<StoredEvent> = {}): StoredEvent {
     occurred_at: at(-1000),
     source: 'billing',
     created_at: T0,
+    traceparent: null,
     ...overrides,
   };
 }
@@ -1238,6 +1240,16 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
         await store().recordAttempt(makeAttempt({ attempt_id: 'att-1', subscription_id: 'case-sub' }));
         expect((await store().getAttempts({ subscription_id: 'case-sub' })).map((x) => x.attempt_id)).toEqual(['att-1']);
       });
+    });
+
+    describeObservabilityContract({
+      store,
+      async enqueue(subscriptionIds, created_at, event = {}) {
+        const e = makeEvent({ created_at, ...event });
+        const ds = deliveriesFor(subscriptionIds);
+        expect(await enqueueOne(store(), e, ds)).toBe(true);
+        return { event: e, deliveryIds: ds.map((d) => d.delivery_id) };
+      },
     });
 
     describe('dates', () => {

@@ -37,6 +37,6 @@ export function notSentReason(subscription: WebhookSubscription | null): string 
 }
 
 /** The outcome published for an attempt logged with `status`. */
-export function outcomeOf(status: AttemptDecision['status']): Exclude<WebhookOutcome['type'], 'subscription_disabled'> {
+export function outcomeOf(status: AttemptDecision['status']): Exclude<WebhookOutcome['type'], 'subscription_disabled' | 'subscription_failing'> {
   return status === 'delivered' ? 'delivered' : status === 'dead_letter' ? 'dead_lettered' : status === 'cancelled' ? 'cancelled' : 'failed';
 }

@@ -14,10 +14,18 @@ export class AttemptSender {
 
   /**
    * Never throws: a failure is described in the result. `timeoutMs` replaces the transport's timeout (the
-   * module's `delivery_timeout_seconds`) for this send.
+   * module's `delivery_timeout_seconds`) for this send; `extraHeaders` (trace context) go with the signed ones.
    */
-  send(subscription: WebhookSubscription, event: StoredEvent, at: Date, signal?: AbortSignal, timeoutMs?: number): Promise<SendResult> {
+  send(
+    subscription: WebhookSubscription,
+    event: StoredEvent,
+    at: Date,
+    signal?: AbortSignal,
+    timeoutMs?: number,
+    extraHeaders?: Readonly<Record<string, string>> | null,
+  ): Promise<SendResult> {
     const headers = this.signer.headers(subscription, event.event_id, event.event_type, event.body, at);
+    if (extraHeaders) Object.assign(headers, extraHeaders);
     return this.transport.send(subscription.url, headers, event.body, signal, timeoutMs);
   }
 }

@@ -6,6 +6,16 @@ import type { Clock, TimerHandle } from './clock';
  */
 export type ClaimLoopState = 'idle' | 'claiming' | 'stopping' | 'stopped';
 
+/** What a host needs to tell whether the loop is alive. */
+export interface ClaimLoopLiveness {
+  /** `idle` and `claiming` are alive; `stopping` and `stopped` are shutting down. */
+  state: ClaimLoopState;
+  /** When the running round started (ms since the epoch): a round running much longer than a claim takes is stuck. */
+  round_started_at: number | null;
+  /** When the last round ended (the retry processor starts one every tick); null before the first. */
+  last_round_ended_at: number | null;
+}
+
 /**
  * The loop that claims work, knowing nothing of SQL (as pg-boss's worker): it runs `step` while `step` says
  * there may be more, one round at a time. Wakes coalesce: `wake()` calls of one tick start one round, a wake
@@ -20,6 +30,8 @@ export class ClaimLoop {
   private soon: TimerHandle | null = null;
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
+  private startedAt: number | null = null;
+  private endedAt: number | null = null;
 
   constructor(
     /** Claims once; resolves true when it came back full (there may be more right away). */
@@ -32,6 +44,11 @@ export class ClaimLoop {
 
   get state(): ClaimLoopState {
     return this.current;
+  }
+
+  /** State and timing, for health checks. */
+  get liveness(): ClaimLoopLiveness {
+    return { state: this.current, round_started_at: this.startedAt, last_round_ended_at: this.endedAt };
   }
 
   /** Not stopping or stopped. */
@@ -69,8 +86,11 @@ export class ClaimLoop {
       return this.round;
     }
     this.current = 'claiming';
+    this.startedAt = this.clock.now();
     this.round = this.loop().finally(() => {
       this.round = null;
+      this.startedAt = null;
+      this.endedAt = this.clock.now();
       if (this.current === 'claiming') this.current = 'idle';
     });
     return this.round;

@@ -8,7 +8,7 @@ import { AttemptRecorder } from './attempt-recorder';
 import { AttemptRunner } from './attempt-runner';
 import type { AttemptSender } from './attempt-sender';
 import { Capacity } from './capacity';
-import { ClaimLoop } from './claim-loop';
+import { ClaimLoop, type ClaimLoopLiveness } from './claim-loop';
 import { ClaimPlanner } from './claim-planner';
 import { ClaimStep } from './claim-step';
 import { systemClock, type Clock } from './clock';
@@ -16,7 +16,7 @@ import { HandOff, type HandOffTarget, type Reservation } from './hand-off';
 import type { Held } from './held';
 import { LeaseReleases } from './lease-releases';
 import { OutcomeChannel } from './outcome-channel';
-import type { EndpointHealth, EngineLogger, SubscriptionLookup } from './ports';
+import { NO_TELEMETRY, type AttemptTelemetry, type EndpointHealth, type EngineLogger, type SubscriptionLookup } from './ports';
 import { RateLimitedClaims } from './rate-limited-claims';
 import type { RetryConfig } from './retry-policy';
 import { SendTimeouts } from './send-timeouts';
@@ -34,6 +34,8 @@ export interface DeliveryEngineParts {
   subscriptions: SubscriptionLookup;
   health: EndpointHealth;
   logger: EngineLogger;
+  /** Spans of attempts (default: none). */
+  telemetry?: AttemptTelemetry;
   /** Write each completion alone, at once: for a store with no commit to share (memory). */
   immediateWrites: boolean;
   clock?: Clock;
@@ -112,6 +114,7 @@ export class DeliveryEngine {
     });
     this.attempts = new AttemptRunner({
       ...parts,
+      telemetry: parts.telemetry ?? NO_TELEMETRY,
       recorder: new AttemptRecorder(parts.queue, this.workerId, config.max_concurrent_deliveries, parts.immediateWrites),
       retry: config,
       timeouts: this.timeouts,
@@ -128,6 +131,11 @@ export class DeliveryEngine {
   /** Sends in flight now. */
   get activeSends(): number {
     return this.capacity.sending;
+  }
+
+  /** The claim loop's state and timing, for health checks. */
+  get liveness(): ClaimLoopLiveness {
+    return this.loop.liveness;
   }
 
   /** Due work may be in the store (start-up, redelivery, redrive): claim soon. */

@@ -1,5 +1,8 @@
-import type { AttemptCursor, AttemptQuery } from '../../domain/stores';
+import type { AttemptStats, AttemptStatsQuery } from '../../domain/stats';
+import { isFailedStatus } from '../../domain/stats';
+import type { AttemptCursor, AttemptQuery, FailureRun } from '../../domain/stores';
 import type { DeliveryAttempt } from '../../domain/types';
+import { StatsAccumulator, StatsRange } from '../attempt-stats';
 import { compareAttemptsNewestFirst, pageBounds } from '../store.utils';
 import { SortedList } from './sorted-list';
 
@@ -38,7 +41,8 @@ export class MemoryAttemptLog {
     if (limit === 0 || !source) return out;
     let skipped = 0;
     for (const a of source.descendingFrom(query.before as DeliveryAttempt | undefined)) {
-      if ((query.event_id !== undefined && a.event_id !== query.event_id) || (query.status !== undefined && a.status !== query.status)) continue;
+      if (query.since !== undefined && a.attempted_at < query.since) break;
+      if (!matches(a, query)) continue;
       if (skipped++ < offset) continue;
       out.push({ ...a });
       if (out.length >= limit) break;
@@ -46,9 +50,9 @@ export class MemoryAttemptLog {
     return out;
   }
 
-  /** Failed attempts of the subscription since `since` and after its last success. */
-  countRecentFailures(subscriptionId: string, since: Date): number {
-    let n = 0;
+  /** Failed attempts of the subscription since `since` and after its last success at or after `since`. */
+  failureRun(subscriptionId: string, since: Date): FailureRun {
+    let failures = 0;
     // Newest first, back to the last success or to `since`. A failure at the very instant of that success is not
     // after it: those counted at its instant are taken back.
     let instant = NaN;
@@ -57,10 +61,27 @@ export class MemoryAttemptLog {
       if (a.attempted_at < since) break;
       const t = a.attempted_at.getTime();
       if (t !== instant) [instant, atInstant] = [t, 0];
-      if (a.status === 'delivered') return n - atInstant;
-      if (a.status === 'failed' || a.status === 'dead_letter') [n, atInstant] = [n + 1, atInstant + 1];
+      if (a.status === 'delivered') return { failures: failures - atInstant, last_success_at: new Date(t) };
+      if (isFailedStatus(a.status)) [failures, atInstant] = [failures + 1, atInstant + 1];
     }
-    return n;
+    return { failures, last_success_at: null };
+  }
+
+  /** Endpoint health from the logged attempts themselves (a scan: the memory store holds what a process can). */
+  stats(query: AttemptStatsQuery): AttemptStats {
+    const range = new StatsRange(query);
+    const source = query.subscription_id !== undefined ? (this.bySubscription.get(query.subscription_id)?.from() ?? []) : this.all.from();
+    const acc = new StatsAccumulator(range);
+    let lastSuccess = -Infinity;
+    const failures: number[] = [];
+    for (const a of source) {
+      const t = a.attempted_at.getTime();
+      acc.addAttempt(a);
+      if (a.status === 'delivered' && t < range.end) lastSuccess = Math.max(lastSuccess, t);
+      if (isFailedStatus(a.status) && range.includes(t)) failures.push(t);
+    }
+    const consecutive = failures.filter((t) => t > lastSuccess).length;
+    return acc.result(lastSuccess > -Infinity ? new Date(lastSuccess) : null, consecutive);
   }
 
   /** Deletes the attempts made before `before`; returns how many. */
@@ -78,4 +99,14 @@ export class MemoryAttemptLog {
     }
     return n;
   }
+}
+
+/** Whether an attempt passes the filters of `query` other than subscription, paging and `since`. */
+function matches(a: DeliveryAttempt, query: AttemptQuery): boolean {
+  return (
+    (query.event_id === undefined || a.event_id === query.event_id) &&
+    (query.status === undefined || a.status === query.status) &&
+    (query.event_type === undefined || a.event_type === query.event_type) &&
+    (query.until === undefined || a.attempted_at < query.until)
+  );
 }

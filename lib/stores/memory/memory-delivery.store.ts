@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, EnqueueOptions, NewDelivery, RateLimitedClaim, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
+import type { AttemptStats, AttemptStatsQuery, QueueSnapshot } from '../../domain/stats';
+import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, EnqueueOptions, FailureRun, NewDelivery, RateLimitedClaim, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
 import { InvalidTransactionError } from '../../domain/webhook.error';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 import { compareAttemptsNewestFirst, page } from '../store.utils';
@@ -8,6 +9,7 @@ import { MemoryDueIndex } from './memory-due-index';
 import { MemoryClaims } from './memory-claims';
 import { MemoryLanes } from './memory-lanes';
 import { MemoryRateBuckets } from './memory-rate-buckets';
+import { frozenEvent, pendingRecord } from './memory-records';
 
 const FINAL = new Set(['delivered', 'dead_letter', 'cancelled']);
 
@@ -96,6 +98,19 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
     return n;
   }
 
+  async queueSnapshot(now: Date): Promise<QueueSnapshot> {
+    let pending = 0;
+    let oldest = Infinity;
+    const t = now.getTime();
+    for (const d of this.deliveries.values()) {
+      if (d.status !== 'pending') continue;
+      pending++;
+      const due = d.next_attempt_at.getTime();
+      if (due <= t && due < oldest) oldest = due;
+    }
+    return { pending, oldest_due_at: oldest === Infinity ? null : new Date(oldest), dead_letters: this.deadLetters.size };
+  }
+
   // The log
 
   async recordAttempt(attempt: DeliveryAttempt): Promise<void> {
@@ -131,7 +146,11 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
   }
 
   async countRecentFailures(subscriptionId: string, since: Date): Promise<number> {
-    return this.log.countRecentFailures(subscriptionId, since);
+    return this.log.failureRun(subscriptionId, since).failures;
+  }
+
+  async recentFailureRun(subscriptionId: string, since: Date): Promise<FailureRun> {
+    return this.log.failureRun(subscriptionId, since);
   }
 
   async getEvent(eventId: string): Promise<StoredEvent | null> {
@@ -142,6 +161,10 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
     const id = this.deliveryByKey.get(key(eventId, subscriptionId));
     const d = id ? this.deliveries.get(id) : undefined;
     return d ? { ...d } : null;
+  }
+
+  async attemptStats(query: AttemptStatsQuery): Promise<AttemptStats> {
+    return this.log.stats(query);
   }
 
   // Retention
@@ -169,36 +192,15 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
 
   private enqueueOne(event: StoredEvent, deliveries: readonly NewDelivery[]): boolean {
     if (this.events.has(event.event_id)) return false;
-    // A literal of fixed shape: a spread copy gets its own hidden class, tripling its size per pending event.
-    this.events.set(
-      event.event_id,
-      Object.freeze({ event_id: event.event_id, event_type: event.event_type, body: event.body, occurred_at: event.occurred_at, source: event.source, created_at: event.created_at }),
-    );
+    this.events.set(event.event_id, frozenEvent(event));
     const ids: string[] = [];
     for (const d of deliveries) {
-      const lane = d.lane ?? null;
-      // A laned delivery is never stored leased: it starts in its turn, through a claim.
-      const lease = lane === null ? d.lease : null;
-      const record: DeliveryRecord = {
-        delivery_id: d.delivery_id,
-        event_id: event.event_id,
-        subscription_id: d.subscription_id,
-        event_type: event.event_type,
-        status: 'pending',
-        lane,
-        attempts: 0,
-        next_attempt_at: event.created_at,
-        locked_until: lease?.until ?? null,
-        locked_by: lease?.worker_id ?? null,
-        last_attempt_id: null,
-        created_at: event.created_at,
-        updated_at: event.created_at,
-      };
+      const record = pendingRecord(event, d);
       this.deliveries.set(record.delivery_id, record);
       this.deliveryByKey.set(key(event.event_id, d.subscription_id), record.delivery_id);
       // Leased: claimable again only once the lease expires (then its due entry is made from the lease entry).
-      if (lease) this.due.pushLease(lease.until.getTime(), record.delivery_id);
-      else if (lane !== null) this.lanes.join(record);
+      if (record.locked_until) this.due.pushLease(record.locked_until.getTime(), record.delivery_id);
+      else if (record.lane != null) this.lanes.join(record);
       else this.due.pushDue(record.subscription_id, record.next_attempt_at.getTime(), record.delivery_id);
       ids.push(record.delivery_id);
     }

@@ -15,6 +15,8 @@
 import { CreateWebhookTables1795800000000 } from './migrations/1795800000000-CreateWebhookTables';
 import { AddSubscriptionControls1796000000000 } from './migrations/1796000000000-AddSubscriptionControls';
 import { AddOrderedLanes1796200000000 } from './migrations/1796200000000-AddOrderedLanes';
+import { AddObservability1796100000000 } from './migrations/1796100000000-AddObservability';
+import { WebhookAttemptStatsEntity } from './webhook-attempt-stats.entity';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookEventEntity } from './webhook-event.entity';
@@ -31,11 +33,36 @@ export { createTypeOrmStores, type TypeOrmStores } from './typeorm-backend';
 export { CreateWebhookTables1795800000000 } from './migrations/1795800000000-CreateWebhookTables';
 export { AddSubscriptionChanges1795900000000 };
 export { AddSubscriptionControls1796000000000 } from './migrations/1796000000000-AddSubscriptionControls';
+export { AddObservability1796100000000 } from './migrations/1796100000000-AddObservability';
 export { AddOrderedLanes1796200000000 };
-export { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEventEntity, WebhookLaneEntity, WebhookRateLimitEntity, WebhookSubscriptionChangeEntity, WebhookSubscriptionEntity };
+export {
+  WebhookAttemptStatsEntity,
+  WebhookDeliveryAttemptEntity,
+  WebhookDeliveryEntity,
+  WebhookEventEntity,
+  WebhookLaneEntity,
+  WebhookRateLimitEntity,
+  WebhookSubscriptionChangeEntity,
+  WebhookSubscriptionEntity,
+};
 
 /** The webhook tables' entity classes: add them to your DataSource's `entities` (or use autoLoadEntities). */
-export const WEBHOOK_ENTITIES = [WebhookSubscriptionEntity, WebhookEventEntity, WebhookDeliveryEntity, WebhookDeliveryAttemptEntity, WebhookSubscriptionChangeEntity, WebhookRateLimitEntity, WebhookLaneEntity];
+export const WEBHOOK_ENTITIES = [
+  WebhookSubscriptionEntity,
+  WebhookEventEntity,
+  WebhookDeliveryEntity,
+  WebhookDeliveryAttemptEntity,
+  WebhookSubscriptionChangeEntity,
+  WebhookRateLimitEntity,
+  WebhookAttemptStatsEntity,
+  WebhookLaneEntity,
+];
 
 /** Migrations creating the webhook tables, oldest first: add them to your DataSource's `migrations`. */
-export const WEBHOOK_MIGRATIONS = [CreateWebhookTables1795800000000, AddSubscriptionChanges1795900000000, AddSubscriptionControls1796000000000, AddOrderedLanes1796200000000];
+export const WEBHOOK_MIGRATIONS = [
+  CreateWebhookTables1795800000000,
+  AddSubscriptionChanges1795900000000,
+  AddSubscriptionControls1796000000000,
+  AddObservability1796100000000,
+  AddOrderedLanes1796200000000,
+];

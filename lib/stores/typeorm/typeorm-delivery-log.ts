@@ -1,8 +1,11 @@
 import type { SelectQueryBuilder } from 'typeorm';
-import type { AttemptCursor, AttemptQuery, DeadLetterQuery, DeliveryLog } from '../../domain/stores';
+import type { AttemptStats, AttemptStatsQuery } from '../../domain/stats';
+import type { AttemptCursor, AttemptQuery, DeadLetterQuery, DeliveryLog, FailureRun } from '../../domain/stores';
 import type { DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
+import { statsRowsOf } from '../attempt-stats';
 import { pageBounds } from '../store.utils';
 import type { TypeOrmStoreContext } from './store-context';
+import { TypeOrmAttemptStats } from './typeorm-attempt-stats';
 import { attemptFromRow, attemptToRow, copyEvent, deliveryFromRow } from './typeorm-rows';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
@@ -10,10 +13,19 @@ import { WebhookEventEntity } from './webhook-event.entity';
 
 /** The attempt log and the reads operators make (admin API, auto-disable), through TypeORM. */
 export class TypeOrmDeliveryLog implements DeliveryLog {
-  constructor(private readonly ctx: TypeOrmStoreContext) {}
+  private readonly stats: TypeOrmAttemptStats;
+
+  constructor(private readonly ctx: TypeOrmStoreContext) {
+    this.stats = new TypeOrmAttemptStats(ctx);
+  }
 
   async recordAttempt(attempt: DeliveryAttempt): Promise<void> {
-    await this.ctx.run((ds) => ds.createQueryBuilder().insert().into(WebhookDeliveryAttemptEntity).values(attemptToRow(attempt)).updateEntity(false).execute());
+    await this.ctx.run((ds, dialect) =>
+      ds.transaction(async (manager) => {
+        await manager.createQueryBuilder().insert().into(WebhookDeliveryAttemptEntity).values(attemptToRow(attempt)).updateEntity(false).execute();
+        await dialect.addStats(manager, statsRowsOf([attempt]));
+      }),
+    );
   }
 
   async getAttempt(attemptId: string): Promise<DeliveryAttempt | null> {
@@ -29,6 +41,9 @@ export class TypeOrmDeliveryLog implements DeliveryLog {
       if (query.subscription_id !== undefined) qb.andWhere('a.subscription_id = :sub', { sub: query.subscription_id });
       if (query.event_id !== undefined) qb.andWhere('a.event_id = :event', { event: query.event_id });
       if (query.status !== undefined) qb.andWhere('a.status = :status', { status: query.status });
+      if (query.event_type !== undefined) qb.andWhere('a.event_type = :type', { type: query.event_type });
+      if (query.since !== undefined) qb.andWhere('a.attempted_at >= :since', { since: query.since });
+      if (query.until !== undefined) qb.andWhere('a.attempted_at < :until', { until: query.until });
       return newestFirst(qb, query.before).offset(offset).limit(limit).getMany();
     });
     return rows.map(attemptFromRow);
@@ -58,6 +73,10 @@ export class TypeOrmDeliveryLog implements DeliveryLog {
   }
 
   async countRecentFailures(subscriptionId: string, since: Date): Promise<number> {
+    return (await this.recentFailureRun(subscriptionId, since)).failures;
+  }
+
+  async recentFailureRun(subscriptionId: string, since: Date): Promise<FailureRun> {
     return this.ctx.run(async (ds) => {
       const attempts = ds.getRepository(WebhookDeliveryAttemptEntity);
       // Only a success at or after `since` can cut the run short: earlier ones precede every counted failure.
@@ -72,7 +91,7 @@ export class TypeOrmDeliveryLog implements DeliveryLog {
         .where('a.subscription_id = :sub AND a.attempted_at >= :since', { sub: subscriptionId, since })
         .andWhere('a.status IN (:...failed)', { failed: ['failed', 'dead_letter'] });
       if (lastSuccess) qb.andWhere('a.attempted_at > :success', { success: lastSuccess.attempted_at });
-      return qb.getCount();
+      return { failures: await qb.getCount(), last_success_at: lastSuccess?.attempted_at ?? null };
     });
   }
 
@@ -84,6 +103,10 @@ export class TypeOrmDeliveryLog implements DeliveryLog {
   async getDelivery(eventId: string, subscriptionId: string): Promise<DeliveryRecord | null> {
     const row = await this.ctx.run((ds) => ds.getRepository(WebhookDeliveryEntity).findOneBy({ event_id: eventId, subscription_id: subscriptionId }));
     return row ? deliveryFromRow(row) : null;
+  }
+
+  attemptStats(query: AttemptStatsQuery): Promise<AttemptStats> {
+    return this.stats.stats(query);
   }
 }
 

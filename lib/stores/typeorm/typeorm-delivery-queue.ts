@@ -1,11 +1,12 @@
 import type { EntityManager } from 'typeorm';
+import type { QueueSnapshot } from '../../domain/stats';
 import type { AttemptCompletion, ClaimOptions, DeliveryQueue, EnqueueItem, EnqueueOptions, RateLimitedClaim, RedriveQuery } from '../../domain/stores';
 import type { ClaimedDelivery } from '../../domain/types';
 import type { ClaimRequest } from './dialects';
 import type { TypeOrmStoreContext } from './store-context';
 import { joinTransaction } from './transaction-check';
 import { DELIVERIES_SIGNAL, type TypeOrmSignals } from './typeorm-signals';
-import { chunks, isUniqueViolation, retryOnConflict, SQL_CHUNK } from './typeorm.utils';
+import { chunks, dateCodec, isUniqueViolation, retryOnConflict, SQL_CHUNK } from './typeorm.utils';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 
@@ -139,6 +140,20 @@ export class TypeOrmDeliveryQueue implements DeliveryQueue {
       let total = 0;
       for (const part of chunks([...new Set(deliveryIds)])) total += (await release(part)).affected ?? 0;
       return total;
+    });
+  }
+
+  /** Three indexed reads of `IDX_webhook_deliveries_due` (status, next_attempt_at). */
+  async queueSnapshot(now: Date): Promise<QueueSnapshot> {
+    return this.ctx.run(async (ds) => {
+      const repo = ds.getRepository(WebhookDeliveryEntity);
+      const count = async (status: string) => Number((await repo.createQueryBuilder('d').select('COUNT(*)', 'n').where('d.status = :status', { status }).getRawOne<{ n: unknown }>())?.n ?? 0);
+      const [pending, dead, oldest] = await Promise.all([
+        count('pending'),
+        count('dead_letter'),
+        repo.createQueryBuilder('d').select('MIN(d.next_attempt_at)', 'at').where('d.status = :pending AND d.next_attempt_at <= :now', { pending: 'pending', now }).getRawOne<{ at: unknown }>(),
+      ]);
+      return { pending, oldest_due_at: dateCodec(ds.driver).read(oldest?.at), dead_letters: dead };
     });
   }
 }

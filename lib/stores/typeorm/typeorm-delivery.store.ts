@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, EnqueueOptions, RateLimitedClaim, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
+import type { AttemptStats, AttemptStatsQuery, QueueSnapshot } from '../../domain/stats';
+import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, EnqueueOptions, FailureRun, RateLimitedClaim, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 import { WebhookDataSourceRef } from './data-source.ref';
 import { TypeOrmStoreContext } from './store-context';
@@ -56,6 +57,10 @@ export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
     return this.queue.releaseLeases(workerId, deliveryIds);
   }
 
+  queueSnapshot(now: Date): Promise<QueueSnapshot> {
+    return this.queue.queueSnapshot(now);
+  }
+
   // The log
 
   recordAttempt(attempt: DeliveryAttempt): Promise<void> {
@@ -82,12 +87,20 @@ export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
     return this.log.countRecentFailures(subscriptionId, since);
   }
 
+  recentFailureRun(subscriptionId: string, since: Date): Promise<FailureRun> {
+    return this.log.recentFailureRun(subscriptionId, since);
+  }
+
   getEvent(eventId: string): Promise<StoredEvent | null> {
     return this.log.getEvent(eventId);
   }
 
   getDelivery(eventId: string, subscriptionId: string): Promise<DeliveryRecord | null> {
     return this.log.getDelivery(eventId, subscriptionId);
+  }
+
+  attemptStats(query: AttemptStatsQuery): Promise<AttemptStats> {
+    return this.log.attemptStats(query);
   }
 
   // Retention

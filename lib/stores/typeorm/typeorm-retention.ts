@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { DeliveryRetention } from '../../domain/stores';
 import type { TypeOrmStoreContext } from './store-context';
+import { TypeOrmAttemptStats } from './typeorm-attempt-stats';
 import { retryOnConflict } from './typeorm.utils';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
@@ -12,15 +13,21 @@ const FINAL_STATUSES = ['delivered', 'dead_letter', 'cancelled'];
 /** Rows deleted per statement by `purge`, so no statement holds its locks for long. */
 const PURGE_BATCH = 1000;
 
-/** The scheduled purge of old attempts and finished events, through TypeORM, in batches. */
+/** The scheduled purge of old attempts (with their stats rows) and finished events, through TypeORM, in batches. */
 export class TypeOrmDeliveryRetention implements DeliveryRetention {
-  constructor(private readonly ctx: TypeOrmStoreContext) {}
+  private readonly stats: TypeOrmAttemptStats;
+
+  constructor(private readonly ctx: TypeOrmStoreContext) {
+    this.stats = new TypeOrmAttemptStats(ctx);
+  }
 
   async purge(before: Date): Promise<{ attempts: number; events: number }> {
     return this.ctx.run(async (ds) => {
-      const purged = { attempts: await purgeAttempts(ds, before), events: await purgeEvents(ds, before) };
+      const attempts = await purgeAttempts(ds, before);
+      await this.stats.purge(ds, before);
+      const events = await purgeEvents(ds, before);
       await purgeIdleLanes(ds);
-      return purged;
+      return { attempts, events };
     });
   }
 }

@@ -17,6 +17,7 @@ export function copyEvent(e: StoredEvent | WebhookEventEntity): StoredEvent & We
     occurred_at: e.occurred_at,
     source: e.source ?? null,
     created_at: e.created_at,
+    traceparent: e.traceparent ?? null,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { DataSource, Driver, EntityTarget, ObjectLiteral } from 'typeorm';
 import { InvalidWebhookConfigError } from '../../domain/webhook.error';
 
 /** The SQL families the TypeORM stores support. */
@@ -78,4 +78,18 @@ export function quotedTable(dataSource: DataSource, entity: EntityTarget<ObjectL
     .tablePath.split('.')
     .map((part) => dataSource.driver.escape(part))
     .join('.');
+}
+
+/** A date column as the driver sees it: enough for its write and read conversions. */
+const DATE_COLUMN = { type: Date } as unknown as Parameters<Driver['preparePersistentValue']>[1];
+
+/**
+ * Dates in hand-written SQL: `write` gives the driver's form of a date column value (SQLite: UTC text), `read` turns
+ * a raw result value back into a Date (null stays null).
+ */
+export function dateCodec(driver: Driver): { write(d: Date | null | undefined): unknown; read(v: unknown): Date | null } {
+  return {
+    write: (d) => (d ? driver.preparePersistentValue(d, DATE_COLUMN) : null),
+    read: (v) => (v === null || v === undefined ? null : (driver.prepareHydratedValue(v, DATE_COLUMN) as Date)),
+  };
 }

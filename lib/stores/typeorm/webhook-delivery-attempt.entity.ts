@@ -9,6 +9,9 @@ import { dateColumn, ID_LENGTH, varcharColumn } from './columns';
 @Index('IDX_webhook_attempts_subscription', ['subscription_id', 'attempted_at', 'attempt_number', 'attempt_id'])
 @Index('IDX_webhook_attempts_event', ['event_id'])
 @Index('IDX_webhook_attempts_attempted', ['attempted_at', 'attempt_number', 'attempt_id'])
+// The admin log's filters by event type and by status (dashboard), newest first, without reading the whole log.
+@Index('IDX_webhook_attempts_type', ['event_type', 'attempted_at'])
+@Index('IDX_webhook_attempts_status', ['status', 'attempted_at'])
 export class WebhookDeliveryAttemptEntity {
   @PrimaryColumn({ type: 'varchar', length: ID_LENGTH, primaryKeyConstraintName: 'PK_webhook_delivery_attempts' })
   attempt_id: string;

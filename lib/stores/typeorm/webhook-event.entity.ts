@@ -24,4 +24,8 @@ export class WebhookEventEntity {
 
   @Column(dateColumn())
   created_at: Date;
+
+  /** W3C `traceparent` of the dispatch span (null without tracing); attempts' spans link to it. */
+  @Column(varcharColumn(255, { nullable: true }))
+  traceparent?: string | null;
 }

@@ -1,7 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import type { AttemptCompletion, EnqueueItem } from '../../../domain/stores';
+import { statsRowsOf, type StatsRow } from '../../attempt-stats';
 import { attemptToRow, copyEvent, deliveryRows, type NewDeliveryRow } from '../typeorm-rows';
-import { chunks, quotedTable } from '../typeorm.utils';
+import { chunks, dateCodec, quotedTable } from '../typeorm.utils';
+import { WebhookAttemptStatsEntity } from '../webhook-attempt-stats.entity';
 import { WebhookDeliveryAttemptEntity } from '../webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { WebhookEventEntity } from '../webhook-event.entity';
@@ -25,6 +27,12 @@ export interface EnqueueWriters {
   /** The upsert of `TakeLaneNumbers` (the new numbers are read back after it). */
   upsertLanes(manager: EntityManager, demands: readonly LaneDemand[], nowMs: number): Promise<void>;
 }
+
+/** A dialect's upsert of stats rows (see `QueueDialect.addStats`). */
+export type AddStats = (manager: EntityManager, rows: readonly StatsRow[]) => Promise<void>;
+
+/** Stats rows per multi-row upsert (6 parameters each). */
+const STATS_PER_UPSERT = 500;
 
 /**
  * Looks up which event ids exist, then inserts the new events and their deliveries, inside `manager`'s
@@ -59,11 +67,12 @@ export async function enqueueChecked(manager: EntityManager, items: readonly Enq
   return fresh;
 }
 
-/** Logs the attempts (multi-row INSERTs), then applies each state change whose worker holds the lease. */
-export async function completeChecked(manager: EntityManager, items: readonly AttemptCompletion[]): Promise<boolean[]> {
+/** Logs the attempts (multi-row INSERTs) and their stats, then applies each state change whose worker holds the lease. */
+export async function completeChecked(manager: EntityManager, items: readonly AttemptCompletion[], addStats: AddStats): Promise<boolean[]> {
   for (const part of chunks(items, ATTEMPTS_PER_INSERT)) {
     await manager.createQueryBuilder().insert().into(WebhookDeliveryAttemptEntity).values(part.map((c) => attemptToRow(c.attempt))).updateEntity(false).execute();
   }
+  await addStats(manager, statsRowsOf(items.map((c) => c.attempt)));
   const out: boolean[] = [];
   for (const c of items) {
     const result = await manager
@@ -123,3 +132,20 @@ export const DELIVERY_INSERT_COLUMNS = [
   'lane_key',
   'lane_seq',
 ] as const;
+
+/**
+ * A multi-row stats upsert per chunk: `INSERT INTO webhook_attempt_stats (...) VALUES (...), ... <onConflict>`, where
+ * `onConflict` is the dialect's "add to the existing row" clause.
+ */
+export async function upsertStats(manager: EntityManager, rows: readonly StatsRow[], onConflict: (column: (name: string) => string) => string): Promise<void> {
+  if (rows.length === 0) return;
+  const connection = manager.connection;
+  const meta = connection.getMetadata(WebhookAttemptStatsEntity);
+  const col = (name: string) => connection.driver.escape(meta.findColumnWithPropertyName(name)!.databaseName);
+  const { write } = dateCodec(connection.driver);
+  const into = `INSERT INTO ${quotedTable(connection, WebhookAttemptStatsEntity)} (${['subscription_id', 'slice_start', 'duration_class', 'attempts', 'delivered', 'failed'].map(col).join(', ')})`;
+  for (const part of chunks(rows, STATS_PER_UPSERT)) {
+    const params = part.flatMap((r) => [r.subscription_id, write(r.slice_start), r.duration_class, r.attempts, r.delivered, r.failed]);
+    await manager.query(`${into} VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')} ${onConflict(col)}`, params);
+  }
+}

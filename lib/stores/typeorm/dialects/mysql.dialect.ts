@@ -5,7 +5,8 @@ import type { NewDeliveryRow } from '../typeorm-rows';
 import { chunks, retryOnConflict } from '../typeorm.utils';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { dueQuery, loadClaimed } from './claim-query';
-import { completeChecked, deliveryInsert, enqueueChecked } from './checked-writes';
+import type { StatsRow } from '../../attempt-stats';
+import { completeChecked, deliveryInsert, enqueueChecked, upsertStats } from './checked-writes';
 import { laneInsert, type LaneDemand } from './lane-sequences';
 import type { ClaimRequest, QueueDialect } from './queue-dialect';
 import { claimRateLimited } from './rate-limited-claim';
@@ -56,8 +57,17 @@ export class MysqlQueueDialect implements QueueDialect {
   }
 
   complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {
-    return this.dataSource.transaction((manager) => completeChecked(manager, items));
+    return this.dataSource.transaction((manager) => completeChecked(manager, items, addStats));
   }
+
+  addStats(manager: EntityManager, rows: readonly StatsRow[]): Promise<void> {
+    return addStats(manager, rows);
+  }
+}
+
+/** `ON DUPLICATE KEY UPDATE` adds the new counts to the existing row. */
+function addStats(manager: EntityManager, rows: readonly StatsRow[]): Promise<void> {
+  return upsertStats(manager, rows, (col) => `ON DUPLICATE KEY UPDATE ${['attempts', 'delivered', 'failed'].map((c) => `${col(c)} = ${col(c)} + VALUES(${col(c)})`).join(', ')}`);
 }
 
 /** MySQL/MariaDB take no LIMIT directly inside IN (...); a derived table is fine. */

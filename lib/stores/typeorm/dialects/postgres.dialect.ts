@@ -1,10 +1,12 @@
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { AttemptCompletion, EnqueueItem, RateLimitedClaim } from '../../../domain/stores';
 import type { ClaimedDelivery } from '../../../domain/types';
+import { statsRowsOf, type StatsRow } from '../../attempt-stats';
 import { bodyTransformer } from '../columns';
 import { attemptToRow, deliveryFromRow, deliveryRows } from '../typeorm-rows';
 import { notificationChannel } from '../typeorm-signals';
 import { quotedTable } from '../typeorm.utils';
+import { WebhookAttemptStatsEntity } from '../webhook-attempt-stats.entity';
 import { WebhookDeliveryAttemptEntity } from '../webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { WebhookEventEntity } from '../webhook-event.entity';
@@ -64,7 +66,7 @@ export class PostgresQueueDialect implements QueueDialect {
       `WITH picked AS (${pickSql}), ` +
         `leased AS (UPDATE ${table(WebhookDeliveryEntity)} AS d SET locked_until = $${n + 1}, locked_by = $${n + 2}, updated_at = $${n + 3} ` +
         `FROM picked WHERE d.delivery_id = picked.delivery_id RETURNING d.*) ` +
-        `SELECT leased.*, e.body AS e_body, e.occurred_at AS e_occurred_at, e.source AS e_source, e.created_at AS e_created_at ` +
+        `SELECT leased.*, e.body AS e_body, e.occurred_at AS e_occurred_at, e.source AS e_source, e.created_at AS e_created_at, e.traceparent AS e_traceparent ` +
         `FROM leased JOIN ${table(WebhookEventEntity)} AS e ON e.event_id = leased.event_id ORDER BY leased.next_attempt_at, leased.delivery_id`,
       [...pickParams, at(request.lease.locked_until), request.lease.locked_by, at(request.lease.updated_at)],
     );
@@ -77,6 +79,7 @@ export class PostgresQueueDialect implements QueueDialect {
         occurred_at: r.e_occurred_at as Date,
         source: (r.e_source as string | null) ?? null,
         created_at: r.e_created_at as Date,
+        traceparent: (r.e_traceparent as string | null) ?? null,
       },
     }));
   }
@@ -86,10 +89,14 @@ export class PostgresQueueDialect implements QueueDialect {
     return claimRateLimited(this.dataSource, request, (fn) => this.dataSource.transaction('READ COMMITTED', fn), true);
   }
 
-  /** One statement: logs the attempts and moves on each delivery whose worker still holds the lease. */
+  /**
+   * One statement: logs the attempts, adds them to the stats rows, and moves on each delivery whose worker still
+   * holds the lease.
+   */
   async complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {
     const { complete, at } = this.statements();
     const attempts = items.map((c) => attemptToRow(c.attempt));
+    const stats = statsRowsOf(items.map((c) => c.attempt));
     const rows: Array<{ delivery_id: string }> = await this.dataSource.query(complete, [
       attempts.map((a) => a.attempt_id),
       attempts.map((a) => a.subscription_id),
@@ -106,9 +113,16 @@ export class PostgresQueueDialect implements QueueDialect {
       items.map((c) => c.worker_id),
       items.map((c) => c.next.status),
       items.map((c) => at(c.next.status === 'pending' ? c.next.next_attempt_at : null)),
+      ...statsParams(stats, at),
     ]);
     const applied = new Set(rows.map((r) => r.delivery_id));
     return items.map((c) => applied.has(c.delivery_id));
+  }
+
+  async addStats(manager: EntityManager, rows: readonly StatsRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const { addStats, at } = this.statements();
+    await manager.query(addStats, statsParams(rows, at));
   }
 
   /**
@@ -143,6 +157,7 @@ export class PostgresQueueDialect implements QueueDialect {
       rows.map((d) => at(d.at)),
       rows.map((d) => d.locked_by),
       rows.map((d) => at(d.locked_until)),
+      firsts.map((i) => i.event.traceparent ?? null),
       rows.map((d) => d.lane),
       rows.map((d) => d.lane_seq),
     ]);
@@ -163,6 +178,8 @@ interface Statements {
   /** See `TakeLaneNumbers`: $1 subscription ids, $2 lane keys, $3 now (ms), $4 counts. */
   takeLanes: string;
   complete: string;
+  /** Adds stats rows, parameters $1..$6 (see {@link statsParams}). */
+  addStats: string;
   /** A Date as the driver writes a `timestamp(3)` column (null stays null). */
   at: (d: Date | null) => unknown;
 }
@@ -172,17 +189,26 @@ function buildStatements(ds: DataSource): Statements {
   const dl = columnsOf(ds, WebhookDeliveryEntity);
   const at = columnsOf(ds, WebhookDeliveryAttemptEntity);
   const ln = columnsOf(ds, WebhookLaneEntity);
+  const st = columnsOf(ds, WebhookAttemptStatsEntity);
+  const statsTable = quotedTable(ds, WebhookAttemptStatsEntity);
+  const counts = ['attempts', 'delivered', 'failed'] as const;
+  // Rows arrive summed per key and sorted (statsRowsOf), so concurrent statements lock them in the same order.
+  const upsertStats = (n: number) =>
+    `INSERT INTO ${statsTable} AS s (${st('subscription_id')}, ${st('slice_start')}, ${st('duration_class')}, ${counts.map(st).join(', ')}) ` +
+    `SELECT * FROM unnest($${n}::varchar[], $${n + 1}::timestamp(3)[], $${n + 2}::int[], $${n + 3}::int[], $${n + 4}::int[], $${n + 5}::int[]) ` +
+    `ON CONFLICT (${st('subscription_id')}, ${st('slice_start')}, ${st('duration_class')}) DO UPDATE SET ` +
+    counts.map((c) => `${st(c)} = s.${st(c)} + EXCLUDED.${st(c)}`).join(', ');
   const dateColumn = ds.getMetadata(WebhookDeliveryEntity).findColumnWithPropertyName('next_attempt_at')!;
   return {
     enqueue:
-      `WITH ev AS (INSERT INTO ${quotedTable(ds, WebhookEventEntity)} (${ev('event_id')}, ${ev('event_type')}, ${ev('body')}, ${ev('occurred_at')}, ${ev('source')}, ${ev('created_at')}) ` +
-      `SELECT v.id, v.typ, json_build_object('text', v.body), v.occurred, v.src, v.created ` +
-      `FROM unnest($1::varchar[], $2::varchar[], $3::text[], $4::timestamp(3)[], $5::varchar[], $6::timestamp(3)[]) AS v(id, typ, body, occurred, src, created) ` +
+      `WITH ev AS (INSERT INTO ${quotedTable(ds, WebhookEventEntity)} (${ev('event_id')}, ${ev('event_type')}, ${ev('body')}, ${ev('occurred_at')}, ${ev('source')}, ${ev('created_at')}, ${ev('traceparent')}) ` +
+      `SELECT v.id, v.typ, json_build_object('text', v.body), v.occurred, v.src, v.created, v.tp ` +
+      `FROM unnest($1::varchar[], $2::varchar[], $3::text[], $4::timestamp(3)[], $5::varchar[], $6::timestamp(3)[], $14::varchar[]) AS v(id, typ, body, occurred, src, created, tp) ` +
       `ON CONFLICT (${ev('event_id')}) DO NOTHING RETURNING ${ev('event_id')} AS event_id), ` +
       `dl AS (INSERT INTO ${quotedTable(ds, WebhookDeliveryEntity)} (${dl('delivery_id')}, ${dl('subscription_id')}, ${dl('event_id')}, ${dl('event_type')}, ` +
       `${dl('status')}, ${dl('attempts')}, ${dl('next_attempt_at')}, ${dl('created_at')}, ${dl('updated_at')}, ${dl('locked_by')}, ${dl('locked_until')}, ${dl('lane_key')}, ${dl('lane_seq')}) ` +
       `SELECT d.id, d.sub, d.evt, d.typ, 'pending', 0, d.at, d.at, d.at, d.lby, d.luntil, d.lane, d.seq ` +
-      `FROM unnest($7::varchar[], $8::varchar[], $9::varchar[], $10::varchar[], $11::timestamp(3)[], $12::varchar[], $13::timestamp(3)[], $14::varchar[], $15::bigint[]) AS d(id, sub, evt, typ, at, lby, luntil, lane, seq) ` +
+      `FROM unnest($7::varchar[], $8::varchar[], $9::varchar[], $10::varchar[], $11::timestamp(3)[], $12::varchar[], $13::timestamp(3)[], $15::varchar[], $16::bigint[]) AS d(id, sub, evt, typ, at, lby, luntil, lane, seq) ` +
       `WHERE d.evt IN (SELECT event_id FROM ev)) ` +
       `SELECT event_id FROM ev`,
     takeLanes:
@@ -197,10 +223,24 @@ function buildStatements(ds: DataSource): Statements {
       `moved AS (UPDATE ${quotedTable(ds, WebhookDeliveryEntity)} AS d SET ${dl('status')} = v.status, ${dl('attempts')} = v.attempts, ${dl('last_attempt_id')} = v.attempt_id, ` +
       `${dl('locked_by')} = NULL, ${dl('locked_until')} = NULL, ${dl('updated_at')} = v.updated_at, ${dl('next_attempt_at')} = COALESCE(v.next_at, d.${dl('next_attempt_at')}) ` +
       `FROM unnest($12::varchar[], $13::varchar[], $14::varchar[], $7::int[], $1::varchar[], $8::timestamp(3)[], $15::timestamp(3)[]) AS v(id, worker, status, attempts, attempt_id, updated_at, next_at) ` +
-      `WHERE d.${dl('delivery_id')} = v.id AND d.${dl('locked_by')} = v.worker RETURNING d.${dl('delivery_id')} AS delivery_id) ` +
+      `WHERE d.${dl('delivery_id')} = v.id AND d.${dl('locked_by')} = v.worker RETURNING d.${dl('delivery_id')} AS delivery_id), ` +
+      `counted AS (${upsertStats(16)}) ` +
       `SELECT delivery_id FROM moved`,
+    addStats: upsertStats(1),
     at: (d) => (d ? ds.driver.preparePersistentValue(d, dateColumn) : null),
   };
+}
+
+/** The six array parameters of a stats upsert, from rows summed per key. */
+function statsParams(rows: readonly StatsRow[], at: (d: Date | null) => unknown): unknown[] {
+  return [
+    rows.map((r) => r.subscription_id),
+    rows.map((r) => at(r.slice_start)),
+    rows.map((r) => r.duration_class),
+    rows.map((r) => r.attempts),
+    rows.map((r) => r.delivered),
+    rows.map((r) => r.failed),
+  ];
 }
 
 /** The quoted database column of an entity property. */

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AttemptCompletion, EnqueueItem, RateLimitedClaim } from '../../../domain/stores';
 import type { ClaimedDelivery } from '../../../domain/types';
+import type { StatsRow } from '../../attempt-stats';
 import type { SqlDialect } from '../typeorm.utils';
 
 /** What a claim writes on every row it takes. */
@@ -71,8 +72,13 @@ export interface QueueDialect {
   /** The same for rate-limited subscriptions, within the tokens of their buckets (see `claimRateLimited`). */
   claimRateLimited(request: ClaimRequest): Promise<RateLimitedClaim>;
   /**
-   * Logs every attempt and applies each state change whose worker still holds the lease, atomically; per item,
-   * whether its change applied.
+   * Logs every attempt, adds it to the stats rows, and applies each state change whose worker still holds the
+   * lease, atomically; per item, whether its change applied.
    */
   complete(items: readonly AttemptCompletion[]): Promise<boolean[]>;
+  /**
+   * Adds counts to the stats rows (`webhook_attempt_stats`), creating missing rows, in `manager`'s transaction.
+   * `rows` are summed per key and sorted (`statsRowsOf`).
+   */
+  addStats(manager: EntityManager, rows: readonly StatsRow[]): Promise<void>;
 }

@@ -5,7 +5,8 @@ import type { NewDeliveryRow } from '../typeorm-rows';
 import { chunks } from '../typeorm.utils';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { dueQuery, loadClaimed } from './claim-query';
-import { completeChecked, deliveryInsert, enqueueChecked } from './checked-writes';
+import type { StatsRow } from '../../attempt-stats';
+import { completeChecked, deliveryInsert, enqueueChecked, upsertStats } from './checked-writes';
 import { laneInsert, type LaneDemand } from './lane-sequences';
 import type { ClaimRequest, QueueDialect } from './queue-dialect';
 import { claimRateLimited } from './rate-limited-claim';
@@ -66,8 +67,21 @@ export class SqliteQueueDialect implements QueueDialect {
   }
 
   complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {
-    return this.dataSource.transaction((manager) => completeChecked(manager, items));
+    return this.dataSource.transaction((manager) => completeChecked(manager, items, addStats));
   }
+
+  addStats(manager: EntityManager, rows: readonly StatsRow[]): Promise<void> {
+    return addStats(manager, rows);
+  }
+}
+
+/** `ON CONFLICT ... DO UPDATE` adds the new counts to the existing row. */
+function addStats(manager: EntityManager, rows: readonly StatsRow[]): Promise<void> {
+  return upsertStats(
+    manager,
+    rows,
+    (col) => `ON CONFLICT (${col('subscription_id')}, ${col('slice_start')}, ${col('duration_class')}) DO UPDATE SET ${['attempts', 'delivered', 'failed'].map((c) => `${col(c)} = ${col(c)} + excluded.${col(c)}`).join(', ')}`,
+  );
 }
 
 /** Lane numbers: `ON CONFLICT DO UPDATE` moves an existing lane on (see `TakeLaneNumbers`). */
