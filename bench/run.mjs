@@ -31,8 +31,8 @@ const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
 
 /** Sizes per mode. Full mode repeats the throughput runs and reports the median. */
 const SIZE = QUICK
-  ? { scale: 100_000, broadcast: 20_000, idleMs: 5_000, raw: 10_000, ours: 10_000, oursDb: 2_000, peer: 1_000, reps: 1, latencySeconds: 2, latencyDrainMs: 5_000, latencyLow: false, fanout: 10_000, fanoutDeliverMs: 3_000, history: [1_000, 100_000], statsAttempts: 200_000, pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 1_000, settleMs: 1_500 }
-  : { scale: 1_000_000, broadcast: 100_000, idleMs: 10_000, raw: 50_000, ours: 12_000, oursDb: 4_000, peer: 2_000, reps: 3, latencySeconds: 10, latencyDrainMs: 30_000, fanout: 10_000, fanoutDeliverMs: 120_000, history: [1_000, 1_000_000], statsAttempts: 1_000_000, pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 20_000, latencyLow: true, settleMs: 3_000 };
+  ? { scale: 100_000, broadcast: 20_000, idleMs: 5_000, raw: 10_000, ours: 10_000, oursDb: 2_000, peer: 1_000, reps: 1, latencySeconds: 2, latencyDrainMs: 5_000, latencyLow: false, fanout: 10_000, fanoutDeliverMs: 3_000, history: [1_000, 100_000], statsAttempts: 200_000, laneKeys: 200, lanePerKey: 5, pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 1_000, settleMs: 1_500 }
+  : { scale: 1_000_000, broadcast: 100_000, idleMs: 10_000, raw: 50_000, ours: 12_000, oursDb: 4_000, peer: 2_000, reps: 3, latencySeconds: 10, latencyDrainMs: 30_000, fanout: 10_000, fanoutDeliverMs: 120_000, history: [1_000, 1_000_000], statsAttempts: 1_000_000, laneKeys: 1_000, lanePerKey: 10, pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 20_000, latencyLow: true, settleMs: 3_000 };
 
 const CONCURRENCY = 64;
 /**
@@ -87,6 +87,9 @@ function scenarios() {
         limit: 900_000,
       });
     }
+  }
+  for (const store of ['memory', 'postgres']) {
+    list.push({ id: `ordered-${store}`, group: `ordered-${store}`, script: 'ordered.mjs', args: { store, keys: SIZE.laneKeys, per_key: SIZE.lanePerKey, per_endpoint: 16, delay_ms: 20 }, limit: 600_000 });
   }
   list.push({ id: 'fanout-postgres', group: 'fanout-postgres', script: 'fanout.mjs', args: { store: 'postgres', subscriptions: SIZE.fanout, deliver_timeout_ms: SIZE.fanoutDeliverMs }, limit: 120_000 + SIZE.fanoutDeliverMs });
   list.push({ id: 'history-postgres', group: 'history-postgres', script: 'history.mjs', args: { sizes: SIZE.history, repeats: 15 }, limit: 300_000 });
@@ -264,6 +267,20 @@ function buildRows(g) {
         result: status(ok),
       });
     }
+  }
+  // Ordered lanes next to unordered delivery, on one endpoint whose concurrency is the bound.
+  for (const store of ['memory', 'postgres']) {
+    const key = `ordered-${store}`;
+    const o = g[key] && !g[key].error && !g[key].skipped ? g[key] : undefined;
+    rows.push({
+      figure: o
+        ? `ordered lanes, ${store} store: ${fmt(o.keys)} keys x ${fmt(o.per_key)} events to one ordered endpoint (cap ${o.per_endpoint}, receiver answers in ${o.delay_ms} ms: bound ${fmt(o.bound_per_second)}/s)`
+        : `ordered lanes, ${store} store`,
+      value: o ? `${fmt(o.ordered.per_second)}/s ordered, ${fmt(o.unordered.per_second)}/s unordered (in flight at the receiver: ${o.ordered.receiver_max_in_flight} vs ${o.unordered.receiver_max_in_flight})` : why(key),
+      target: '>= 0.9x unordered',
+      ratio: o ? `${fmt(o.ordered_vs_unordered, 2)}x unordered` : 'n/a',
+      result: status(o ? o.ordered_vs_unordered >= 0.9 : undefined),
+    });
   }
   // versus the peer: our best durable figure (PostgreSQL) against BullMQ on Redis.
   const ourPg = rate('ours-postgres-pe64');

@@ -145,6 +145,7 @@ describe('admin API (enable_admin with admin_guards)', () => {
         delivery_timeout_seconds: null,
         max_concurrent_per_endpoint: null,
         rate_limit_per_second: null,
+        ordered: false,
       });
       id = res.body.subscription_id;
       secret = res.body.secret;

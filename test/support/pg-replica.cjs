@@ -7,6 +7,9 @@
 //   parent -> { cmd: 'stream', prefix, every_ms, for_ms }: plain dispatches of `${prefix}-<n>` (event type order.stream)
 //   replica -> { type: 'streamed', results: [{ id, at, delivery_count }] }
 //   parent -> { cmd: 'deactivate' | 'delete', subscription_id }   replica -> { type: 'deactivated' | 'deleted', at }
+//   parent -> { cmd: 'lanes', prefix, keys, per_key }: for n < per_key, for each key, one awaited dispatch of
+//             `${prefix}-${key}-${n}` (event type lane.test, ordering_key key, payload { key, n })
+//   replica -> { type: 'laned', count }
 //   parent -> { cmd: 'exit' } ; replica -> { type: 'ready' } once bootstrapped, { type: 'error', message }
 require('reflect-metadata');
 const { Module } = require('@nestjs/common');
@@ -67,6 +70,15 @@ async function main() {
           await new Promise((r) => setTimeout(r, msg.every_ms));
         }
         process.send({ type: 'streamed', results });
+      } else if (msg.cmd === 'lanes') {
+        let count = 0;
+        for (let n = 0; n < msg.per_key; n++) {
+          for (const key of msg.keys) {
+            await webhooks.dispatch({ event_id: `${msg.prefix}-${key}-${n}`, event_type: 'lane.test', ordering_key: key, payload: { key, n } });
+            count++;
+          }
+        }
+        process.send({ type: 'laned', count });
       } else if (msg.cmd === 'deactivate') {
         await subscriptions.deactivate(msg.subscription_id);
         process.send({ type: 'deactivated', at: Date.now() });

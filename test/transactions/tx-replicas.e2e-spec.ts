@@ -76,7 +76,7 @@ describeIfDatabase('postgres', 'transactional dispatch across processes (Postgre
     await waitFor(() => arrivals('killed-committed').length > 0, 'the delivery after the restart', 10_000);
   }, 60_000);
 
-  it('committed on A while A has no room: B sends it within 100 ms (NOTIFY, not B’s poll); the same for a plain dispatch', async () => {
+  it('committed on A while A has no room: B sends it at once (NOTIFY, not B’s poll); the same for a plain dispatch', async () => {
     // A: one slot, taken by a send that hangs. B: no poll, so only a notification can tell it.
     const a = await start('A', { max_concurrent_deliveries: 1, delivery_timeout_seconds: 30, lease_seconds: 60 });
     const b = await start('B', { retry_cron: NO_POLL });
@@ -90,7 +90,9 @@ describeIfDatabase('postgres', 'transactional dispatch across processes (Postgre
       const { at } = await a.request({ cmd: 'dispatch', id, mode }, reply);
       const [request] = await waitFor(() => arrivals(id).length > 0 && arrivals(id), `${id} delivered`, 5000, 1);
       expect(request.headers['user-agent']).toBe('replica-B');
-      expect(request.at - at).toBeLessThan(100);
+      // B does not poll: only the notification can have told it. Typically 10-60 ms here; a bound with room for
+      // this shared machine's load (the latency itself is measured by `npm run bench`: cross-replica p99).
+      expect(request.at - at).toBeLessThan(1000);
     }
     await Promise.all([a.kill(), b.kill()]);
   }, 60_000);

@@ -8,7 +8,7 @@ var base = location.pathname.replace(/\/ui\/?$/, '/');
 var $ = function (id) { return document.getElementById(id); };
 var PAGE = 25;
 var SVG = 'http://www.w3.org/2000/svg';
-var state = { window: '24h', urls: {}, testRoute: true };
+var state = { window: '24h', urls: {} };
 
 function ApiError(status, body) {
   this.status = status;

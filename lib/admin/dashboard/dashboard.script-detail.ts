@@ -28,7 +28,6 @@ async function loadEndpoint(id) {
   $('endpoint-meta').textContent = (s.description ? s.description + ' \u00b7 ' : '') + 'id ' + s.subscription_id;
   $('toggle-endpoint').textContent = s.active ? 'Deactivate' : 'Activate';
   $('toggle-endpoint').className = s.active ? 'danger' : 'primary';
-  $('send-test').hidden = !state.testRoute;
   var stateNode = el('span');
   stateNode.appendChild(s.active ? badge('active', 'active') : badge('disabled', 'disabled'));
   if (!s.active && s.disabled_reason) stateNode.appendChild(el('span', 'reason', s.disabled_reason));
@@ -118,12 +117,6 @@ async function endpointAction(title, text, label, path, done) {
     if (done) done(r);
     await loadEndpoint(s.subscription_id);
   } catch (err) {
-    if (path === 'test' && err instanceof ApiError && err.status === 404 && err.body.code !== 'SUBSCRIPTION_NOT_FOUND') {
-      state.testRoute = false;
-      $('send-test').hidden = true;
-      showMessage('info', 'This server has no send-test route (POST .../subscriptions/:id/test), so the button is hidden.');
-      return;
-    }
     fail(err, title.replace('?', '') + ' failed');
   }
 }
