@@ -95,9 +95,9 @@ function suite(kind: 'memory' | DatabaseKind): void {
       let laterDone = false;
       try {
         await delivery.dispatch({ event_type: type, ordering_key: 't', payload: { key: 't', n: 0 } }, { manager: runner.manager });
-        later = delivery.dispatch({ event_type: type, ordering_key: 't', payload: { key: 't', n: 1 } }).then(() => (laterDone = true));
         // Another lane is not held up.
         await delivery.dispatch({ event_type: type, ordering_key: 'u', payload: { key: 'u', n: 0 } });
+        later = delivery.dispatch({ event_type: type, ordering_key: 't', payload: { key: 't', n: 1 } }).then(() => (laterDone = true));
         await sleep(500);
         expect(laterDone).toBe(false);
         await runner.commitTransaction();
