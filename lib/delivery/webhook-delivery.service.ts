@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Observable } from 'rxjs';
+import { EventCatalog } from '../catalog/event-catalog';
 import type { TransactionHostLike, WebhookConfig } from '../config/webhook-config';
 import { newId } from '../domain/ids';
 import type { WebhookOutcome } from '../domain/outcome';
@@ -71,6 +72,7 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
     @Inject(DeliveryWorker) worker: DeliveryWorker,
     @Inject(SubscriptionCache) private readonly cache: SubscriptionCache,
     @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
+    @Inject(EventCatalog) private readonly catalog: EventCatalog,
   ) {
     this.engine = worker.engine;
     // Concurrent dispatches share one transaction (group commit): one disk sync for many events.
@@ -158,6 +160,7 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
   /** Validates and serializes an event and finds its subscriptions (nothing is written). */
   private async prepare<T>(input: WebhookEventInput<T>): Promise<PreparedEvent> {
     const { tenant_id, ...event } = serializeEvent(input, this.config.max_payload_bytes, new Date());
+    await this.catalog.checkEvent(event);
     const targets = await this.cache.match(event, tenant_id);
     const subscriptionIds = targets.map((t) => t.subscription_id);
     return { event, targets, subscriptionIds, deliveryIds: subscriptionIds.map(() => newId()) };
