@@ -7,3 +7,4 @@ export { ADMIN_MAX_PAGE_LIMIT, PaginationQueryDto } from './dto/pagination.dto';
 export { NEXT_CURSOR_HEADER } from './admin-cursor';
 export { CreateSubscriptionDto, ListSubscriptionsQueryDto, SubscriptionControlsDto, UpdateSubscriptionDto } from './dto/subscription.dto';
 export { ListDeadLettersQueryDto, ListDeliveriesQueryDto, RedriveDto } from './dto/delivery.dto';
+export { SendTestDto } from './dto/test-send.dto';

@@ -83,10 +83,13 @@ class JsonSchemaPayloadValidator implements PayloadValidator {
   constructor(private readonly fn: ReturnType<Ajv['compile']>) {}
 
   async validate(payload: unknown): Promise<PayloadFieldError[]> {
+    const result: unknown = this.fn(payload);
+    // A sync schema returns a boolean and leaves its errors on the function until the next call: read them now,
+    // before any await lets another payload's check replace them.
+    if (typeof result === 'boolean') return result ? [] : toFieldErrors(this.fn.errors ?? []);
     try {
-      // Sync schemas return a boolean and leave their errors on the function until the next call.
-      const valid = await this.fn(payload);
-      return valid ? [] : toFieldErrors(this.fn.errors ?? []);
+      await result;
+      return [];
     } catch (err) {
       const errors = (err as { errors?: unknown }).errors;
       if (Array.isArray(errors)) return toFieldErrors(errors as ErrorObject[]);

@@ -87,6 +87,15 @@ describe('EventCatalog: JSON Schema', () => {
     expect(notObject.fieldErrors).toEqual([{ path: '', message: 'must be object' }]);
   });
 
+  it('concurrent checks of one schema each get their own errors (ajv keeps them on the shared function)', async () => {
+    const catalog = await EventCatalog.create(catalogEntries());
+    const good = { customer_id: 'cus_1', changes: { plan: 'pro' } };
+    const bad = { customer_id: 'cus_1', changes: { plan: 'pro', seats: 0 } };
+    const results = await Promise.allSettled([bad, good, bad, good].map((payload) => catalog.checkPayload('customer.updated', payload)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    for (const r of results.filter((x) => x.status === 'rejected')) expect((r.reason as InvalidEventError).fieldErrors).toEqual([{ path: 'changes.seats', message: 'must be >= 1' }]);
+  });
+
   it('checks 2020-12 schemas with the matching ajv, and keys with dots or slashes keep their names', async () => {
     const catalog = await EventCatalog.create([
       {
