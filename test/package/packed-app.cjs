@@ -2,11 +2,52 @@
 // and its peers but not typeorm or @nestjs/typeorm. Prints one JSON line with what happened.
 //   node packed-app.cjs memory     boots on the memory store, creates a subscription, dispatches, waits for delivery
 //   node packed-app.cjs typeorm    boots with store_backend 'typeorm' and reports the start-up error
+//   node packed-app.cjs catalog    boots with an event_catalog (a class-validator class and a JSON Schema) without
+//                                  class-validator-jsonschema installed: dispatch checks, describe() says what to install
 require('reflect-metadata');
 const http = require('node:http');
 const { Module } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
-const { WebhookModule, WebhookDeliveryService, WebhookSubscriptionService, verifyWebhook } = require('nestjs-webhooks');
+const { WebhookModule, WebhookDeliveryService, WebhookSubscriptionService, EventCatalog, verifyWebhook } = require('nestjs-webhooks');
+
+/** Whether a package resolves from the app folder / was loaded so far. */
+const resolvable = (name) => {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const loaded = (name) => Object.keys(require.cache).some((k) => k.includes(`node_modules/${name}/`) || k.includes(`node_modules\\${name}\\`));
+
+async function catalogMode() {
+  const { IsInt, IsString, Min } = require('class-validator');
+  class InvoicePaid {}
+  IsString()(InvoicePaid.prototype, 'invoice_id');
+  IsInt()(InvoicePaid.prototype, 'amount');
+  Min(1)(InvoicePaid.prototype, 'amount');
+  const event_catalog = [
+    { event_type: 'invoice.paid', schema: InvoicePaid, example: { invoice_id: 'in_1', amount: 100 } },
+    { event_type: 'customer.updated', schema: { type: 'object', required: ['customer_id'], properties: { customer_id: { type: 'string' } } }, example: { customer_id: 'c1' } },
+  ];
+  class AppModule {}
+  Module({ imports: [WebhookModule.forRoot({ event_catalog })] })(AppModule);
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+  const webhooks = app.get(WebhookDeliveryService);
+  const refusal = (event) => webhooks.dispatch(event).then(() => null, (err) => ({ code: err.code, paths: err.fieldErrors.map((f) => f.path) }));
+  const out = {
+    jsonschemaResolvable: resolvable('class-validator-jsonschema'),
+    accepted: (await webhooks.dispatch({ event_type: 'invoice.paid', payload: { invoice_id: 'in_2', amount: 5 } })).duplicate === false,
+    refusedClass: await refusal({ event_type: 'invoice.paid', payload: { invoice_id: 2, amount: 0 } }),
+    refusedJson: await refusal({ event_type: 'customer.updated', payload: {} }),
+    describeError: await app.get(EventCatalog).describe().then(() => null, (err) => String(err && err.message)),
+    jsonschemaLoaded: loaded('class-validator-jsonschema'),
+    ajvLoaded: loaded('ajv'),
+  };
+  await app.close();
+  return out;
+}
 
 async function main(mode) {
   const typeormResolvable = (() => {
@@ -17,6 +58,7 @@ async function main(mode) {
       return false;
     }
   })();
+  if (mode === 'catalog') return catalogMode();
   if (mode === 'typeorm') {
     class AppModule {}
     Module({ imports: [WebhookModule.forRoot({ store_backend: 'typeorm' })] })(AppModule);
@@ -49,7 +91,15 @@ async function main(mode) {
   while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   await app.close();
   server.close();
-  return { typeormResolvable, delivery_count: result.delivery_count, received, typeormLoaded: Object.keys(require.cache).some((k) => /node_modules[\\/]typeorm[\\/]/.test(k)) };
+  return {
+    typeormResolvable,
+    delivery_count: result.delivery_count,
+    received,
+    typeormLoaded: Object.keys(require.cache).some((k) => /node_modules[\\/]typeorm[\\/]/.test(k)),
+    // Loaded only when a catalog needs them.
+    jsonschemaLoaded: loaded('class-validator-jsonschema'),
+    ajvLoaded: loaded('ajv'),
+  };
 }
 
 main(process.argv[2]).then(

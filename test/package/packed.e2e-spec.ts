@@ -50,7 +50,20 @@ describe('the packed package in an app without TypeORM', () => {
 
   it('boots and delivers on the memory store, never loading typeorm', () => {
     const out = run('memory');
-    expect(out).toEqual({ typeormResolvable: false, delivery_count: 1, received: [true], typeormLoaded: false });
+    expect(out).toEqual({ typeormResolvable: false, delivery_count: 1, received: [true], typeormLoaded: false, jsonschemaLoaded: false, ajvLoaded: false });
+  }, 60_000);
+
+  it('checks an event catalog without class-validator-jsonschema (an optional peer), whose absence describe() explains', () => {
+    const out = run('catalog');
+    expect(out).toEqual({
+      jsonschemaResolvable: false,
+      accepted: true,
+      refusedClass: { code: 'INVALID_EVENT', paths: ['invoice_id', 'amount'] },
+      refusedJson: { code: 'INVALID_EVENT', paths: ['customer_id'] },
+      describeError: expect.stringContaining('npm install class-validator-jsonschema'),
+      jsonschemaLoaded: false,
+      ajvLoaded: true,
+    });
   }, 60_000);
 
   it("with store_backend 'typeorm', stops at start-up naming the missing packages and the install command", () => {
