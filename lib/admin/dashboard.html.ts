@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CATALOG_SCRIPT, CATALOG_SECTION, CATALOG_STYLE } from './dashboard-catalog';
 
 /*
  * The operator dashboard: one self-contained page (inline CSS and vanilla JS, no CDN, no build step) kept in a
@@ -291,8 +292,7 @@ const BODY = `
       <tbody id="subscriptions-body"></tbody>
     </table></div>
     <p class="empty" id="subscriptions-empty" hidden>No subscriptions.</p>
-  </section>
-</main>
+  </section>${CATALOG_SECTION}</main>
 `;
 
 function sha256(text: string): string {
@@ -309,8 +309,9 @@ export const DASHBOARD_HTML = `<!doctype html>
 <title>Webhooks dashboard</title>
 <link rel="icon" href="data:,">
 <style>${STYLE}</style>
+<style>${CATALOG_STYLE}</style>
 </head>
-<body>${BODY}<script>${SCRIPT}</script>
+<body>${BODY}<script>${SCRIPT}</script><script>${CATALOG_SCRIPT}</script>
 </body>
 </html>
 `;
@@ -321,8 +322,8 @@ export const DASHBOARD_HTML = `<!doctype html>
  */
 export const DASHBOARD_CSP = [
   "default-src 'none'",
-  `script-src ${sha256(SCRIPT)}`,
-  `style-src ${sha256(STYLE)}`,
+  `script-src ${sha256(SCRIPT)} ${sha256(CATALOG_SCRIPT)}`,
+  `style-src ${sha256(STYLE)} ${sha256(CATALOG_STYLE)}`,
   "connect-src 'self'",
   "img-src 'self' data:",
   "base-uri 'none'",
