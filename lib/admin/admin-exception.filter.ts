@@ -1,5 +1,5 @@
 import { Catch, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { InvalidEventError, InvalidSubscriptionError, WebhookError, type WebhookErrorCode } from '../domain/webhook.error';
+import { InvalidSubscriptionError, WebhookError, type WebhookErrorCode } from '../domain/webhook.error';
 
 const STATUS_BY_CODE: Partial<Record<WebhookErrorCode, HttpStatus>> = {
   SUBSCRIPTION_NOT_FOUND: HttpStatus.NOT_FOUND,
@@ -28,15 +28,14 @@ export function adminStatusOf(error: WebhookError): HttpStatus {
 /**
  * Maps the module's errors to HTTP on the admin routes: not found 404, invalid input 400, inactive subscription
  * 409, purged event 410, as `{ statusCode, error, message, code }` (plus `fields` naming the subscription field
- * or the payload fields at fault, when there are). Other exceptions are left to Nest.
+ * at fault, when one is). Other exceptions are left to Nest.
  */
 @Catch(WebhookError)
 export class WebhookAdminExceptionFilter implements ExceptionFilter {
   catch(error: WebhookError, host: ArgumentsHost): void {
     const status = adminStatusOf(error);
     const field = error instanceof InvalidSubscriptionError ? error.field : undefined;
-    const fields = field ? [field] : error instanceof InvalidEventError && error.fieldErrors.length > 0 ? [...new Set(error.fieldErrors.map((f) => f.path || '(payload)'))] : undefined;
-    const body = { statusCode: status, error: REASON[status] ?? 'Error', message: error.message, code: error.code, ...(fields ? { fields } : {}) };
+    const body = { statusCode: status, error: REASON[status] ?? 'Error', message: error.message, code: error.code, ...(field ? { fields: [field] } : {}) };
     const res = host.switchToHttp().getResponse();
     // Express and Fastify both have status(); Express has json(), Fastify send().
     const reply = res.status(status);
