@@ -10,9 +10,9 @@ import { serializeEvent } from './event-serializer';
 
 /**
  * The delivery side of `WebhookSubscriptionService.sendTest` (the {@link SubscriptionTestSender} port): one signed
- * `webhook.test` event (or a catalogued type with its example), sent at once by the same signer and transport as deliveries (the subscription's headers,
- * its timeout, the SSRF guard), outside the queue: not retried, not filtered, not rate-limited, not counted as
- * in flight. The attempt is logged (`DeliveryLog.recordAttempt`) as `delivered` or `failed` with no retry;
+ * `webhook.test` event (or a catalogued type with its example), sent at once by the same signer and transport as
+ * deliveries (the subscription's headers, its timeout, the SSRF guard), outside the queue: not retried, not
+ * filtered, not rate-limited, not counted as in flight. The attempt is logged (`DeliveryLog.recordAttempt`) as `delivered` or `failed` with no retry;
  * a failed test counts toward the endpoint's run of failures like any attempt, but never disables it by itself.
  */
 @Injectable()

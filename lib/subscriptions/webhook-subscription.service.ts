@@ -145,7 +145,7 @@ export class WebhookSubscriptionService {
    */
   async sendTest(id: string, options: SendTestOptions = {}): Promise<DeliveryAttempt> {
     const sub = await this.get(id);
-    const event = options?.event_type === undefined ? undefined : this.catalog.testEvent(options.event_type, sub);
+    const event = options?.event_type == null ? undefined : this.catalog.testEvent(options.event_type, sub);
     return this.tester.sendTest(sub, event);
   }
 
