@@ -1,5 +1,6 @@
 /** The public surface of the package: everything a host app or a receiver imports. */
 export * from './config';
+export * from './catalog';
 export * from './domain';
 export * from './signing';
 export * from './delivery';

@@ -2,6 +2,8 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { createWebhookAdminControllers, WEBHOOK_ADMIN_PROVIDERS } from './admin/admin.controllers';
+import { EventCatalog } from './catalog/event-catalog';
+import { EVENT_CATALOG_PROVIDER } from './catalog/event-catalog.provider';
 import { resolveWebhookConfig, type WebhookConfig, type WebhookModuleOptions } from './config/webhook-config';
 import { InvalidWebhookConfigError } from './domain/webhook.error';
 import { DeliveryWorker } from './delivery/delivery.worker';
@@ -50,6 +52,7 @@ const providers: Provider[] = [
   { provide: WEBHOOK_DELIVERY_STORE, inject: [WEBHOOK_STORES], useFactory: (stores: WebhookStores) => stores.deliveries },
   WebhookHttpClient,
   { provide: WEBHOOK_HTTP_SERVICE, inject: [WebhookHttpClient], useFactory: (client: WebhookHttpClient) => client.http },
+  EVENT_CATALOG_PROVIDER,
   SubscriptionCache,
   AutoDisable,
   DeliveryWorker,
@@ -64,7 +67,7 @@ const providers: Provider[] = [
   ...OBSERVABILITY_PROVIDERS,
 ];
 
-const exported = [WEBHOOK_CONFIG, WEBHOOK_SUBSCRIPTION_STORE, WEBHOOK_DELIVERY_STORE, WEBHOOK_HTTP_SERVICE, WebhookDeliveryService, WebhookSubscriptionService, ...OBSERVABILITY_EXPORTS];
+const exported = [WEBHOOK_CONFIG, WEBHOOK_SUBSCRIPTION_STORE, WEBHOOK_DELIVERY_STORE, WEBHOOK_HTTP_SERVICE, WebhookDeliveryService, WebhookSubscriptionService, EventCatalog, ...OBSERVABILITY_EXPORTS];
 
 /**
  * Outbound webhooks for a NestJS app: `WebhookModule.forRoot({...})` (or `forRootAsync`), then inject

@@ -3,6 +3,7 @@ import { WebhookSubscriptionService, type UpdateSubscriptionInput } from '../sub
 import { parseSubscriptionCursor, setNextCursor, subscriptionCursor } from './admin-cursor';
 import { toAttemptView, toSubscriptionView, type DeliveryAttemptView, type SubscriptionView } from './admin.views';
 import { CreateSubscriptionDto, ListSubscriptionsQueryDto, UpdateSubscriptionDto, type SubscriptionControlsDto } from './dto/subscription.dto';
+import { SendTestDto } from './dto/test-send.dto';
 
 /** The per-subscription controls of a create or update body, as the service takes them (omitted stays omitted). */
 function controlsOf(body: SubscriptionControlsDto): UpdateSubscriptionInput {
@@ -80,12 +81,13 @@ export class WebhookAdminSubscriptionsController {
 
   /**
    * Sends a signed `webhook.test` event to the endpoint now (also when the subscription is inactive) and answers
-   * with the finished attempt: `delivered` or `failed`, status code, duration, error. Never retried.
+   * with the finished attempt: `delivered` or `failed`, status code, duration, error. Never retried. With a body
+   * `{ event_type }`, sends that catalogued type's example instead (400 when it cannot).
    */
   @Post('subscriptions/:id/test')
   @HttpCode(HttpStatus.OK)
-  async test(@Param('id') id: string): Promise<DeliveryAttemptView> {
-    return toAttemptView(await this.subscriptions.sendTest(id));
+  async test(@Param('id') id: string, @Body() body: SendTestDto): Promise<DeliveryAttemptView> {
+    return toAttemptView(await this.subscriptions.sendTest(id, { event_type: body.event_type }));
   }
 
   /** Returns the new secret, once; the previous one keeps signing for `secret_rotation_grace_hours`. */

@@ -1,6 +1,7 @@
 import { applyDecorators, Controller, UseFilters, UseGuards, UsePipes, type Provider, type Type } from '@nestjs/common';
 import { WebhookAdminDashboardController } from './admin-dashboard.controller';
 import { WebhookAdminDeliveriesController } from './admin-deliveries.controller';
+import { WebhookAdminEventTypesController } from './admin-event-types.controller';
 import { WebhookAdminExceptionFilter } from './admin-exception.filter';
 import { WebhookAdminStatsController } from './admin-stats.controller';
 import { WebhookAdminGuard } from './admin.guard';
@@ -12,7 +13,13 @@ import { WebhookAdminValidationPipe } from './admin-validation.pipe';
 /** Providers the admin controllers need (registered only with enable_admin). */
 export const WEBHOOK_ADMIN_PROVIDERS: Provider[] = [WebhookAdminGuard, WebhookAdminStartupCheck];
 
-const BASES: Array<Type<object>> = [WebhookAdminSubscriptionsController, WebhookAdminStatsController, WebhookAdminDeliveriesController, WebhookAdminDashboardController];
+const BASES: Array<Type<object>> = [
+  WebhookAdminSubscriptionsController,
+  WebhookAdminStatsController,
+  WebhookAdminDeliveriesController,
+  WebhookAdminEventTypesController,
+  WebhookAdminDashboardController,
+];
 
 /**
  * The admin controllers, routed under `prefix`. Each call makes fresh subclasses carrying the route prefix,

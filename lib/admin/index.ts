@@ -9,3 +9,4 @@ export { CreateSubscriptionDto, ListSubscriptionsQueryDto, SubscriptionControlsD
 export { ListDeadLettersQueryDto, ListDeliveriesQueryDto, RedriveDto } from './dto/delivery.dto';
 export { StatsQueryDto } from './dto/stats.dto';
 export type { AttemptStatsView, OverallStatsView, SubscriptionStatsView } from './admin-stats.views';
+export { SendTestDto } from './dto/test-send.dto';

@@ -1,5 +1,7 @@
 import type { CanActivate, Type } from '@nestjs/common';
 import { CronTime } from 'cron';
+import { eventCatalogProblem } from '../catalog/catalog-entries';
+import type { EventCatalogEntry } from '../catalog/event-catalog.types';
 import { InvalidWebhookConfigError } from '../domain/webhook.error';
 
 /** Which signature scheme deliveries carry. */
@@ -118,6 +120,18 @@ export interface WebhookConfig {
    * is not checked). Default 300.
    */
   health_max_queue_lag_seconds: number;
+  /**
+   * The event types this app sends, each with a payload schema (a class-validator class or a JSON Schema object),
+   * an optional description and example. When it has entries, `dispatch()` refuses a payload that fails its type's
+   * schema and a type that is not listed (see `allow_unlisted_event_types`), and subscriptions may only name
+   * listed types or wildcards matching one. Default `[]`: no catalog, everything accepted.
+   */
+  event_catalog: readonly EventCatalogEntry[];
+  /**
+   * With an `event_catalog`: also accept event types it does not list (their payloads unchecked), in `dispatch()`
+   * and in subscriptions. Default false. Without a catalog every type is accepted anyway.
+   */
+  allow_unlisted_event_types: boolean;
 }
 
 /** The options `forRoot` accepts: any subset of {@link WebhookConfig}. */
@@ -161,6 +175,8 @@ export const DEFAULT_WEBHOOK_CONFIG: Readonly<Omit<WebhookConfig, 'lease_seconds
   http_client: 'undici',
   propagate_trace_context: false,
   health_max_queue_lag_seconds: 300,
+  event_catalog: [],
+  allow_unlisted_event_types: false,
 });
 
 type Check = (value: unknown) => string | null;
@@ -235,7 +251,12 @@ const CHECKS: Record<keyof WebhookConfig, Check> = {
   http_client: oneOf('undici', 'http-service'),
   propagate_trace_context: bool,
   health_max_queue_lag_seconds: nonNegativeNumber,
+  event_catalog: eventCatalogProblem,
+  allow_unlisted_event_types: bool,
 };
+
+/** Keys whose problems name the part at fault themselves (their whole value would be noise after "got"). */
+const SELF_DESCRIBED: ReadonlySet<keyof WebhookConfig> = new Set(['event_catalog']);
 
 /**
  * What is wrong with `value` for the config key `key`, by the same check `resolveWebhookConfig` applies (so that
@@ -277,7 +298,7 @@ export function resolveWebhookConfig(options: WebhookModuleOptions | undefined |
     const value = merged[key];
     if (value === undefined && (key === 'typeorm_data_source' || key === 'transaction_host')) continue;
     const problem = CHECKS[key](value);
-    if (problem) throw new InvalidWebhookConfigError(key, `${problem} (got ${describe(value)})`);
+    if (problem) throw new InvalidWebhookConfigError(key, SELF_DESCRIBED.has(key) ? problem : `${problem} (got ${describe(value)})`);
   }
   if (merged.retry_max_delay < merged.retry_base_delay) {
     throw new InvalidWebhookConfigError('retry_max_delay', `must be >= retry_base_delay (${merged.retry_base_delay})`);

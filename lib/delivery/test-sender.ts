@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { newId } from '../domain/ids';
 import type { DeliveryLog } from '../domain/stores';
-import { TEST_EVENT_TYPE, type SubscriptionTestSender } from '../domain/test-send';
+import { TEST_EVENT_TYPE, type SubscriptionTestSender, type TestEvent } from '../domain/test-send';
 import type { DeliveryAttempt, WebhookSubscription } from '../domain/types';
 import { InjectWebhookDeliveryStore } from '../webhook.constants';
 import { DeliveryWorker } from './delivery.worker';
@@ -10,9 +10,9 @@ import { serializeEvent } from './event-serializer';
 
 /**
  * The delivery side of `WebhookSubscriptionService.sendTest` (the {@link SubscriptionTestSender} port): one signed
- * `webhook.test` event, sent at once by the same signer and transport as deliveries (the subscription's headers,
- * its timeout, the SSRF guard), outside the queue: not retried, not filtered, not rate-limited, not counted as
- * in flight. The attempt is logged (`DeliveryLog.recordAttempt`) as `delivered` or `failed` with no retry;
+ * `webhook.test` event (or a catalogued type with its example), sent at once by the same signer and transport as
+ * deliveries (the subscription's headers, its timeout, the SSRF guard), outside the queue: not retried, not
+ * filtered, not rate-limited, not counted as in flight. The attempt is logged (`DeliveryLog.recordAttempt`) as `delivered` or `failed` with no retry;
  * a failed test counts toward the endpoint's run of failures like any attempt, but never disables it by itself.
  */
 @Injectable()
@@ -26,17 +26,18 @@ export class WebhookTestSender implements SubscriptionTestSender {
     this.sender = worker.sender;
   }
 
-  async sendTest(subscription: WebhookSubscription): Promise<DeliveryAttempt> {
+  async sendTest(subscription: WebhookSubscription, sample?: TestEvent): Promise<DeliveryAttempt> {
     const now = new Date();
-    const payload = { subscription_id: subscription.subscription_id, message: 'Test event: your endpoint is reachable and can verify this signature.' };
-    const { tenant_id: _tenant, ...event } = serializeEvent({ event_id: `test_${newId()}`, event_type: TEST_EVENT_TYPE, payload, source: 'nestjs-webhooks' }, Infinity, now);
+    const payload = sample ? sample.payload : { subscription_id: subscription.subscription_id, message: 'Test event: your endpoint is reachable and can verify this signature.' };
+    const event_type = sample ? sample.event_type : TEST_EVENT_TYPE;
+    const { tenant_id: _tenant, ...event } = serializeEvent({ event_id: `test_${newId()}`, event_type, payload, source: 'nestjs-webhooks' }, Infinity, now);
     const timeoutMs = subscription.delivery_timeout_seconds == null ? undefined : Math.round(subscription.delivery_timeout_seconds * 1000);
     const result = await this.sender.send(subscription, event, now, undefined, timeoutMs);
     const attempt: DeliveryAttempt = {
       attempt_id: newId(),
       subscription_id: subscription.subscription_id,
       event_id: event.event_id,
-      event_type: TEST_EVENT_TYPE,
+      event_type,
       status: result.ok ? 'delivered' : 'failed',
       status_code: result.status_code,
       attempt_number: 1,

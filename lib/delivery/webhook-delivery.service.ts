@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Observable } from 'rxjs';
+import { EventCatalog } from '../catalog/event-catalog';
 import type { TransactionHostLike, WebhookConfig } from '../config/webhook-config';
 import { newId } from '../domain/ids';
 import type { WebhookOutcome } from '../domain/outcome';
@@ -75,6 +76,7 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
     @Inject(SubscriptionCache) private readonly cache: SubscriptionCache,
     @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
     @InjectWebhookTelemetry() private readonly telemetry: WebhookTelemetry,
+    @Inject(EventCatalog) private readonly catalog: EventCatalog,
   ) {
     this.engine = worker.engine;
     // Concurrent dispatches share one transaction (group commit): one disk sync for many events.
@@ -190,11 +192,12 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
   }
 
   /**
-   * Validates and serializes an event and finds its subscriptions (nothing is written); `traceparent` (its
-   * dispatch span) is stored with it.
+   * Validates and serializes an event (against the event catalog, when there is one) and finds its subscriptions
+   * (nothing is written); `traceparent` (its dispatch span) is stored with it.
    */
   private async prepare<T>(input: WebhookEventInput<T>, traceparent: string | null): Promise<PreparedEvent> {
     const { tenant_id, ordering_key, ...event } = serializeEvent(input, this.config.max_payload_bytes, new Date());
+    await this.catalog.checkEvent(event);
     if (traceparent) event.traceparent = traceparent;
     const targets = await this.cache.match(event, tenant_id);
     const subscriptionIds = targets.map((t) => t.subscription_id);

@@ -25,9 +25,21 @@ export class WebhookError extends Error {
   }
 }
 
+/** One field of a payload that fails its event type's schema (`event_catalog`). */
+export interface PayloadFieldError {
+  /** Dot path in the payload (`customer.email`, `lines.0.quantity`); `''` for the payload itself. */
+  path: string;
+  /** What is wrong with it (`must be an email`). */
+  message: string;
+}
+
 /** The event handed to `dispatch()` cannot be accepted (nothing was stored). */
 export class InvalidEventError extends WebhookError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The payload fields that fail the event type's schema in `event_catalog`, when that is the reason ([] otherwise). */
+    readonly fieldErrors: readonly PayloadFieldError[] = [],
+  ) {
     super(message, 'INVALID_EVENT');
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { EventCatalog } from '../catalog/event-catalog';
 import type { WebhookConfig } from '../config/webhook-config';
 import { reservedHeaderNames, validateHeaders } from '../domain/custom-headers';
 import { validateFilter } from '../domain/filter/filter-validation';
@@ -41,6 +42,12 @@ export interface CreateSubscriptionInput {
   ordered?: boolean;
 }
 
+/** Options of `sendTest()`. */
+export interface SendTestOptions {
+  /** A catalogued event type to send with its `event_catalog` example, instead of `webhook.test`. */
+  event_type?: string;
+}
+
 /** What `update()` may change (`headers` is replaced as a whole). */
 export type UpdateSubscriptionInput = Partial<CreateSubscriptionInput>;
 
@@ -54,6 +61,7 @@ export class WebhookSubscriptionService {
     @InjectWebhookSubscriptionStore() private readonly store: WebhookSubscriptionStore,
     @Inject(SubscriptionCache) private readonly cache: SubscriptionCache,
     @Inject(WEBHOOK_TEST_SENDER) private readonly tester: SubscriptionTestSender,
+    @Inject(EventCatalog) private readonly catalog: EventCatalog,
   ) {
     this.reservedHeaders = reservedHeaderNames(config);
   }
@@ -136,9 +144,15 @@ export class WebhookSubscriptionService {
    * (not its filter; also when inactive, to check an endpoint before `activate()`), and logs the attempt.
    * Resolves with the finished attempt: `delivered` (2xx) or `failed` (never retried). Throws
    * {@link SubscriptionNotFoundError} for an unknown id.
+   *
+   * With `options.event_type`, sends that event type with its `event_catalog` example as the payload instead
+   * (event id `test_...`, source `nestjs-webhooks`); an `InvalidEventError` refuses a type that is not
+   * catalogued, has no example, or is not among the types the subscription receives.
    */
-  async sendTest(id: string): Promise<DeliveryAttempt> {
-    return this.tester.sendTest(await this.get(id));
+  async sendTest(id: string, options: SendTestOptions = {}): Promise<DeliveryAttempt> {
+    const sub = await this.get(id);
+    const event = options?.event_type == null ? undefined : this.catalog.testEvent(options.event_type, sub);
+    return this.tester.sendTest(sub, event);
   }
 
   async delete(id: string): Promise<void> {
@@ -175,7 +189,7 @@ export class WebhookSubscriptionService {
 
   /** Validates every field of `input` but url into `sub` (a copy: nothing is stored when one is bad). */
   private apply(sub: WebhookSubscription, input: UpdateSubscriptionInput): void {
-    if (input.event_types !== undefined) sub.event_types = validateEventTypes(input.event_types);
+    if (input.event_types !== undefined) sub.event_types = this.catalog.checkSubscriptionEventTypes(validateEventTypes(input.event_types));
     if (input.description !== undefined) sub.description = validateOptionalString('description', input.description, 1000);
     if (input.tenant_id !== undefined) sub.tenant_id = validateOptionalString('tenant_id', input.tenant_id, 255);
     if (input.metadata !== undefined) sub.metadata = validateMetadata(input.metadata);

@@ -85,7 +85,7 @@ describeIfChromium('operator dashboard v2 in headless Chromium', () => {
     page = await openPage(ADMIN_TOKEN);
     const response = await page.goto(`${baseUrl}/webhooks/ui`);
     expect(response?.status()).toBe(200);
-    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'sha256-[^']+'; style-src 'sha256-/);
+    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'sha256-[^']+' 'sha256-[^']+'; style-src 'sha256-[^']+' 'sha256-[^']+';/);
     await page.waitForFunction(() => document.querySelector('#dead_letter_count')?.textContent === '1');
     expect(await page.locator('#total_subscriptions').textContent()).toBe('2');
     expect(await page.locator('#overview-cards').textContent()).toContain('31Attempts (24h)');
@@ -194,6 +194,11 @@ describeIfChromium('operator dashboard v2 in headless Chromium', () => {
     await page.locator('#secret-close').click();
     await page.waitForFunction(() => (document.querySelector('#endpoint-detail')?.textContent ?? '').includes('whsec_****'));
     expect(await page.locator('body').textContent()).not.toContain(secret);
+    expect(await page.locator('#endpoint-detail').textContent()).toContain('Deliverymodule settings');
+    // An endpoint's own controls are shown too (set through the API here).
+    await t.subscriptions.update(created.subscription_id, { ordered: true, rate_limit_per_second: 20, headers: { 'x-team': 'orders' } });
+    await page.locator('#refresh').click();
+    await page.waitForFunction(() => (document.querySelector('#endpoint-detail')?.textContent ?? '').includes('ordered by key; at most 20/s; headers x-team'));
 
     await page.locator('#edit-endpoint').click();
     await page.locator('#endpoint-form input[name=description]').fill('Orders and refunds');

@@ -4,12 +4,15 @@
 //   node packed-app.cjs memory     boots on the memory store, creates a subscription, dispatches, waits for delivery
 //   node packed-app.cjs typeorm    boots with store_backend 'typeorm' and reports the start-up error
 //   node packed-app.cjs otel       the same as memory with an OpenTelemetry SDK registered: reports the spans
+//   node packed-app.cjs catalog    boots with an event_catalog (a class-validator class and a JSON Schema) without
+//                                  class-validator-jsonschema installed: dispatch checks, describe() says what to install
 require('reflect-metadata');
 const http = require('node:http');
 const { Module } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
-const { WebhookModule, WebhookDeliveryService, WebhookSubscriptionService, WebhookHealthIndicator, verifyWebhook } = require('nestjs-webhooks');
+const { WebhookModule, WebhookDeliveryService, WebhookSubscriptionService, WebhookHealthIndicator, EventCatalog, verifyWebhook } = require('nestjs-webhooks');
 
+/** Whether a package resolves from the app folder / was loaded so far. */
 const resolvable = (name) => {
   try {
     require.resolve(name);
@@ -20,8 +23,37 @@ const resolvable = (name) => {
 };
 const loaded = (pattern) => Object.keys(require.cache).some((k) => pattern.test(k));
 
+async function catalogMode() {
+  const { IsInt, IsString, Min } = require('class-validator');
+  class InvoicePaid {}
+  IsString()(InvoicePaid.prototype, 'invoice_id');
+  IsInt()(InvoicePaid.prototype, 'amount');
+  Min(1)(InvoicePaid.prototype, 'amount');
+  const event_catalog = [
+    { event_type: 'invoice.paid', schema: InvoicePaid, example: { invoice_id: 'in_1', amount: 100 } },
+    { event_type: 'customer.updated', schema: { type: 'object', required: ['customer_id'], properties: { customer_id: { type: 'string' } } }, example: { customer_id: 'c1' } },
+  ];
+  class AppModule {}
+  Module({ imports: [WebhookModule.forRoot({ event_catalog })] })(AppModule);
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+  const webhooks = app.get(WebhookDeliveryService);
+  const refusal = (event) => webhooks.dispatch(event).then(() => null, (err) => ({ code: err.code, paths: err.fieldErrors.map((f) => f.path) }));
+  const out = {
+    jsonschemaResolvable: resolvable('class-validator-jsonschema'),
+    accepted: (await webhooks.dispatch({ event_type: 'invoice.paid', payload: { invoice_id: 'in_2', amount: 5 } })).duplicate === false,
+    refusedClass: await refusal({ event_type: 'invoice.paid', payload: { invoice_id: 2, amount: 0 } }),
+    refusedJson: await refusal({ event_type: 'customer.updated', payload: {} }),
+    describeError: await app.get(EventCatalog).describe().then(() => null, (err) => String(err && err.message)),
+    jsonschemaLoaded: loaded(/node_modules[\\/]class-validator-jsonschema[\\/]/),
+    ajvLoaded: loaded(/node_modules[\\/]ajv[\\/]/),
+  };
+  await app.close();
+  return out;
+}
+
 async function main(mode) {
   const typeormResolvable = resolvable('typeorm');
+  if (mode === 'catalog') return catalogMode();
   let spans = null;
   if (mode === 'otel') {
     const { trace } = require('@opentelemetry/api');
@@ -71,6 +103,9 @@ async function main(mode) {
     optionalPeers: { otel: resolvable('@opentelemetry/api'), terminus: resolvable('@nestjs/terminus') },
     otelLoaded: loaded(/node_modules[\\/]@opentelemetry[\\/]api[\\/]/),
     spans: spans && spans.getFinishedSpans().map((s) => s.name).sort(),
+    // Loaded only when a catalog needs them.
+    jsonschemaLoaded: loaded(/node_modules[\\/]class-validator-jsonschema[\\/]/),
+    ajvLoaded: loaded(/node_modules[\\/]ajv[\\/]/),
   };
 }
 

@@ -76,6 +76,8 @@ describe('the packed package in an app without its optional peers', () => {
       optionalPeers: { otel: false, terminus: false },
       otelLoaded: false,
       spans: null,
+      jsonschemaLoaded: false,
+      ajvLoaded: false,
     });
   }, 60_000);
 
@@ -83,6 +85,19 @@ describe('the packed package in an app without its optional peers', () => {
     const out = run('otel', otelDir);
     expect(out).toMatchObject({ delivery_count: 1, received: [true], health: 'up', optionalPeers: { otel: true, terminus: false }, otelLoaded: true });
     expect(out.spans).toEqual(['webhook.attempt', 'webhook.dispatch']);
+  }, 60_000);
+
+  it('checks an event catalog without class-validator-jsonschema (an optional peer), whose absence describe() explains', () => {
+    const out = run('catalog');
+    expect(out).toEqual({
+      jsonschemaResolvable: false,
+      accepted: true,
+      refusedClass: { code: 'INVALID_EVENT', paths: ['invoice_id', 'amount'] },
+      refusedJson: { code: 'INVALID_EVENT', paths: ['customer_id'] },
+      describeError: expect.stringContaining('npm install class-validator-jsonschema'),
+      jsonschemaLoaded: false,
+      ajvLoaded: true,
+    });
   }, 60_000);
 
   it("with store_backend 'typeorm', stops at start-up naming the missing packages and the install command", () => {

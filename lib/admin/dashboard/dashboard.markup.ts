@@ -1,3 +1,5 @@
+import { CATALOG_SECTION } from './dashboard.catalog';
+
 /** Filters of an attempt list (the same controls in the overview and on an endpoint's page). */
 function attemptFilters(prefix: string): string {
   return `<form class="filters" id="${prefix}-filters" aria-label="Filter attempts">
@@ -68,7 +70,7 @@ export const DASHBOARD_MARKUP = `
       </table></div>
       <p class="empty" id="dead-letters-empty" hidden>No dead letters.</p>
       <div class="pager" id="dead-letters-pager"></div>
-    </section>
+    </section>${CATALOG_SECTION}
     <section>
       <div class="section-head"><h2>Attempts</h2></div>
       ${attemptFilters('attempts')}

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CATALOG_SCRIPT, CATALOG_STYLE } from './dashboard.catalog';
 import { DASHBOARD_MARKUP } from './dashboard.markup';
 import { SCRIPT_BOOT } from './dashboard.script-boot';
 import { SCRIPT_CORE } from './dashboard.script-core';
@@ -31,8 +32,9 @@ export const DASHBOARD_HTML = `<!doctype html>
 <title>Webhooks dashboard</title>
 <link rel="icon" href="data:,">
 <style>${DASHBOARD_STYLE}</style>
+<style>${CATALOG_STYLE}</style>
 </head>
-<body>${DASHBOARD_MARKUP}<script>${SCRIPT}</script>
+<body>${DASHBOARD_MARKUP}<script>${SCRIPT}</script><script>${CATALOG_SCRIPT}</script>
 </body>
 </html>
 `;
@@ -43,8 +45,8 @@ export const DASHBOARD_HTML = `<!doctype html>
  */
 export const DASHBOARD_CSP = [
   "default-src 'none'",
-  `script-src ${sha256(SCRIPT)}`,
-  `style-src ${sha256(DASHBOARD_STYLE)}`,
+  `script-src ${sha256(SCRIPT)} ${sha256(CATALOG_SCRIPT)}`,
+  `style-src ${sha256(DASHBOARD_STYLE)} ${sha256(CATALOG_STYLE)}`,
   "connect-src 'self'",
   "img-src 'self' data:",
   "base-uri 'none'",

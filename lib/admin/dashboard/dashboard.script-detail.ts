@@ -35,11 +35,26 @@ async function loadEndpoint(id) {
     ['State', stateNode],
     ['Event types', s.event_types ? s.event_types.join(', ') : 'all events', 'mono'],
     ['Tenant', s.tenant_id, 'mono'],
+    ['Delivery', controlsSummary(s)],
     ['Secret', s.secret + (s.previous_secret_expires_at ? ' (previous secret signs until ' + fmtTime(s.previous_secret_expires_at) + ')' : ''), 'mono'],
     ['Created', fmtTime(s.created_at)],
   ]);
   renderStats('endpoint', r[1], [card('State', s.active ? 'active' : 'disabled', s.active ? 'good' : 'alert')]);
   await endpointAttempts.load();
+}
+
+/** The endpoint's own delivery controls, in a few words (the module's settings where it has none). */
+function controlsSummary(s) {
+  var parts = [];
+  if (s.ordered) parts.push('ordered by key');
+  if (s.rate_limit_per_second != null) parts.push('at most ' + s.rate_limit_per_second + '/s');
+  if (s.max_concurrent_per_endpoint != null) parts.push(s.max_concurrent_per_endpoint + ' in flight');
+  if (s.retry_max_attempts != null) parts.push(s.retry_max_attempts + ' tries');
+  if (s.delivery_timeout_seconds != null) parts.push(s.delivery_timeout_seconds + ' s timeout');
+  if (s.filter) parts.push('payload filter ' + JSON.stringify(s.filter));
+  var headers = Object.keys(s.headers || {});
+  if (headers.length) parts.push('headers ' + headers.join(', '));
+  return parts.length ? parts.join('; ') : 'module settings';
 }
 
 async function loadAttempt(id) {
