@@ -171,15 +171,17 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
   }
 
   /**
-   * Stores in the caller's transaction, never leased: on commit the store wakes this process, and the other
-   * replicas too when this one has no room for the deliveries.
+   * Stores in the caller's transaction, never leased. Once it commits, this process leases by id those it has
+   * room for and starts them (no claim); the other replicas are told too (NOTIFY) when this one has no room.
    */
   private async dispatchInTransaction<T>(events: ReadonlyArray<WebhookEventInput<T>>, manager: unknown, traceparents: ReadonlyArray<string | null>): Promise<DispatchResult[]> {
     const prepared = await Promise.all(events.map((event, i) => this.prepare(event, traceparents[i])));
     const count = prepared.reduce((n, p) => n + p.subscriptionIds.length, 0);
-    const created = await this.deliveries.enqueue(
+    let created: boolean[] = [];
+    const onCommit = () => void this.engine.adoptCommitted(prepared.filter((_, i) => created[i]));
+    created = await this.deliveries.enqueue(
       prepared.map((p) => enqueueItem(p, null)),
-      { manager, wake_others: !this.engine.hasRoomFor(count) },
+      { manager, wake_others: !this.engine.hasRoomFor(count), on_commit: onCommit },
     );
     return prepared.map((p, i) => dispatchResult(p, created[i]));
   }

@@ -204,6 +204,11 @@ export interface EnqueueOptions {
    * notification lock, so it is worth it only when this process cannot take the deliveries itself. Default true.
    */
   wake_others?: boolean;
+  /**
+   * With `manager`: run once the caller's transaction has committed (never on a rollback), in place of waking
+   * this process's engine; `dispatch()` leases the committed deliveries there (`leaseByIds`) and starts them.
+   */
+  on_commit?: () => void;
 }
 
 /** One event and its deliveries, for {@link DeliveryQueue.enqueue}. */
@@ -244,6 +249,12 @@ export interface DeliveryQueue {
    * change applies only while `worker_id` still holds the lease; returns, per item, whether it applied.
    */
   complete(items: readonly AttemptCompletion[]): Promise<boolean[]>;
+  /**
+   * Leases to `lease.worker_id` until `lease.until` those of `deliveryIds` that are pending, due by `now`, not
+   * leased (or whose lease expired by `now`) and not laned: deliveries whose ids the caller knows (a committed transaction's),
+   * taken without a claim. Returns the ids it leased.
+   */
+  leaseByIds(deliveryIds: readonly string[], lease: DeliveryLease, now: Date): Promise<string[]>;
   /** Makes one delivery due now with a fresh retry cycle (whatever its state). False when it does not exist. */
   requeueDelivery(eventId: string, subscriptionId: string, now: Date): Promise<boolean>;
   /** Revives dead letters matching the query; returns how many. */

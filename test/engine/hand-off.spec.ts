@@ -107,4 +107,40 @@ describe('HandOff', () => {
     const { handOff } = setup({ accepting: false });
     expect(handOff.reserve(to('a')).leases).toEqual([null]);
   });
+
+  describe('adoptCommitted (deliveries a caller\'s transaction stored)', () => {
+    it('leases by id those there is room for, in one write with one lease, and starts only those it got', async () => {
+      const { handOff, adopted, capacity, planner, unleased, clock } = setup({ maxInProcess: 2 });
+      const asked: Array<{ ids: string[]; until: number }> = [];
+      await handOff.adoptCommitted([{ event: EVENT, targets: to('a', 'b', 'c'), deliveryIds: ['d-a', 'd-b', 'd-c'] }], async (ids, lease) => {
+        asked.push({ ids, until: lease.until.getTime() });
+        // Another replica claimed d-b first.
+        return ids.filter((id) => id !== 'd-b');
+      });
+      expect(asked).toEqual([{ ids: ['d-a', 'd-b'], until: clock.now() + 60_000 }]);
+      expect(adopted.flat().map((h) => h.claimed.delivery.delivery_id)).toEqual(['d-a']);
+      // d-b (taken elsewhere) and d-c (no room) are left to claims; the reservations are given back.
+      expect(planner.hasBacklog('b') && planner.hasBacklog('c')).toBe(true);
+      expect(unleased()).toBe(1);
+      expect(capacity.freeRoom).toBe(2);
+    });
+
+    it('hands everything to claims when the write fails, and rejects', async () => {
+      const { handOff, adopted, planner } = setup();
+      await expect(handOff.adoptCommitted([{ event: EVENT, targets: to('a'), deliveryIds: ['d-a'] }], async () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
+      expect(adopted).toEqual([]);
+      expect(planner.hasBacklog('a')).toBe(true);
+    });
+
+    it('asks for nothing when there is no room', async () => {
+      const { handOff, adopted } = setup({ accepting: false });
+      let calls = 0;
+      await handOff.adoptCommitted([{ event: EVENT, targets: to('a'), deliveryIds: ['d-a'] }], async () => {
+        calls++;
+        return [];
+      });
+      expect(calls).toBe(0);
+      expect(adopted).toEqual([]);
+    });
+  });
 });

@@ -1072,6 +1072,30 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
       });
     });
 
+    describe('leaseByIds', () => {
+      it('leases the given deliveries that are pending, due, unleased and not laned; returns the ids it leased', async () => {
+        const event = makeEvent({ created_at: at(0) });
+        const ds: NewDelivery[] = [...deliveriesFor(['l1', 'l2', 'l3', 'l4']), { delivery_id: uid('dlv'), subscription_id: 'l5', lane: 'k' }];
+        expect(await enqueueOne(store(), event, ds)).toBe(true);
+        // l3 is held by another worker; l4 waits for a retry.
+        const held = await store().claimDue({ worker_id: 'other', limit: 1, lease_ms: LEASE, now: at(10), exclude_subscription_ids: ['l1', 'l2', 'l4', 'l5'] });
+        expect(held.map((c) => c.delivery.subscription_id)).toEqual(['l3']);
+        const retrying = await store().claimDue({ worker_id: 'other', limit: 1, lease_ms: LEASE, now: at(10), exclude_subscription_ids: ['l1', 'l2', 'l3', 'l5'] });
+        expect(await completeOne(store(), retrying[0].delivery.delivery_id, 'other', makeAttempt({ subscription_id: 'l4', event_id: event.event_id }), { status: 'pending', next_attempt_at: at(5000) })).toBe(true);
+        const lease = { worker_id: 'me', until: at(10 + LEASE) };
+        const leased = await store().leaseByIds([...ds.map((d) => d.delivery_id), 'no-such-delivery'], lease, at(20));
+        expect(leased.sort()).toEqual([ds[0].delivery_id, ds[1].delivery_id].sort());
+        expect(await store().getDelivery(event.event_id, 'l1')).toMatchObject({ locked_by: 'me', locked_until: lease.until });
+        expect(await store().getDelivery(event.event_id, 'l3')).toMatchObject({ locked_by: 'other' });
+        // Held: no claim takes them, and leasing them again gives nothing.
+        expect((await store().claimDue({ worker_id: 'third', limit: 10, lease_ms: LEASE, now: at(30) })).map((c) => c.delivery.subscription_id)).toEqual(['l5']);
+        expect(await store().leaseByIds([ds[0].delivery_id], { worker_id: 'third', until: at(40 + LEASE) }, at(40))).toEqual([]);
+        expect(await store().leaseByIds([], lease, at(40))).toEqual([]);
+        // The holder completes as after a claim.
+        expect(await completeOne(store(), ds[0].delivery_id, 'me', makeAttempt({ subscription_id: 'l1', event_id: event.event_id, status: 'delivered' }), { status: 'delivered' })).toBe(true);
+      });
+    });
+
     describe('requeue', () => {
       it('requeueDelivery makes one delivery due now with a fresh cycle, whatever its state', async () => {
         const { event, deliveries: ds } = await enqueued({ subs: ['x', 'y'] });

@@ -12,7 +12,7 @@ import { ClaimLoop, type ClaimLoopLiveness } from './claim-loop';
 import { ClaimPlanner } from './claim-planner';
 import { ClaimStep } from './claim-step';
 import { systemClock, type Clock } from './clock';
-import { HandOff, type HandOffTarget, type Reservation } from './hand-off';
+import { HandOff, type CommittedEvent, type HandOffTarget, type Reservation } from './hand-off';
 import type { Held } from './held';
 import { LeaseReleases } from './lease-releases';
 import { OutcomeChannel } from './outcome-channel';
@@ -156,6 +156,16 @@ export class DeliveryEngine {
    */
   reserve(subscriptions: readonly HandOffTarget[]): Reservation {
     return this.handOff.reserve(subscriptions);
+  }
+
+  /**
+   * Events a caller's transaction stored have committed: those of their deliveries this process has room for are
+   * leased by id and started at once, the rest left to claims (see {@link HandOff.adoptCommitted}). Never throws.
+   */
+  adoptCommitted(items: readonly CommittedEvent[]): Promise<void> {
+    return this.handOff
+      .adoptCommitted(items, (ids, lease) => this.parts.queue.leaseByIds(ids, lease, new Date(this.clock.now())))
+      .catch((err) => this.parts.logger.error(`leasing committed deliveries failed (claims take them): ${(err as Error).message}`));
   }
 
   /** Whether this process has room now for `count` more deliveries (a hint: the room may be taken by then). */

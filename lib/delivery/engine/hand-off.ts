@@ -30,6 +30,13 @@ export interface HandOffSink {
  */
 export type HandOffTarget = Pick<WebhookSubscription, 'subscription_id' | 'max_concurrent_per_endpoint' | 'rate_limit_per_second' | 'ordered'>;
 
+/** An event a caller's transaction stored, with its deliveries' subscriptions and ids, in order. */
+export interface CommittedEvent {
+  event: StoredEvent;
+  targets: readonly HandOffTarget[];
+  deliveryIds: readonly string[];
+}
+
 /**
  * The hand-off of fresh deliveries from `dispatch()` to this process's engine, without a claim round trip:
  * {@link reserve} gives a lease to those there is room for (stored already leased, they start the moment the
@@ -49,9 +56,10 @@ export class HandOff {
   /**
    * Leases for fresh deliveries of these subscriptions (one per entry, in order; null = no room, store it for a
    * claim), within the bounds a claim keeps: while a wake is unanswered a claim's worth of room is left, and a
-   * subscription with a backlog in the store gets none once its cap is busy. Must be followed by one `settle`.
+   * subscription with a backlog in the store gets none once its cap is busy. The leases are `given`, or one new
+   * lease. Must be followed by one `settle`.
    */
-  reserve(subscriptions: readonly HandOffTarget[]): Reservation {
+  reserve(subscriptions: readonly HandOffTarget[], given?: DeliveryLease): Reservation {
     const subscriptionIds = subscriptions.map((s) => s.subscription_id);
     const leases: Array<DeliveryLease | null> = subscriptionIds.map(() => null);
     let rateLimited = false;
@@ -61,16 +69,38 @@ export class HandOff {
     }
     if (this.sink.accepting()) {
       let room = this.capacity.freeRoom - (this.planner.hasUnknownWork ? this.options.minClaim : 0);
-      let lease: DeliveryLease | undefined;
+      let lease = given;
       for (let i = 0; i < subscriptionIds.length && room > 0; i++) {
         const id = subscriptionIds[i];
         if (!mayHandOff(subscriptions[i]) || !this.capacity.canReserve(id, this.planner.hasBacklog(id))) continue;
-        leases[i] = lease ??= { worker_id: this.options.workerId, until: new Date(this.options.clock.now() + this.options.leaseMs) };
+        leases[i] = lease ??= this.newLease();
         this.capacity.reserve(id);
         room--;
       }
     }
-    return new Reservation(subscriptionIds, leases, (event, deliveryIds, stored) => this.settle(subscriptions, leases, event, deliveryIds, stored, rateLimited));
+    return new Reservation(subscriptionIds, leases, (event, deliveryIds, stored, taken) => this.settle(subscriptions, leases, event, deliveryIds, stored, rateLimited, taken));
+  }
+
+  /**
+   * Deliveries a caller's transaction stored (never leased at insert) have committed: leases by id those there is
+   * room for (`leaseByIds`, one write for them all) and starts the ones it got; the others are left to claims.
+   * Rejects when the write fails, after handing everything to claims.
+   */
+  async adoptCommitted(items: readonly CommittedEvent[], leaseByIds: (ids: string[], lease: DeliveryLease) => Promise<string[]>): Promise<void> {
+    const lease = this.newLease();
+    const reservations = items.map((item) => this.reserve(item.targets, lease));
+    const wanted = reservations.flatMap((r, k) => r.leases.flatMap((l, j) => (l ? [items[k].deliveryIds[j]] : [])));
+    let taken = new Set<string>();
+    try {
+      if (wanted.length > 0) taken = new Set(await leaseByIds(wanted, lease));
+    } finally {
+      reservations.forEach((r, k) => r.settle(items[k].event, items[k].deliveryIds, true, taken));
+    }
+  }
+
+  /** A lease of this process from now. */
+  newLease(): DeliveryLease {
+    return { worker_id: this.options.workerId, until: new Date(this.options.clock.now() + this.options.leaseMs) };
   }
 
   private settle(
@@ -80,6 +110,7 @@ export class HandOff {
     deliveryIds: readonly string[],
     stored: boolean,
     rateLimited: boolean,
+    taken: ReadonlySet<string> | undefined,
   ): void {
     const mine: Held[] = [];
     const others: string[] = [];
@@ -88,7 +119,10 @@ export class HandOff {
       // A rate-limited subscription's deliveries are claimed within its tokens, never by a general claim.
       if (!lease) return rate == null && others.push(id);
       this.capacity.unreserve(id);
-      if (stored) mine.push(handedOver(event, deliveryIds[i], id, lease));
+      if (!stored) return;
+      // Leased after the insert (`taken`): one another claimer took first is left to it.
+      if (!taken || taken.has(deliveryIds[i])) mine.push(handedOver(event, deliveryIds[i], id, lease));
+      else others.push(id);
     });
     if (!stored) return;
     if (others.length > 0) this.planner.noteBacklog(others);
@@ -110,16 +144,18 @@ export class Reservation {
     readonly subscriptionIds: readonly string[],
     /** Per subscription id, in order: the lease to store its delivery with, or null. */
     readonly leases: ReadonlyArray<DeliveryLease | null>,
-    private readonly onSettle: (event: StoredEvent, deliveryIds: readonly string[], stored: boolean) => void,
+    private readonly onSettle: (event: StoredEvent, deliveryIds: readonly string[], stored: boolean, taken: ReadonlySet<string> | undefined) => void,
   ) {}
 
   /**
    * After the enqueue: `stored` says whether the event was new (false for a duplicate or a failed write). The
-   * deliveries stored leased here start at once; the others are left to claims. Settling twice is a no-op.
+   * deliveries stored leased here start at once; the others are left to claims. When the leases were written
+   * after the insert (`leaseByIds`), `taken` holds the ids that got them: only those start. Settling twice is a
+   * no-op.
    */
-  settle(event: StoredEvent, deliveryIds: readonly string[], stored: boolean): void {
+  settle(event: StoredEvent, deliveryIds: readonly string[], stored: boolean, taken?: ReadonlySet<string>): void {
     if (this.settled) return;
     this.settled = true;
-    this.onSettle(event, deliveryIds, stored);
+    this.onSettle(event, deliveryIds, stored, taken);
   }
 }

@@ -1,4 +1,4 @@
-import type { ClaimOptions, RateLimitedClaim } from '../../domain/stores';
+import type { ClaimOptions, DeliveryLease, RateLimitedClaim } from '../../domain/stores';
 import type { ClaimedDelivery, DeliveryRecord, StoredEvent } from '../../domain/types';
 import type { MemoryDueIndex } from './memory-due-index';
 import type { MemoryLanes } from './memory-lanes';
@@ -38,6 +38,23 @@ export class MemoryClaims {
     const lockedUntil = new Date(now + options.lease_ms);
     const next_at = this.buckets.claim(this.due, options, (id) => this.lease(id, now, lockedUntil, options, claimed));
     return { claimed, next_at };
+  }
+
+  /** See `DeliveryQueue.leaseByIds`. */
+  leaseByIds(deliveryIds: readonly string[], lease: DeliveryLease, now: Date): string[] {
+    const at = now.getTime();
+    this.reclaimExpiredLeases(at);
+    const leased: string[] = [];
+    for (const id of new Set(deliveryIds)) {
+      const d = this.deliveries.get(id);
+      if (!d || d.status !== 'pending' || d.lane != null || d.next_attempt_at.getTime() > at || (d.locked_until && d.locked_until.getTime() > at)) continue;
+      d.locked_until = lease.until;
+      d.locked_by = lease.worker_id;
+      d.updated_at = now;
+      this.due.pushLease(lease.until.getTime(), id);
+      leased.push(id);
+    }
+    return leased;
   }
 
   /** Makes deliveries whose lease expired by `now` claimable again. */

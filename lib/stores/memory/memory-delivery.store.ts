@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AttemptStats, AttemptStatsQuery, QueueSnapshot } from '../../domain/stats';
-import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, EnqueueOptions, FailureRun, NewDelivery, RateLimitedClaim, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
+import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, DeliveryLease, EnqueueItem, EnqueueOptions, FailureRun, NewDelivery, RateLimitedClaim, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
 import { InvalidTransactionError } from '../../domain/webhook.error';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 import { compareAttemptsNewestFirst, page } from '../store.utils';
@@ -58,6 +58,10 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
 
   async complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {
     return items.map((c) => this.completeOne(c));
+  }
+
+  async leaseByIds(deliveryIds: readonly string[], lease: DeliveryLease, now: Date): Promise<string[]> {
+    return this.claims.leaseByIds(deliveryIds, lease, now);
   }
 
   async requeueDelivery(eventId: string, subscriptionId: string, now: Date): Promise<boolean> {

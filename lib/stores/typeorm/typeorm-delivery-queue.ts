@@ -1,11 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import type { QueueSnapshot } from '../../domain/stats';
-import type { AttemptCompletion, ClaimOptions, DeliveryQueue, EnqueueItem, EnqueueOptions, RateLimitedClaim, RedriveQuery } from '../../domain/stores';
+import type { AttemptCompletion, ClaimOptions, DeliveryLease, DeliveryQueue, EnqueueItem, EnqueueOptions, RateLimitedClaim, RedriveQuery } from '../../domain/stores';
 import type { ClaimedDelivery } from '../../domain/types';
 import type { ClaimRequest } from './dialects';
 import type { TypeOrmStoreContext } from './store-context';
 import { joinTransaction } from './transaction-check';
-import { DELIVERIES_SIGNAL, type TypeOrmSignals } from './typeorm-signals';
+import type { TypeOrmSignals } from './typeorm-signals';
 import { chunks, dateCodec, isUniqueViolation, retryOnConflict, SQL_CHUNK } from './typeorm.utils';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
@@ -23,13 +23,13 @@ export class TypeOrmDeliveryQueue implements DeliveryQueue {
   ) {}
 
   async enqueue(items: readonly EnqueueItem[], options: EnqueueOptions = {}): Promise<boolean[]> {
-    if (options.manager !== undefined) return this.enqueueInTransaction(items, joinTransaction(options.manager, this.ctx.dialect.dataSource), options.wake_others ?? true);
+    if (options.manager !== undefined) return this.enqueueInTransaction(items, joinTransaction(options.manager, this.ctx.dialect.dataSource), options);
     if (items.length === 0) return [];
     try {
       return await this.ctx.run(async (ds, dialect) => {
         const stored = await retryOnConflict(() => dialect.enqueue(items));
         // Deliveries this process did not take: tell the other replicas now rather than at their next poll.
-        if (items.some((item, i) => stored[i] && item.deliveries.some((d) => !d.lease))) await dialect.notify(ds, DELIVERIES_SIGNAL);
+        if (items.some((item, i) => stored[i] && item.deliveries.some((d) => !d.lease))) await dialect.notify(ds, this.signals.deliveriesSignal);
         return stored;
       });
     } catch (error) {
@@ -44,30 +44,33 @@ export class TypeOrmDeliveryQueue implements DeliveryQueue {
   }
 
   /**
-   * Inside the caller's transaction: the rows (never leased) exist exactly when it commits, and on commit this
-   * process (post-commit hook) and every replica (PostgreSQL NOTIFY, delivered at commit) look for them.
+   * Inside the caller's transaction: the rows (never leased) exist exactly when it commits. On commit this process
+   * runs `options.on_commit` (or wakes its engine), and every replica told (`wake_others`: PostgreSQL NOTIFY,
+   * delivered at commit) looks for them.
    */
-  private async enqueueInTransaction(items: readonly EnqueueItem[], manager: EntityManager, wakeOthers: boolean): Promise<boolean[]> {
+  private async enqueueInTransaction(items: readonly EnqueueItem[], manager: EntityManager, options: EnqueueOptions): Promise<boolean[]> {
     if (items.length === 0) return [];
     const unleased = items.map((item) => ({ event: item.event, deliveries: item.deliveries.map((d) => ({ ...d, lease: null })) }));
-    const dialect = this.ctx.dialect;
-    let stored: boolean[];
+    const stored = await this.insertInTransaction(unleased, manager);
+    if (stored.some(Boolean)) {
+      if (options.wake_others ?? true) await this.ctx.dialect.notify(manager, this.signals.deliveriesSignal);
+      this.signals.watchCommit(manager.queryRunner!, options.on_commit);
+    }
+    return stored;
+  }
+
+  private async insertInTransaction(items: readonly EnqueueItem[], manager: EntityManager): Promise<boolean[]> {
     try {
-      stored = await dialect.enqueueIn(manager, unleased);
+      return await this.ctx.dialect.enqueueIn(manager, items);
     } catch (error) {
       // A concurrent transaction stored one of these ids between the check and the insert (MySQL, SQLite: a failed
       // statement leaves the transaction usable). One at a time, a conflict means exactly "already stored".
       if (!isUniqueViolation(error)) throw error;
       if (items.length === 1) return [false];
       const out: boolean[] = [];
-      for (const item of unleased) out.push(...(await this.enqueueInTransaction([item], manager, wakeOthers)));
+      for (const item of items) out.push(...(await this.insertInTransaction([item], manager)));
       return out;
     }
-    if (stored.some(Boolean)) {
-      if (wakeOthers) await dialect.notify(manager, DELIVERIES_SIGNAL);
-      this.signals.watchCommit(manager.queryRunner!);
-    }
-    return stored;
   }
 
   async claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
@@ -83,6 +86,12 @@ export class TypeOrmDeliveryQueue implements DeliveryQueue {
   async complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {
     if (items.length === 0) return [];
     return this.ctx.run((_, dialect) => retryOnConflict(() => dialect.complete(items)));
+  }
+
+  async leaseByIds(deliveryIds: readonly string[], lease: DeliveryLease, now: Date): Promise<string[]> {
+    const out: string[] = [];
+    for (const part of chunks([...new Set(deliveryIds)])) out.push(...(await this.ctx.run((_, dialect) => retryOnConflict(() => dialect.leaseByIds(part, lease, now)))));
+    return out;
   }
 
   async requeueDelivery(eventId: string, subscriptionId: string, now: Date): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AttemptStats, AttemptStatsQuery, QueueSnapshot } from '../../domain/stats';
-import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, EnqueueItem, EnqueueOptions, FailureRun, RateLimitedClaim, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
+import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, DeliveryLease, EnqueueItem, EnqueueOptions, FailureRun, RateLimitedClaim, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 import { WebhookDataSourceRef } from './data-source.ref';
 import { TypeOrmStoreContext } from './store-context';
@@ -43,6 +43,10 @@ export class TypeOrmDeliveryStore implements WebhookDeliveryStore {
 
   complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {
     return this.queue.complete(items);
+  }
+
+  leaseByIds(deliveryIds: readonly string[], lease: DeliveryLease, now: Date): Promise<string[]> {
+    return this.queue.leaseByIds(deliveryIds, lease, now);
   }
 
   requeueDelivery(eventId: string, subscriptionId: string, now: Date): Promise<boolean> {

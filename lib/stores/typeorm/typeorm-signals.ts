@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import type { StoreSignalListener, StoreSignals } from '../../domain/stores';
 import type { WebhookDataSourceRef } from './data-source.ref';
@@ -7,7 +7,10 @@ import { PgListener } from './pg-listener';
 import { dialectOf, quotedTable } from './typeorm.utils';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 
-/** NOTIFY payload: deliveries were stored that this replica did not take (or in a transaction that committed). */
+/**
+ * NOTIFY payload: deliveries were stored that the sending replica did not take (or in a transaction that
+ * committed). Sent as `d:<origin>` ({@link TypeOrmSignals.deliveriesSignal}), so the sender ignores its own.
+ */
 export const DELIVERIES_SIGNAL = 'd';
 /** NOTIFY payload: subscriptions changed. */
 export const SUBSCRIPTIONS_SIGNAL = 's';
@@ -25,8 +28,10 @@ export class TypeOrmSignals implements StoreSignals {
   private listener: StoreSignalListener | null = null;
   private pg: PgListener | null = null;
   private registeredOn: DataSource | null = null;
-  /** Transactions (by query runner) in which deliveries were enqueued, until they end. */
-  private readonly watched = new WeakSet<QueryRunner>();
+  /** Transactions (by query runner) in which deliveries were enqueued, with what to do on commit, until they end. */
+  private readonly watched = new WeakMap<QueryRunner, Array<() => void>>();
+  /** This instance's mark on the deliveries signals it sends. */
+  private readonly origin = randomUUID().slice(0, 8);
   private readonly subscriber: EntitySubscriberInterface;
   private readonly logger = new Logger('WebhookSignals');
 
@@ -78,21 +83,43 @@ export class TypeOrmSignals implements StoreSignals {
     return this.pg?.listening ?? false;
   }
 
-  /** `enqueue` wrote deliveries inside the transaction of `queryRunner`: wake this process when it commits. */
-  watchCommit(queryRunner: QueryRunner): void {
-    this.watched.add(queryRunner);
+  /** The payload of a deliveries NOTIFY sent through this instance (its own are not acted on when they come back). */
+  get deliveriesSignal(): string {
+    return `${DELIVERIES_SIGNAL}:${this.origin}`;
+  }
+
+  /**
+   * `enqueue` wrote deliveries inside the transaction of `queryRunner`: when it commits, run `onCommit`, or without
+   * one wake this process's engine.
+   */
+  watchCommit(queryRunner: QueryRunner, onCommit?: () => void): void {
+    let actions = this.watched.get(queryRunner);
+    if (!actions) this.watched.set(queryRunner, (actions = []));
+    actions.push(onCommit ?? (() => this.listener?.deliveriesDue()));
   }
 
   private ended(queryRunner: QueryRunner | undefined, committed: boolean): void {
     // A savepoint's end leaves the transaction active: only the outermost commit or rollback counts.
-    if (!queryRunner || queryRunner.isTransactionActive || !this.watched.has(queryRunner)) return;
+    if (!queryRunner || queryRunner.isTransactionActive) return;
+    const actions = this.watched.get(queryRunner);
+    if (!actions) return;
     this.watched.delete(queryRunner);
-    if (committed) this.listener?.deliveriesDue();
+    if (!committed) return;
+    for (const action of actions) {
+      try {
+        action();
+      } catch (err) {
+        this.logger.error(`after a commit: ${(err as Error).message}`);
+      }
+    }
   }
 
   private received(payload: string): void {
-    if (payload === DELIVERIES_SIGNAL) this.listener?.deliveriesDue();
-    else if (payload === SUBSCRIPTIONS_SIGNAL) this.listener?.subscriptionsChanged();
+    const [kind, origin] = payload.split(':');
+    if (kind === DELIVERIES_SIGNAL) {
+      // Its own: this process already knows (it stored them).
+      if (origin !== this.origin) this.listener?.deliveriesDue();
+    } else if (kind === SUBSCRIPTIONS_SIGNAL) this.listener?.subscriptionsChanged();
   }
 }
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { AttemptCompletion, EnqueueItem } from '../../../domain/stores';
+import type { AttemptCompletion, DeliveryLease, EnqueueItem } from '../../../domain/stores';
 import { statsRowsOf, type StatsRow } from '../../attempt-stats';
 import { attemptToRow, copyEvent, deliveryRows, type NewDeliveryRow } from '../typeorm-rows';
 import { chunks, dateCodec, quotedTable } from '../typeorm.utils';
@@ -65,6 +65,30 @@ export async function enqueueChecked(manager: EntityManager, items: readonly Enq
   await numberLanes(rows, take, Date.now());
   await writers.insertDeliveries(manager, rows);
   return fresh;
+}
+
+/**
+ * `DeliveryQueue.leaseByIds` in `manager`'s transaction: leases the takeable ones, then reads back which carry
+ * this lease (MySQL has no `UPDATE ... RETURNING`).
+ */
+export async function leaseByIdsChecked(manager: EntityManager, deliveryIds: readonly string[], lease: DeliveryLease, now: Date): Promise<string[]> {
+  if (deliveryIds.length === 0) return [];
+  const ids = [...deliveryIds];
+  await manager
+    .createQueryBuilder()
+    .update(WebhookDeliveryEntity)
+    .set({ locked_by: lease.worker_id, locked_until: lease.until, updated_at: now })
+    .where('delivery_id IN (:...ids)', { ids })
+    .andWhere('status = :pending AND lane_key IS NULL AND next_attempt_at <= :now AND (locked_until IS NULL OR locked_until <= :now)', { pending: 'pending', now })
+    .execute();
+  const rows = await manager
+    .getRepository(WebhookDeliveryEntity)
+    .createQueryBuilder('d')
+    .select('d.delivery_id', 'delivery_id')
+    .where('d.delivery_id IN (:...ids)', { ids })
+    .andWhere('d.locked_by = :worker AND d.locked_until = :until', { worker: lease.worker_id, until: lease.until })
+    .getRawMany<{ delivery_id: string }>();
+  return rows.map((r) => r.delivery_id);
 }
 
 /** Logs the attempts (multi-row INSERTs) and their stats, then applies each state change whose worker holds the lease. */

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import type { AttemptCompletion, EnqueueItem, RateLimitedClaim } from '../../../domain/stores';
+import type { AttemptCompletion, DeliveryLease, EnqueueItem, RateLimitedClaim } from '../../../domain/stores';
 import type { ClaimedDelivery } from '../../../domain/types';
 import { statsRowsOf, type StatsRow } from '../../attempt-stats';
 import { bodyTransformer } from '../columns';
@@ -87,6 +87,14 @@ export class PostgresQueueDialect implements QueueDialect {
   /** See `claimRateLimited` (rate-limited-claim.ts): buckets and rows locked with `FOR UPDATE SKIP LOCKED`. */
   claimRateLimited(request: ClaimRequest): Promise<RateLimitedClaim> {
     return claimRateLimited(this.dataSource, request, (fn) => this.dataSource.transaction('READ COMMITTED', fn), true);
+  }
+
+  /** One statement: `UPDATE ... RETURNING` the ids it leased. */
+  async leaseByIds(deliveryIds: readonly string[], lease: DeliveryLease, now: Date): Promise<string[]> {
+    if (deliveryIds.length === 0) return [];
+    const { leaseByIds, at } = this.statements();
+    const rows: Array<{ delivery_id: string }> = await this.dataSource.query(leaseByIds, [[...deliveryIds], lease.worker_id, at(lease.until), at(now)]);
+    return rows.map((r) => r.delivery_id);
   }
 
   /**
@@ -177,6 +185,8 @@ interface Statements {
   enqueue: string;
   /** See `TakeLaneNumbers`: $1 subscription ids, $2 lane keys, $3 now (ms), $4 counts. */
   takeLanes: string;
+  /** $1 delivery ids, $2 worker, $3 until, $4 now. */
+  leaseByIds: string;
   complete: string;
   /** Adds stats rows, parameters $1..$6 (see {@link statsParams}). */
   addStats: string;
@@ -216,6 +226,10 @@ function buildStatements(ds: DataSource): Statements {
       `SELECT v.s, v.k, $3::bigint + v.n FROM unnest($1::varchar[], $2::varchar[], $4::bigint[]) WITH ORDINALITY AS v(s, k, n, o) ORDER BY v.o ` +
       `ON CONFLICT (${ln('subscription_id')}, ${ln('lane_key')}) DO UPDATE SET ${ln('last_seq')} = GREATEST(l.${ln('last_seq')}, $3::bigint) + (EXCLUDED.${ln('last_seq')} - $3::bigint) ` +
       `RETURNING l.${ln('subscription_id')} AS s, l.${ln('lane_key')} AS k, l.${ln('last_seq')} AS last`,
+    leaseByIds:
+      `UPDATE ${quotedTable(ds, WebhookDeliveryEntity)} SET ${dl('locked_by')} = $2, ${dl('locked_until')} = $3, ${dl('updated_at')} = $4 ` +
+      `WHERE ${dl('delivery_id')} = ANY($1::varchar[]) AND ${dl('status')} = 'pending' AND ${dl('lane_key')} IS NULL AND ${dl('next_attempt_at')} <= $4 ` +
+      `AND (${dl('locked_until')} IS NULL OR ${dl('locked_until')} <= $4) RETURNING ${dl('delivery_id')} AS delivery_id`,
     complete:
       `WITH logged AS (INSERT INTO ${quotedTable(ds, WebhookDeliveryAttemptEntity)} (${at('attempt_id')}, ${at('subscription_id')}, ${at('event_id')}, ${at('event_type')}, ` +
       `${at('status')}, ${at('status_code')}, ${at('attempt_number')}, ${at('attempted_at')}, ${at('next_retry_at')}, ${at('error_message')}, ${at('duration_ms')}) ` +

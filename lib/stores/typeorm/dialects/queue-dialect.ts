@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AttemptCompletion, EnqueueItem, RateLimitedClaim } from '../../../domain/stores';
+import type { AttemptCompletion, DeliveryLease, EnqueueItem, RateLimitedClaim } from '../../../domain/stores';
 import type { ClaimedDelivery } from '../../../domain/types';
 import type { StatsRow } from '../../attempt-stats';
 import type { SqlDialect } from '../typeorm.utils';
@@ -71,6 +71,8 @@ export interface QueueDialect {
   claim(request: ClaimRequest): Promise<ClaimedDelivery[]>;
   /** The same for rate-limited subscriptions, within the tokens of their buckets (see `claimRateLimited`). */
   claimRateLimited(request: ClaimRequest): Promise<RateLimitedClaim>;
+  /** See `DeliveryQueue.leaseByIds` (at most `SQL_CHUNK` ids). */
+  leaseByIds(deliveryIds: readonly string[], lease: DeliveryLease, now: Date): Promise<string[]>;
   /**
    * Logs every attempt, adds it to the stats rows, and applies each state change whose worker still holds the
    * lease, atomically; per item, whether its change applied.

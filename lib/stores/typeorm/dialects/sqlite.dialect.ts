@@ -1,12 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AttemptCompletion, EnqueueItem, RateLimitedClaim } from '../../../domain/stores';
+import type { AttemptCompletion, DeliveryLease, EnqueueItem, RateLimitedClaim } from '../../../domain/stores';
 import type { ClaimedDelivery } from '../../../domain/types';
 import type { NewDeliveryRow } from '../typeorm-rows';
 import { chunks } from '../typeorm.utils';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { dueQuery, loadClaimed } from './claim-query';
 import type { StatsRow } from '../../attempt-stats';
-import { completeChecked, deliveryInsert, enqueueChecked, upsertStats } from './checked-writes';
+import { completeChecked, deliveryInsert, enqueueChecked, leaseByIdsChecked, upsertStats } from './checked-writes';
 import { laneInsert, type LaneDemand } from './lane-sequences';
 import type { ClaimRequest, QueueDialect } from './queue-dialect';
 import { claimRateLimited } from './rate-limited-claim';
@@ -64,6 +64,10 @@ export class SqliteQueueDialect implements QueueDialect {
   /** See `claimRateLimited` (rate-limited-claim.ts): one transaction, which the single writer keeps atomic. */
   claimRateLimited(request: ClaimRequest): Promise<RateLimitedClaim> {
     return claimRateLimited(this.dataSource, request, (fn) => this.dataSource.transaction(fn), false);
+  }
+
+  leaseByIds(deliveryIds: readonly string[], lease: DeliveryLease, now: Date): Promise<string[]> {
+    return this.dataSource.transaction((manager) => leaseByIdsChecked(manager, deliveryIds, lease, now));
   }
 
   complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {
