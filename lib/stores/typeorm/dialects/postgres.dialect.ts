@@ -226,10 +226,11 @@ function buildStatements(ds: DataSource): Statements {
       `SELECT v.s, v.k, $3::bigint + v.n FROM unnest($1::varchar[], $2::varchar[], $4::bigint[]) WITH ORDINALITY AS v(s, k, n, o) ORDER BY v.o ` +
       `ON CONFLICT (${ln('subscription_id')}, ${ln('lane_key')}) DO UPDATE SET ${ln('last_seq')} = GREATEST(l.${ln('last_seq')}, $3::bigint) + (EXCLUDED.${ln('last_seq')} - $3::bigint) ` +
       `RETURNING l.${ln('subscription_id')} AS s, l.${ln('lane_key')} AS k, l.${ln('last_seq')} AS last`,
+    // A CTE: for a bare `UPDATE ... RETURNING`, TypeORM's query() gives `[rows, rowCount]` rather than the rows.
     leaseByIds:
-      `UPDATE ${quotedTable(ds, WebhookDeliveryEntity)} SET ${dl('locked_by')} = $2, ${dl('locked_until')} = $3, ${dl('updated_at')} = $4 ` +
+      `WITH leased AS (UPDATE ${quotedTable(ds, WebhookDeliveryEntity)} SET ${dl('locked_by')} = $2, ${dl('locked_until')} = $3, ${dl('updated_at')} = $4 ` +
       `WHERE ${dl('delivery_id')} = ANY($1::varchar[]) AND ${dl('status')} = 'pending' AND ${dl('lane_key')} IS NULL AND ${dl('next_attempt_at')} <= $4 ` +
-      `AND (${dl('locked_until')} IS NULL OR ${dl('locked_until')} <= $4) RETURNING ${dl('delivery_id')} AS delivery_id`,
+      `AND (${dl('locked_until')} IS NULL OR ${dl('locked_until')} <= $4) RETURNING ${dl('delivery_id')} AS delivery_id) SELECT delivery_id FROM leased`,
     complete:
       `WITH logged AS (INSERT INTO ${quotedTable(ds, WebhookDeliveryAttemptEntity)} (${at('attempt_id')}, ${at('subscription_id')}, ${at('event_id')}, ${at('event_type')}, ` +
       `${at('status')}, ${at('status_code')}, ${at('attempt_number')}, ${at('attempted_at')}, ${at('next_retry_at')}, ${at('error_message')}, ${at('duration_ms')}) ` +
