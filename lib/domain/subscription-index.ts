@@ -77,15 +77,21 @@ export class SubscriptionIndex<T extends IndexedSubscription = IndexedSubscripti
   }
 }
 
-/** Subscription ids by the event types they receive. */
+/**
+ * Subscription ids by the event types they receive. Its collections are made on first use: an index holds one of
+ * these per tenant, most with a handful of subscriptions of one kind.
+ */
 class TypeIndex {
   /** Subscriptions of all event types (`null`, or a `*` pattern). */
-  private readonly all = new Set<string>();
-  private readonly exact = new Map<string, Set<string>>();
-  /** Patterns by their literal prefix (the part before the first `*`). */
-  private readonly patterns = new Map<string, Map<string, string[]>>();
+  private all: Set<string> | null = null;
+  private exact: Map<string, Set<string>> | null = null;
+  /**
+   * Patterns by their literal prefix (the part before the first `*`): per id, the subscription's own list of
+   * event types (matching it whole is right: its exact names are also found in `exact`).
+   */
+  private patterns: Map<string, Map<string, readonly string[]>> | null = null;
   /** The lengths of the prefixes in `patterns`, with how many prefixes have each. */
-  private readonly prefixLengths = new Map<number, number>();
+  private prefixLengths: Map<number, number> | null = null;
   private entries = 0;
 
   get empty(): boolean {
@@ -95,74 +101,73 @@ class TypeIndex {
   add(id: string, types: readonly string[] | null): void {
     this.entries++;
     if (types === null || types.includes('*')) {
-      this.all.add(id);
+      (this.all ??= new Set()).add(id);
       return;
     }
     for (const type of types) {
       const star = type.indexOf('*');
       if (star < 0) {
-        let ids = this.exact.get(type);
-        if (!ids) this.exact.set(type, (ids = new Set()));
+        const exact = (this.exact ??= new Map());
+        let ids = exact.get(type);
+        if (!ids) exact.set(type, (ids = new Set()));
         ids.add(id);
         continue;
       }
       const prefix = type.slice(0, star);
-      let bucket = this.patterns.get(prefix);
+      const patterns = (this.patterns ??= new Map());
+      let bucket = patterns.get(prefix);
       if (!bucket) {
-        this.patterns.set(prefix, (bucket = new Map()));
-        this.prefixLengths.set(prefix.length, (this.prefixLengths.get(prefix.length) ?? 0) + 1);
+        patterns.set(prefix, (bucket = new Map()));
+        const lengths = (this.prefixLengths ??= new Map());
+        lengths.set(prefix.length, (lengths.get(prefix.length) ?? 0) + 1);
       }
-      let patterns = bucket.get(id);
-      if (!patterns) bucket.set(id, (patterns = []));
-      patterns.push(type);
+      bucket.set(id, types);
     }
   }
 
   remove(id: string, types: readonly string[] | null): void {
     this.entries--;
     if (types === null || types.includes('*')) {
-      this.all.delete(id);
+      this.all?.delete(id);
       return;
     }
     for (const type of types) {
       const star = type.indexOf('*');
       if (star < 0) {
-        const ids = this.exact.get(type);
+        const ids = this.exact?.get(type);
         ids?.delete(id);
-        if (ids?.size === 0) this.exact.delete(type);
+        if (ids?.size === 0) this.exact!.delete(type);
         continue;
       }
       const prefix = type.slice(0, star);
-      const bucket = this.patterns.get(prefix);
+      const bucket = this.patterns?.get(prefix);
       if (!bucket) continue;
       bucket.delete(id);
       if (bucket.size === 0) {
-        this.patterns.delete(prefix);
-        const n = this.prefixLengths.get(prefix.length)! - 1;
-        if (n === 0) this.prefixLengths.delete(prefix.length);
-        else this.prefixLengths.set(prefix.length, n);
+        this.patterns!.delete(prefix);
+        const n = this.prefixLengths!.get(prefix.length)! - 1;
+        if (n === 0) this.prefixLengths!.delete(prefix.length);
+        else this.prefixLengths!.set(prefix.length, n);
       }
     }
   }
 
   clear(): void {
-    this.all.clear();
-    this.exact.clear();
-    this.patterns.clear();
-    this.prefixLengths.clear();
+    this.all = this.exact = this.patterns = this.prefixLengths = null;
     this.entries = 0;
   }
 
   /** Ids receiving `eventType`, each once. */
   match(eventType: string): Set<string> {
     const out = new Set<string>(this.all);
-    const exact = this.exact.get(eventType);
+    const exact = this.exact?.get(eventType);
     if (exact) for (const id of exact) out.add(id);
+    if (!this.prefixLengths) return out;
     for (const length of this.prefixLengths.keys()) {
       if (length > eventType.length) continue;
-      const bucket = this.patterns.get(eventType.slice(0, length));
+      const bucket = this.patterns!.get(eventType.slice(0, length));
       if (!bucket) continue;
-      for (const [id, patterns] of bucket) if (!out.has(id) && eventTypeMatches(patterns, eventType)) out.add(id);
+      for (const [id, types] of bucket) if (!out.has(id) && eventTypeMatches(types, eventType)) out.add(id);
     }
     return out;
   }

@@ -54,3 +54,18 @@ export function cloneSubscription(sub: WebhookSubscription): WebhookSubscription
     ordered: sub.ordered ?? false,
   };
 }
+
+const NO_HEADERS: Record<string, string> = Object.freeze({});
+const NO_METADATA: Record<string, unknown> = Object.freeze({});
+
+/**
+ * The copy a memory store keeps: `cloneSubscription`, with one shared frozen object for no headers and for no
+ * metadata (a million subscriptions would otherwise hold two million empty objects). Never handed out as is:
+ * reads go through `cloneSubscription`.
+ */
+export function storedSubscription(sub: WebhookSubscription): WebhookSubscription {
+  const copy = cloneSubscription(sub);
+  if (Object.keys(copy.headers!).length === 0) copy.headers = NO_HEADERS;
+  if (Object.keys(copy.metadata).length === 0) copy.metadata = NO_METADATA;
+  return copy;
+}

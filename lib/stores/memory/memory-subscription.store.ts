@@ -4,7 +4,7 @@ import type { SubscriptionChange, SubscriptionCursor, SubscriptionIndexEntry, Su
 import { SubscriptionIndex, indexEntryOf } from '../../domain/subscription-index';
 import type { WebhookSubscription } from '../../domain/types';
 import { InvalidSubscriptionError } from '../../domain/webhook.error';
-import { cloneSubscription, compareSubscriptions, pageBounds } from '../store.utils';
+import { cloneSubscription, compareSubscriptions, pageBounds, storedSubscription } from '../store.utils';
 import { SortedList } from './sorted-list';
 
 /**
@@ -45,7 +45,7 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
       if (this.subs.has(sub.subscription_id) || ids.has(sub.subscription_id)) throw new InvalidSubscriptionError(`subscription ${sub.subscription_id} already exists`);
       ids.add(sub.subscription_id);
     }
-    for (const sub of subs) this.put(cloneSubscription(sub));
+    for (const sub of subs) this.put(storedSubscription(sub));
     return subs.map(cloneSubscription);
   }
 
@@ -84,7 +84,7 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
     const old = this.subs.get(sub.subscription_id);
     if (!old) return null;
     this.unput(old);
-    this.put(cloneSubscription(sub));
+    this.put(storedSubscription(sub));
     return cloneSubscription(sub);
   }
 
@@ -168,7 +168,7 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
   }
 
   private store(sub: WebhookSubscription): void {
-    this.subs.set(sub.subscription_id, cloneSubscription(sub));
+    this.subs.set(sub.subscription_id, storedSubscription(sub));
     if (sub.rate_limit_per_second != null) this.limits.set(sub.subscription_id, sub.rate_limit_per_second);
     else this.limits.delete(sub.subscription_id);
   }
