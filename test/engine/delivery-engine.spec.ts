@@ -67,7 +67,7 @@ function sub(id: string, over: Partial<WebhookSubscription> = {}): WebhookSubscr
   return { subscription_id: id, url: `https://${id}.example/hook`, secret: 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0', event_types: null, active: true, description: null, tenant_id: null, created_at: new Date(0), metadata: {}, ...over };
 }
 
-function setup(options: Partial<WebhookConfig> = {}) {
+function setup(options: Partial<WebhookConfig> = {}, immediateWrites = true) {
   const clock = new FakeClock();
   const config = resolveWebhookConfig({ max_concurrent_deliveries: 16, max_concurrent_per_endpoint: 2, claim_batch_size: 50, retry_jitter: 0, retry_base_delay: 1, ...options });
   const rateLimits = new Map<string, number>();
@@ -93,7 +93,7 @@ function setup(options: Partial<WebhookConfig> = {}) {
       failed: async (s) => (healthCalls.push(`failed:${s.subscription_id}`), []),
     },
     logger: { error: () => undefined, warn: () => undefined },
-    immediateWrites: true,
+    immediateWrites,
     clock,
     random: () => 0.5,
   });
@@ -368,5 +368,36 @@ describe('DeliveryEngine (fake clock, memory store, fake transport)', () => {
     expect(await t.store.getAttempts()).toEqual([]);
     // no new work is taken after stop
     expect(t.engine.reserve([sub('a')]).leases).toEqual([null]);
+  });
+  it('leases the deliveries of transactions that commit while a lease write is in flight in one write', async () => {
+    const t = setup({}, false);
+    stop = t.shutdown;
+    t.subs.set('a', sub('a'));
+    t.transport.auto.set(sub('a').url, OK);
+    await t.engine.poll();
+    const calls: string[][] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const leaseByIds = t.store.leaseByIds.bind(t.store);
+    t.store.leaseByIds = async (ids, lease, now) => {
+      calls.push([...ids]);
+      if (calls.length === 1) await gate;
+      return leaseByIds(ids, lease, now);
+    };
+    const committed = [];
+    for (let n = 1; n <= 3; n++) {
+      const event: StoredEvent = { event_id: `t${n}`, event_type: 't', body: '{}', occurred_at: new Date(0), source: null, created_at: new Date(0) };
+      await t.store.enqueue([{ event, deliveries: [{ delivery_id: `t${n}-a`, subscription_id: 'a', lease: null }] }]);
+      committed.push({ event, targets: [sub('a')], deliveryIds: [`t${n}-a`] });
+    }
+    const first = t.engine.adoptCommitted([committed[0]]);
+    while (calls.length === 0) await new Promise((r) => setImmediate(r));
+    const rest = [t.engine.adoptCommitted([committed[1]]), t.engine.adoptCommitted([committed[2]])];
+    open();
+    await Promise.all([first, ...rest]);
+    await t.clock.flush();
+    expect(calls).toEqual([['t1-a'], ['t2-a', 't3-a']]);
+    expect(t.transport.sent).toHaveLength(3);
+    expect(await t.state('t3', 'a')).toMatchObject({ status: 'delivered' });
   });
 });

@@ -20,6 +20,10 @@ import { NO_TELEMETRY, type AttemptTelemetry, type EndpointHealth, type EngineLo
 import { RateLimitedClaims } from './rate-limited-claims';
 import type { RetryConfig } from './retry-policy';
 import { SendTimeouts } from './send-timeouts';
+import { WriteBatcher } from './write-batcher';
+
+/** Committed events whose deliveries one lease write takes at most. */
+const ADOPT_BATCH = 500;
 
 /** The config keys the engine reads. */
 export type EngineConfig = RetryConfig & Pick<WebhookConfig, 'max_concurrent_deliveries' | 'max_concurrent_per_endpoint' | 'claim_batch_size' | 'delivery_timeout_seconds' | 'lease_seconds'>;
@@ -66,6 +70,8 @@ export class DeliveryEngine {
   private readonly rateLimited: RateLimitedClaims;
   private readonly loop: ClaimLoop;
   private readonly handOff: HandOff;
+  /** Committed events waiting for the lease write in flight: the next one takes them all. */
+  private readonly commits: WriteBatcher<CommittedEvent, undefined>;
   private readonly attempts: AttemptRunner;
   private readonly timeouts: SendTimeouts;
   /** Aborts the sends in flight when shutdown runs out of patience. */
@@ -112,6 +118,15 @@ export class DeliveryEngine {
         this.loop.wake();
       },
     });
+    this.commits = new WriteBatcher(
+      async (items) => {
+        await this.handOff.adoptCommitted(items, (ids, lease) => this.parts.queue.leaseByIds(ids, lease, new Date(this.clock.now())));
+        return items.map(() => undefined);
+      },
+      ADOPT_BATCH,
+      1,
+      parts.immediateWrites,
+    );
     this.attempts = new AttemptRunner({
       ...parts,
       telemetry: parts.telemetry ?? NO_TELEMETRY,
@@ -160,12 +175,14 @@ export class DeliveryEngine {
 
   /**
    * Events a caller's transaction stored have committed: those of their deliveries this process has room for are
-   * leased by id and started at once, the rest left to claims (see {@link HandOff.adoptCommitted}). Never throws.
+   * leased by id and started at once, the rest left to claims (see {@link HandOff.adoptCommitted}). Commits that
+   * come while a lease write is in flight share the next one (one statement, one disk sync, for many
+   * transactions). Never throws.
    */
-  adoptCommitted(items: readonly CommittedEvent[]): Promise<void> {
-    return this.handOff
-      .adoptCommitted(items, (ids, lease) => this.parts.queue.leaseByIds(ids, lease, new Date(this.clock.now())))
-      .catch((err) => this.parts.logger.error(`leasing committed deliveries failed (claims take them): ${(err as Error).message}`));
+  async adoptCommitted(items: readonly CommittedEvent[]): Promise<void> {
+    await Promise.all(items.map((item) => this.commits.add(item))).catch((err) =>
+      this.parts.logger.error(`leasing committed deliveries failed (claims take them): ${(err as Error).message}`),
+    );
   }
 
   /** Whether this process has room now for `count` more deliveries (a hint: the room may be taken by then). */
