@@ -352,6 +352,13 @@ function buildRows(g) {
     result: status(tx && !tx.error ? tx.local.p99_ms < 25 : undefined),
   });
   rows.push({
+    figure: `the same at ${fmt(tx?.low?.target_rate ?? 300)} events/s, a rate this machine's PostgreSQL keeps up with (each event is its own caller transaction and COMMIT)`,
+    value: tx?.low && !tx.error ? lat4(tx.low) : why('transactional-postgres'),
+    target: '(info)',
+    ratio: tx?.low && !tx.error ? `caller's transaction p50 / p99: ${fmt(tx.low.transaction_p50_ms, 1)} / ${fmt(tx.low.transaction_p99_ms, 1)} ms (at ${fmt(tx.local.target_rate)}/s: ${fmt(tx.local.transaction_p50_ms, 1)} / ${fmt(tx.local.transaction_p99_ms, 1)} ms)` : 'n/a',
+    result: '-',
+  });
+  rows.push({
     figure: `cross-replica wake-up: COMMIT on A (no room) -> sent by B, woken by NOTIFY, at ${fmt(tx?.cross?.target_rate ?? 200)} events/s (p50 / p95 / p99 / max)`,
     value: tx && !tx.error ? lat4(tx.cross) : why('transactional-postgres'),
     target: 'p99 < 50 ms',

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { BENCH_DIR, EVENT_TYPE, benchPayload, dropSchema, freshSchema, loadLibrary, nowMs, percentile, receiverFromEnv, require, runScenario, sleep, startApp } from '../lib/common.mjs';
 
-runScenario(async ({ rate = 1000, seconds = 10, cross_rate = 200, cross_seconds = 5, drain_ms = 20_000, schema = 'webhook_bench_tx' }) => {
+runScenario(async ({ rate = 1000, seconds = 10, low_rate = 300, cross_rate = 200, cross_seconds = 5, drain_ms = 20_000, schema = 'webhook_bench_tx' }) => {
   const lib = loadLibrary();
   const receiver = receiverFromEnv();
   const { getDataSourceToken } = require('@nestjs/typeorm');
@@ -18,10 +18,12 @@ runScenario(async ({ rate = 1000, seconds = 10, cross_rate = 200, cross_seconds 
   // Local: this process dispatches and sends.
   let host = await startApp(lib, { store: 'postgres', schema, webhook: { max_concurrent_per_endpoint: 64 } });
   let local;
+  let low;
   try {
     await host.subscriptions.create({ url: receiver.url, event_types: [EVENT_TYPE] });
     const ds = host.app.get(getDataSourceToken());
     local = await measure({ host, ds, receiver, rate, seconds, drain_ms, prefix: 'tx' });
+    if (low_rate) low = await measure({ host, ds, receiver, rate: low_rate, seconds, drain_ms, prefix: 'tx-low' });
   } finally {
     await host.close();
   }
@@ -52,7 +54,7 @@ runScenario(async ({ rate = 1000, seconds = 10, cross_rate = 200, cross_seconds 
     blackhole.close();
     await dropSchema(schema);
   }
-  return { local, cross };
+  return { local, low, cross };
 });
 
 /** Open-loop transactional dispatches at `rate` for `seconds`; latency from each COMMIT to the receiver. */
@@ -63,6 +65,8 @@ async function measure({ host, ds, receiver, rate, seconds, drain_ms, prefix }) 
   while (Date.now() < warmDeadline && (await receiver.stats()).count < 50) await sleep(20);
   await receiver.reset({ record: true });
   const committed = new Map();
+  /** How long each caller's transaction took, from BEGIN to COMMIT returned (queueing for a connection included). */
+  const durations = [];
   let errors = 0;
   let n = 0;
   let outstanding = 0;
@@ -75,10 +79,15 @@ async function measure({ host, ds, receiver, rate, seconds, drain_ms, prefix }) 
       const id = `${prefix}-${n}`;
       const i = n++;
       outstanding++;
+      const begun = nowMs();
       ds.transaction(async (manager) => {
         await host.delivery.dispatch({ event_id: id, event_type: EVENT_TYPE, payload: benchPayload(i) }, { manager });
       })
-        .then(() => committed.set(id, nowMs()))
+        .then(() => {
+          const t = nowMs();
+          committed.set(id, t);
+          durations.push(t - begun);
+        })
         .catch(() => errors++)
         .finally(() => outstanding--);
     }
@@ -98,6 +107,9 @@ async function measure({ host, ds, receiver, rate, seconds, drain_ms, prefix }) 
     latencies.push(a === undefined ? drainedAt - t : Math.max(0, a - t));
   }
   latencies.sort((a, b) => a - b);
+  durations.sort((a, b) => a - b);
   const r = (x) => +x.toFixed(2);
-  return { target_rate: rate, achieved_rate: Math.round(n / window), sent: n, errors, undelivered_at_end: missing, p50_ms: r(percentile(latencies, 50)), p95_ms: r(percentile(latencies, 95)), p99_ms: r(percentile(latencies, 99)), max_ms: r(latencies[latencies.length - 1] ?? NaN) };
+  return {
+    transaction_p50_ms: r(percentile(durations, 50)),
+    transaction_p99_ms: r(percentile(durations, 99)), target_rate: rate, achieved_rate: Math.round(n / window), sent: n, errors, undelivered_at_end: missing, p50_ms: r(percentile(latencies, 50)), p95_ms: r(percentile(latencies, 95)), p99_ms: r(percentile(latencies, 99)), max_ms: r(latencies[latencies.length - 1] ?? NaN) };
 }
