@@ -19,7 +19,11 @@ const close = async () => {
 process.on('message', async (m) => {
   if (m === 'exit') return void close();
   if (m?.cmd === 'watch') {
-    while ((await cache.match(m.event_type, m.tenant_id)).length === m.count) await new Promise((r) => setImmediate(r));
+    const event = { event_type: m.event_type, source: null, body: '{"payload":{}}' };
+    // It must match the count before the change, or the figure would measure nothing.
+    const before = (await cache.match(event, m.tenant_id)).length;
+    if (before !== m.count) return void process.send({ type: 'error', error: `the peer matched ${before} subscriptions before the change, not ${m.count}` });
+    while ((await cache.match(event, m.tenant_id)).length === m.count) await new Promise((r) => setImmediate(r));
     process.send({ type: 'changed', at: nowMs() });
   }
 });

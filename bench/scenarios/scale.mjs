@@ -151,7 +151,10 @@ async function measurePropagation(host, schema, tenants) {
     const samples = [];
     for (let k = 0; k < 5; k++) {
       const tenant = `t${(k * 7907) % tenants}`;
-      const changed = new Promise((resolve) => peer.once('message', (m) => m?.type === 'changed' && resolve(m.at)));
+      const changed = new Promise((resolve, reject) => {
+        peer.once('message', (m) => (m?.type === 'changed' ? resolve(m.at) : reject(new Error(`peer said ${JSON.stringify(m)}`))));
+        peer.once('exit', (code) => reject(new Error(`peer exited with ${code}`)));
+      });
       peer.send({ cmd: 'watch', event_type: 'order.paid', tenant_id: tenant, count: PER_TENANT });
       await sleep(100);
       const [victim] = await host.subscriptions.list({ tenant_id: tenant, limit: 1 });

@@ -3,7 +3,6 @@ import type { Observable } from 'rxjs';
 import type { WebhookConfig } from '../../config/webhook-config';
 import type { WebhookOutcome } from '../../domain/outcome';
 import type { DeliveryQueue } from '../../domain/stores';
-import type { ClaimedDelivery, WebhookSubscription } from '../../domain/types';
 import { AttemptRecorder } from './attempt-recorder';
 import { AttemptRunner } from './attempt-runner';
 import type { AttemptSender } from './attempt-sender';
@@ -20,6 +19,7 @@ import { NO_TELEMETRY, type AttemptTelemetry, type EndpointHealth, type EngineLo
 import { RateLimitedClaims } from './rate-limited-claims';
 import type { RetryConfig } from './retry-policy';
 import { SendTimeouts } from './send-timeouts';
+import { Sends } from './sends';
 import { WriteBatcher } from './write-batcher';
 
 /** Committed events whose deliveries one lease write takes at most. */
@@ -53,8 +53,9 @@ export interface DeliveryEngineParts {
  * {@link HandOff} (stored already leased here: no claim), and everything else (retries, overflow, other
  * replicas' work, expired leases, and every delivery of a rate-limited subscription, whose tokens are in the
  * store) through claims by the {@link ClaimLoop}, each step a {@link ClaimStep} as the {@link ClaimPlanner} and
- * {@link RateLimitedClaims} decide. Slots are counted by {@link Capacity}; each attempt is run by an
- * {@link AttemptRunner}, within the timeout {@link SendTimeouts} gives it.
+ * {@link RateLimitedClaims} decide; deliveries a caller's transaction committed are leased by id
+ * ({@link HandOff.adoptCommitted}). {@link Sends} starts what is held within the slots {@link Capacity} counts;
+ * each attempt is run by an {@link AttemptRunner}, within the timeout {@link SendTimeouts} gives it.
  * Everything held is leased in the store: a crash loses nothing, the lease expires and any replica takes it.
  * No Nest: the module's `DeliveryWorker` starts and stops it.
  */
@@ -72,11 +73,9 @@ export class DeliveryEngine {
   private readonly handOff: HandOff;
   /** Committed events waiting for the lease write in flight: the next one takes them all. */
   private readonly commits: WriteBatcher<CommittedEvent, undefined>;
-  private readonly attempts: AttemptRunner;
-  private readonly timeouts: SendTimeouts;
+  private readonly sends: Sends;
   /** Aborts the sends in flight when shutdown runs out of patience. */
   private readonly aborter = new AbortController();
-  private readonly inFlight = new Set<Promise<void>>();
   private readonly releases: LeaseReleases;
   private stopped: Promise<void> | null = null;
 
@@ -88,7 +87,7 @@ export class DeliveryEngine {
     this.clock = parts.clock ?? systemClock;
     this.releases = new LeaseReleases(parts.queue, this.workerId, parts.logger);
     const leaseMs = config.lease_seconds * 1000;
-    this.timeouts = new SendTimeouts(config.delivery_timeout_seconds * 1000, leaseMs);
+    const timeouts = new SendTimeouts(config.delivery_timeout_seconds * 1000, leaseMs);
     const minClaim = Math.max(1, Math.min(config.claim_batch_size, Math.floor(config.max_concurrent_deliveries / 4)));
     this.capacity = new Capacity({ maxInProcess: config.max_concurrent_deliveries, sendCap: config.max_concurrent_per_endpoint });
     this.planner = new ClaimPlanner({ batchSize: config.claim_batch_size, minClaim });
@@ -101,8 +100,8 @@ export class DeliveryEngine {
       leaseMs,
       batchSize: config.claim_batch_size,
       clock: this.clock,
-      startHeld: () => this.startHeld(),
-      hold: (claimed) => this.hold(claimed),
+      startHeld: () => this.sends.startHeld(),
+      hold: (claimed) => this.sends.holdClaimed(claimed),
     });
     this.loop = new ClaimLoop(
       () => step.run(),
@@ -112,7 +111,7 @@ export class DeliveryEngine {
     );
     this.handOff = new HandOff(this.capacity, this.planner, { workerId: this.workerId, leaseMs, minClaim, clock: this.clock }, {
       accepting: () => this.loop.accepting,
-      adopt: (held) => this.adopt(held),
+      adopt: (held) => this.sends.holdHandedOver(held),
       unleasedStored: (rateLimited) => {
         if (rateLimited) this.rateLimited.markUnknown();
         this.loop.wake();
@@ -127,16 +126,36 @@ export class DeliveryEngine {
       1,
       parts.immediateWrites,
     );
-    this.attempts = new AttemptRunner({
+    const attempts = new AttemptRunner({
       ...parts,
       telemetry: parts.telemetry ?? NO_TELEMETRY,
       recorder: new AttemptRecorder(parts.queue, this.workerId, config.max_concurrent_deliveries, parts.immediateWrites),
       retry: config,
-      timeouts: this.timeouts,
+      timeouts,
       clock: this.clock,
       signal: this.aborter.signal,
       retryAt: (at) => this.loop.wakeAt(at),
       emit: (outcome) => this.channel.emit(outcome),
+    });
+    this.sends = new Sends({
+      ...parts,
+      capacity: this.capacity,
+      attempts,
+      timeouts,
+      releases: this.releases,
+      clock: this.clock,
+      accepting: () => this.loop.accepting,
+      slotFreed: (held) => {
+        // A rate-limited subscription left out of the last claim for want of a slot may take tokens again.
+        if (held.subscription?.rate_limit_per_second != null) this.rateLimited.markUnknown();
+        // The slot may let a claim take what the last one had to skip for this subscription.
+        this.loop.wake();
+      },
+      laneTurnEnded: (subscriptionId) => {
+        // A claim finds the lane's next delivery, whose turn may have come.
+        this.planner.noteBacklog([subscriptionId]);
+        if (this.loop.accepting) this.loop.wake();
+      },
     });
     // Every send in flight listens on this one signal (up to max_concurrent_deliveries at once, each removed when
     // its send ends): not a leak, so no MaxListenersExceededWarning past 10.
@@ -208,90 +227,16 @@ export class DeliveryEngine {
     this.rateLimited.markUnknown();
   }
 
-  /** Holds claimed deliveries for a send slot; a subscription's excess over its hold limit goes back to the store. */
-  private async hold(claimed: ClaimedDelivery[]): Promise<void> {
-    const subscriptions = new Map<string, WebhookSubscription | null>();
-    const ids = [...new Set(claimed.map((c) => c.delivery.subscription_id))];
-    await Promise.all(ids.map(async (id) => subscriptions.set(id, await this.parts.subscriptions.get(id))));
-    for (const [id, sub] of subscriptions) this.capacity.setCap(id, sub?.max_concurrent_per_endpoint);
-    const excess: string[] = [];
-    for (const c of claimed) {
-      const id = c.delivery.subscription_id;
-      if (!this.capacity.hold(id, { claimed: c, subscription: subscriptions.get(id) ?? null, recheck: false })) excess.push(c.delivery.delivery_id);
-    }
-    if (excess.length > 0) this.releases.release(excess);
-    this.startHeld();
-    for (const held of this.capacity.heldItems()) held.recheck = true;
-  }
-
-  /** Deliveries handed over by `dispatch()` and stored leased here. */
-  private adopt(held: Held[]): void {
-    if (!this.loop.accepting) return this.releases.release(held.map((h) => h.claimed.delivery.delivery_id));
-    const excess = held.filter((h) => !this.capacity.hold(h.claimed.delivery.subscription_id, h)).map((h) => h.claimed.delivery.delivery_id);
-    if (excess.length > 0) this.releases.release(excess);
-    this.startHeld();
-  }
-
-  /** Starts held deliveries while there are slots; releases those whose lease would end before their send could. */
-  private startHeld(): void {
-    const expiring: string[] = [];
-    const now = this.clock.now();
-    for (const held of this.capacity.startable()) {
-      const { delivery } = held.claimed;
-      if (this.loop.accepting && (delivery.locked_until?.getTime() ?? 0) >= now + this.timeouts.needed(held.subscription)) this.startSend(held);
-      else {
-        this.capacity.finish(delivery.subscription_id);
-        expiring.push(delivery.delivery_id);
-      }
-    }
-    if (expiring.length > 0) this.releases.release(expiring);
-  }
-
-  private startSend(held: Held): void {
-    const subscriptionId = held.claimed.delivery.subscription_id;
-    let freed = false;
-    // The slot is freed once the endpoint answered 2xx (the attempt is then recorded in the background, so
-    // database latency does not throttle an endpoint), or after everything for a failure (which may disable the
-    // subscription before its next delivery starts).
-    const free = () => {
-      if (freed) return;
-      freed = true;
-      this.capacity.finish(subscriptionId);
-      if (!this.loop.accepting) return;
-      // A rate-limited subscription left out of the last claim for want of a slot may take tokens again.
-      if (held.subscription?.rate_limit_per_second != null) this.rateLimited.markUnknown();
-      this.startHeld();
-      // The slot may let a claim take what the last one had to skip for this subscription.
-      this.loop.wake();
-    };
-    const sending = this.attempts.run(held, free)
-      .catch((err) => this.parts.logger.error(`delivery ${held.claimed.delivery.delivery_id} failed to complete (its lease will expire and it will be retried): ${(err as Error).message}`))
-      .finally(() => {
-        this.inFlight.delete(sending);
-        // Its state is written: the next delivery of its lane may have its turn now (a claim finds it).
-        if (held.claimed.delivery.lane != null) this.planner.noteBacklog([subscriptionId]);
-        free();
-        if (held.claimed.delivery.lane != null && this.loop.accepting) this.loop.wake();
-      });
-    this.inFlight.add(sending);
-  }
-
   private async shutdown(graceMs: number): Promise<void> {
     this.rateLimited.stop();
     await this.loop.stop();
     const notStarted = this.capacity.drainHeld().map((h) => h.claimed.delivery.delivery_id);
     if (notStarted.length > 0) await this.parts.queue.releaseLeases(this.workerId, notStarted).catch(() => 0);
-    if (this.inFlight.size > 0) {
-      let timer: { cancel(): void } | undefined;
-      const deadline = new Promise<void>((resolve) => (timer = this.clock.setTimer(resolve, graceMs)));
-      await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
-      timer?.cancel();
-      if (this.inFlight.size > 0) {
-        this.parts.logger.warn(`${this.inFlight.size} sends still running after ${graceMs / 1000}s: aborting them and releasing their leases`);
-        this.aborter.abort();
-        await Promise.allSettled([...this.inFlight]);
-        await this.parts.queue.releaseLeases(this.workerId).catch(() => 0);
-      }
+    if (!(await this.sends.settled(graceMs))) {
+      this.parts.logger.warn(`${this.sends.running} sends still running after ${graceMs / 1000}s: aborting them and releasing their leases`);
+      this.aborter.abort();
+      await this.sends.settled();
+      await this.parts.queue.releaseLeases(this.workerId).catch(() => 0);
     }
     // Releases started while the last claim came back (deliveries that could no longer start).
     await this.releases.settled();

@@ -1,0 +1,120 @@
+import type { ClaimedDelivery, WebhookSubscription } from '../../domain/types';
+import type { AttemptRunner } from './attempt-runner';
+import type { Capacity } from './capacity';
+import type { Clock } from './clock';
+import type { Held } from './held';
+import type { LeaseReleases } from './lease-releases';
+import type { EngineLogger, SubscriptionLookup } from './ports';
+import type { SendTimeouts } from './send-timeouts';
+
+/** What {@link Sends} works with. */
+export interface SendsParts {
+  capacity: Capacity<Held>;
+  attempts: AttemptRunner;
+  timeouts: SendTimeouts;
+  releases: LeaseReleases;
+  subscriptions: SubscriptionLookup;
+  clock: Clock;
+  logger: EngineLogger;
+  /** Whether the engine still starts sends (not shutting down). */
+  accepting(): boolean;
+  /** A send's slot is free again (while accepting): a claim may take what waited for it. */
+  slotFreed(held: Held): void;
+  /** A laned delivery's state is written: the next of its lane may have its turn. */
+  laneTurnEnded(subscriptionId: string): void;
+}
+
+/**
+ * Starts held deliveries within the slots {@link Capacity} counts, and tracks the sends in flight: deliveries come
+ * from claims ({@link holdClaimed}) and hand-offs ({@link holdHandedOver}); each send is run by the
+ * {@link AttemptRunner}; whatever cannot start (excess over a subscription's hold limit, a lease that would end
+ * before its send could) goes back to the store.
+ */
+export class Sends {
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly parts: SendsParts) {}
+
+  /** Sends running now. */
+  get running(): number {
+    return this.inFlight.size;
+  }
+
+  /** Holds claimed deliveries for a send slot; a subscription's excess over its hold limit goes back to the store. */
+  async holdClaimed(claimed: ClaimedDelivery[]): Promise<void> {
+    const { capacity } = this.parts;
+    const subscriptions = new Map<string, WebhookSubscription | null>();
+    const ids = [...new Set(claimed.map((c) => c.delivery.subscription_id))];
+    await Promise.all(ids.map(async (id) => subscriptions.set(id, await this.parts.subscriptions.get(id))));
+    for (const [id, sub] of subscriptions) capacity.setCap(id, sub?.max_concurrent_per_endpoint);
+    const excess: string[] = [];
+    for (const c of claimed) {
+      const id = c.delivery.subscription_id;
+      if (!capacity.hold(id, { claimed: c, subscription: subscriptions.get(id) ?? null, recheck: false })) excess.push(c.delivery.delivery_id);
+    }
+    if (excess.length > 0) this.parts.releases.release(excess);
+    this.startHeld();
+    for (const held of capacity.heldItems()) held.recheck = true;
+  }
+
+  /** Deliveries handed over by `dispatch()` and stored leased here. */
+  holdHandedOver(held: Held[]): void {
+    if (!this.parts.accepting()) return this.parts.releases.release(held.map((h) => h.claimed.delivery.delivery_id));
+    const excess = held.filter((h) => !this.parts.capacity.hold(h.claimed.delivery.subscription_id, h)).map((h) => h.claimed.delivery.delivery_id);
+    if (excess.length > 0) this.parts.releases.release(excess);
+    this.startHeld();
+  }
+
+  /** Starts held deliveries while there are slots; releases those whose lease would end before their send could. */
+  startHeld(): void {
+    const expiring: string[] = [];
+    const now = this.parts.clock.now();
+    for (const held of this.parts.capacity.startable()) {
+      const { delivery } = held.claimed;
+      if (this.parts.accepting() && (delivery.locked_until?.getTime() ?? 0) >= now + this.parts.timeouts.needed(held.subscription)) this.start(held);
+      else {
+        this.parts.capacity.finish(delivery.subscription_id);
+        expiring.push(delivery.delivery_id);
+      }
+    }
+    if (expiring.length > 0) this.parts.releases.release(expiring);
+  }
+
+  /** Resolves when every send in flight now has ended (true), or after `ms` if given (false when some still run). */
+  async settled(ms?: number): Promise<boolean> {
+    if (this.inFlight.size === 0) return true;
+    const ended = Promise.allSettled([...this.inFlight]);
+    if (ms === undefined) await ended;
+    else {
+      let timer: { cancel(): void } | undefined;
+      await Promise.race([ended, new Promise<void>((resolve) => (timer = this.parts.clock.setTimer(resolve, ms)))]);
+      timer?.cancel();
+    }
+    return this.inFlight.size === 0;
+  }
+
+  private start(held: Held): void {
+    const subscriptionId = held.claimed.delivery.subscription_id;
+    let freed = false;
+    // The slot is freed once the endpoint answered 2xx (the attempt is then recorded in the background, so
+    // database latency does not throttle an endpoint), or after everything for a failure (which may disable the
+    // subscription before its next delivery starts).
+    const free = () => {
+      if (freed) return;
+      freed = true;
+      this.parts.capacity.finish(subscriptionId);
+      if (!this.parts.accepting()) return;
+      this.startHeld();
+      this.parts.slotFreed(held);
+    };
+    const sending = this.parts.attempts
+      .run(held, free)
+      .catch((err) => this.parts.logger.error(`delivery ${held.claimed.delivery.delivery_id} failed to complete (its lease will expire and it will be retried): ${(err as Error).message}`))
+      .finally(() => {
+        this.inFlight.delete(sending);
+        free();
+        if (held.claimed.delivery.lane != null) this.parts.laneTurnEnded(subscriptionId);
+      });
+    this.inFlight.add(sending);
+  }
+}
