@@ -84,7 +84,8 @@ export function whereDue<Q extends SelectQueryBuilder<WebhookDeliveryEntity>>(qb
 /**
  * An unordered delivery, or a laned one whose turn it is: no other pending delivery of its lane was enqueued
  * before it (a lower `lane_seq`) or is leased (a redelivered one waits for the one in flight). Each laned row
- * costs one probe of `IDX_webhook_deliveries_lane`, which holds the lane's pending rows apart from the ones done.
+ * costs one probe of `IDX_webhook_deliveries_lane`, which holds only pending laned rows (a partial index; on MySQL and
+ * MariaDB, which have none, every laned row).
  * Uses the `:pending` and `:now` parameters of {@link whereDue}.
  */
 function inItsTurn(qb: SelectQueryBuilder<WebhookDeliveryEntity>, alias: string): string {

@@ -22,7 +22,7 @@ export class AddOrderedLanes1796200000000 implements MigrationInterface {
     ]);
     await queryRunner.createIndex(
       'webhook_deliveries',
-      new TableIndex({ name: 'IDX_webhook_deliveries_lane', columnNames: ['subscription_id', 'lane_key', 'status', 'lane_seq'], where: 'lane_key IS NOT NULL' }),
+      new TableIndex({ name: 'IDX_webhook_deliveries_lane', columnNames: ['subscription_id', 'lane_key', 'lane_seq'], where: "lane_key IS NOT NULL AND status = 'pending'" }),
     );
     await queryRunner.createTable(
       new Table({
