@@ -60,6 +60,8 @@ export interface WebhookSubscriptionStore {
   /** Creates several at once, all or nothing (one transaction); a repeated or existing id refuses them all. */
   createMany(subs: readonly WebhookSubscription[]): Promise<WebhookSubscription[]>;
   get(id: string): Promise<WebhookSubscription | null>;
+  /** The subscriptions of these ids that exist, in no particular order (one query for many: sending reads them). */
+  getMany(ids: readonly string[]): Promise<WebhookSubscription[]>;
   /** Oldest first (created_at, then id) so paging is stable; page by `after` so that every page costs the same. */
   list(query?: SubscriptionListQuery): Promise<WebhookSubscription[]>;
   count(query?: Pick<SubscriptionListQuery, 'active' | 'tenant_id'>): Promise<number>;

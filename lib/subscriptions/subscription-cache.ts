@@ -36,6 +36,8 @@ export class SubscriptionCache implements OnApplicationBootstrap, OnApplicationS
   private readonly snapshot: SubscriptionSnapshot | null;
   private readonly matchesLocally: boolean;
   private readonly records = new LruMap<string, WebhookSubscription>(RECORDS_KEPT);
+  /** Ids asked for in this tick and not kept: read together at its end. */
+  private readonly missing = new Map<string, Deferred<WebhookSubscription | null>>();
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private stopped = false;
@@ -76,14 +78,35 @@ export class SubscriptionCache implements OnApplicationBootstrap, OnApplicationS
     return candidates.filter((s) => !s.filter || matchesFilter(s.filter, (subject ??= filterSubject(event, tenantId))));
   }
 
-  /** A subscription as recently known (null when deleted). */
-  async get(id: string): Promise<WebhookSubscription | null> {
+  /**
+   * A subscription as recently known (null when deleted). Those not kept that are asked for in the same tick (the
+   * sends one claim or one dispatch starts) are read together, in one query.
+   */
+  get(id: string): Promise<WebhookSubscription | null> {
     if (this.config.subscription_cache_ms <= 0) return this.store.get(id);
     const kept = this.records.get(id);
-    if (kept) return kept;
-    const sub = await this.store.get(id);
-    if (sub) this.records.set(id, sub);
-    return sub;
+    if (kept) return Promise.resolve(kept);
+    let reading = this.missing.get(id);
+    if (!reading) {
+      if (this.missing.size === 0) queueMicrotask(() => this.readMissing());
+      this.missing.set(id, (reading = deferred()));
+    }
+    return reading.promise;
+  }
+
+  private readMissing(): void {
+    const batch = new Map(this.missing);
+    this.missing.clear();
+    this.store.getMany([...batch.keys()]).then(
+      (subs) => {
+        const found = new Map(subs.map((sub) => [sub.subscription_id, sub]));
+        for (const sub of subs) this.records.set(sub.subscription_id, sub);
+        for (const [id, reading] of batch) reading.resolve(found.get(id) ?? null);
+      },
+      (err: unknown) => {
+        for (const reading of batch.values()) reading.reject(err);
+      },
+    );
   }
 
   /** This process wrote `sub` (null: deleted `id`): apply it now, before the change log brings it. */
@@ -116,4 +139,17 @@ export class SubscriptionCache implements OnApplicationBootstrap, OnApplicationS
   private async followChanges(): Promise<void> {
     for (const id of await this.snapshot!.refresh()) this.records.delete(id);
   }
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
 }

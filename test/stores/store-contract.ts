@@ -168,6 +168,16 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
         expect(await subs().get('no-such-subscription')).toBeNull();
       });
 
+      it('getMany reads the subscriptions of the ids that exist, active or not, each once, as get does', async () => {
+        const on = await subs().create(makeSub({ headers: { 'x-team': 'blue' }, filter: { 'payload.amount': { $gte: 100 } } }));
+        const off = await subs().create(makeSub({ active: false }));
+        await subs().create(makeSub());
+        const got = await subs().getMany([off.subscription_id, 'no-such-subscription', on.subscription_id, on.subscription_id]);
+        const byId = (list: Array<{ subscription_id: string }>) => [...list].sort((a, b) => a.subscription_id.localeCompare(b.subscription_id));
+        expect(byId(got)).toEqual(byId([(await subs().get(on.subscription_id))!, (await subs().get(off.subscription_id))!]));
+        expect(await subs().getMany([])).toEqual([]);
+      });
+
       it('reads back null event_types, empty metadata and absent optional fields as null', async () => {
         const { previous_secret: _a, previous_secret_expires_at: _b, disabled_reason: _c, headers: _d, filter: _e, retry_max_attempts: _f, delivery_timeout_seconds: _g, max_concurrent_per_endpoint: _h, rate_limit_per_second: _i, ...bare } = makeSub();
         await subs().create(bare);

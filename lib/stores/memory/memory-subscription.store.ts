@@ -54,6 +54,13 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
     return sub ? cloneSubscription(sub) : null;
   }
 
+  async getMany(ids: readonly string[]): Promise<WebhookSubscription[]> {
+    return [...new Set(ids)].flatMap((id) => {
+      const sub = this.subs.get(id);
+      return sub ? [cloneSubscription(sub)] : [];
+    });
+  }
+
   async list(query: SubscriptionListQuery = {}): Promise<WebhookSubscription[]> {
     const { limit, offset } = pageBounds(query);
     if (limit === 0) return [];

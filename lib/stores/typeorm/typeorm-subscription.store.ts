@@ -70,6 +70,15 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
     return row ? fromSubscriptionRow(row) : null;
   }
 
+  async getMany(ids: readonly string[]): Promise<WebhookSubscription[]> {
+    if (ids.length === 0) return [];
+    return this.ctx.run(async (ds) => {
+      const out: WebhookSubscription[] = [];
+      for (const part of chunks([...new Set(ids)])) out.push(...(await ds.getRepository(WebhookSubscriptionEntity).findBy({ subscription_id: In(part) })).map(fromSubscriptionRow));
+      return out;
+    });
+  }
+
   async list(query: SubscriptionListQuery = {}): Promise<WebhookSubscription[]> {
     const { limit, offset } = pageBounds(query);
     if (limit === 0) return [];
