@@ -1,20 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { resolveWebhookConfig } from '../../lib/config/webhook-config';
-import type { WebhookSubscription } from '../../lib/domain/types';
 import { MemorySubscriptionStore } from '../../lib/stores/memory/memory-subscription.store';
 import { SubscriptionCache } from '../../lib/subscriptions/subscription-cache';
+import { subscriptionRecord } from '../support/subscriptions';
 
-const sub = (id: string): WebhookSubscription => ({
-  subscription_id: id,
-  url: 'https://x.example.com/',
-  secret: 'whsec_eA==',
-  event_types: null,
-  active: true,
-  description: null,
-  tenant_id: null,
-  created_at: new Date(0),
-  metadata: {},
-});
+const sub = (id: string) => subscriptionRecord(id);
 
 /** A cache over a memory store that counts the store's reads by id. */
 async function cacheWith(ids: string[]) {

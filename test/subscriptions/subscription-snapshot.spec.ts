@@ -2,23 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import type { WebhookSubscription } from '../../lib/domain/types';
 import { MemorySubscriptionStore } from '../../lib/stores/memory/memory-subscription.store';
 import { SubscriptionSnapshot } from '../../lib/subscriptions/subscription-snapshot';
+import { subscriptionRecord } from '../support/subscriptions';
 
 /** The ids of what a snapshot matched. */
 const ids = (entries: ReadonlyArray<{ subscription_id: string }>) => entries.map((e) => e.subscription_id);
 
 let n = 0;
-const sub = (over: Partial<WebhookSubscription> = {}): WebhookSubscription => ({
-  subscription_id: `snap-${String(++n).padStart(5, '0')}`,
-  url: 'https://x.example.com/',
-  secret: 'whsec_eA==',
-  event_types: null,
-  active: true,
-  description: null,
-  tenant_id: null,
-  created_at: new Date(0),
-  metadata: {},
-  ...over,
-});
+const sub = (over: Partial<WebhookSubscription> = {}): WebhookSubscription => subscriptionRecord(`snap-${String(++n).padStart(5, '0')}`, over);
 const logger = { error: () => undefined, warn: () => undefined };
 
 describe('SubscriptionSnapshot (over the memory store, which keeps the same change log)', () => {
