@@ -37,7 +37,10 @@ export function validateMetadata(value: unknown): Record<string, unknown> {
     throw new InvalidSubscriptionError(`metadata is not JSON-serializable: ${(err as Error).message.split('\n')[0]}`, 'metadata');
   }
   if (Buffer.byteLength(json) > MAX_METADATA_BYTES) throw new InvalidSubscriptionError(`metadata is over ${MAX_METADATA_BYTES} bytes once serialized`, 'metadata');
-  return JSON.parse(json) as Record<string, unknown>;
+  const parsed: unknown = JSON.parse(json);
+  // A Date, a boxed primitive or an object with toJSON serializes as something other than an object.
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidSubscriptionError('metadata must be a plain JSON object', 'metadata');
+  return parsed as Record<string, unknown>;
 }
 
 /** Module config keys a subscription may override (null = the module's value), within the same bounds. */

@@ -260,6 +260,17 @@ describe('bad input (property-based)', () => {
     expect(refused).toBeGreaterThan(5);
   });
 
+  it('metadata that does not serialize as a JSON object (a Date, a boxed primitive, a toJSON that returns text) is refused, and nothing changes', async () => {
+    const base = await t.subscriptions.create({ url: 'https://example.com/meta', event_types: ['never.sent'], metadata: { team: 'a' } });
+    const count = await t.subscriptionStore.count();
+    for (const metadata of [new Date(0), new Boolean(false), new Number(1), { toJSON: () => 'text' }]) {
+      await expect(t.subscriptions.create({ url: 'https://example.com/meta', metadata } as never)).rejects.toMatchObject({ code: 'INVALID_SUBSCRIPTION', field: 'metadata' });
+      await expect(t.subscriptions.update(base.subscription_id, { metadata } as never)).rejects.toMatchObject({ code: 'INVALID_SUBSCRIPTION', field: 'metadata' });
+    }
+    expect(await t.subscriptionStore.count()).toBe(count);
+    expect((await t.subscriptionStore.get(base.subscription_id))!.metadata).toEqual({ team: 'a' });
+  });
+
   it('subscriptions.update(): applied, or refused with a WebhookError and the stored subscription unchanged', async () => {
     const base = await t.subscriptions.create({ url: 'https://example.com/base', event_types: ['never.sent'] });
     await fc.assert(
