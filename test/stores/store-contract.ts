@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import type { DeliveryQueue, NewDelivery, SubscriptionListQuery, WebhookDeliveryStore, WebhookSubscriptionStore } from '../../lib/domain/stores';
 import type { DeliveryAttempt, DeliveryStatus, DeliveryTransition, StoredEvent, WebhookSubscription } from '../../lib/domain/types';
 import { InvalidSubscriptionError } from '../../lib/domain/webhook.error';
+import { emissionIntervalUs } from '../../lib/domain/rate-limit';
 import { describeObservabilityContract } from './observability-contract';
 
 /** What a backend hands the contract. */
@@ -896,14 +897,16 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
         const { sub, free, ids } = await limited(200, 10);
         const general = await store().claimDue({ worker_id: 'w', limit: 100, lease_ms: LEASE, now: T0 });
         expect(general.map((c) => c.delivery.subscription_id)).toEqual([free.subscription_id, free.subscription_id, free.subscription_id]);
-        // 200/s: an interval of 5 ms and a burst of 3
+        // 200/s: grants 5.556 ms apart (90% of the limit) and a burst of 3; next_at is rounded up to the millisecond
+        const interval = emissionIntervalUs(200) / 1000;
         const first = await claimLimited(T0);
         expect(first.claimed.map((c) => c.delivery.delivery_id)).toEqual(ids.slice(0, 3));
         expect(first.claimed[0].delivery).toMatchObject({ subscription_id: sub.subscription_id, locked_by: 'w', locked_until: new Date(T0.getTime() + LEASE) });
         expect(first.claimed[0].event.body).toContain('invoice.paid');
-        expect(first.next_at).toEqual(at(5));
-        expect(await claimLimited(at(4))).toEqual({ claimed: [], next_at: at(5) });
-        expect((await claimLimited(at(5))).claimed.map((c) => c.delivery.delivery_id)).toEqual([ids[3]]);
+        expect(first.next_at).toEqual(at(Math.ceil(interval)));
+        expect(await claimLimited(at(5))).toEqual({ claimed: [], next_at: at(6) });
+        expect((await claimLimited(at(6))).claimed.map((c) => c.delivery.delivery_id)).toEqual([ids[3]]);
+        expect(await claimLimited(at(11))).toEqual({ claimed: [], next_at: at(Math.ceil(2 * interval)) });
         expect((await claimLimited(at(12))).claimed.map((c) => c.delivery.delivery_id)).toEqual([ids[4]]);
         // idle long enough: never more than the burst at once
         expect((await claimLimited(at(5000))).claimed).toHaveLength(3);
@@ -951,12 +954,14 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
         const retryAt = at(100);
         expect(await completeOne(store(), ds[0].delivery_id, 'w', makeAttempt({ subscription_id: sub.subscription_id, event_id: event.event_id }), { status: 'pending', next_attempt_at: retryAt })).toBe(true);
         expect(await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: at(200) })).toEqual([]);
-        expect(await claimLimited(at(200))).toEqual({ claimed: [], next_at: at(1000) });
-        expect((await claimLimited(at(1000))).claimed).toHaveLength(1);
+        // 1/s: grants 1,111.112 ms apart (90% of the limit)
+        const interval = emissionIntervalUs(1) / 1000;
+        expect(await claimLimited(at(200))).toEqual({ claimed: [], next_at: at(Math.ceil(interval)) });
+        expect((await claimLimited(at(Math.ceil(interval)))).claimed).toHaveLength(1);
         await store().releaseLeases('w');
-        expect(await store().requeueDelivery(event.event_id, sub.subscription_id, at(1100))).toBe(true);
-        expect(await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: at(1100) })).toEqual([]);
-        expect(await claimLimited(at(1100))).toEqual({ claimed: [], next_at: at(2000) });
+        expect(await store().requeueDelivery(event.event_id, sub.subscription_id, at(1200))).toBe(true);
+        expect(await store().claimDue({ worker_id: 'w', limit: 10, lease_ms: LEASE, now: at(1200) })).toEqual([]);
+        expect(await claimLimited(at(1200))).toEqual({ claimed: [], next_at: at(Math.ceil(Math.ceil(interval) + interval)) });
       });
 
       it('follows the subscription: a limit set later applies, and a limit removed hands its deliveries back to claimDue', async () => {
