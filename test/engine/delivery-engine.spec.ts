@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { WebhookConfig } from '../../lib/config/webhook-config';
 import { AttemptSender } from '../../lib/delivery/engine/attempt-sender';
 import { DeliveryEngine } from '../../lib/delivery/engine/delivery-engine';
+import { emissionIntervalUs } from '../../lib/domain/rate-limit';
 import type { SendResult, WebhookTransport } from '../../lib/delivery/http/transport';
 import type { WebhookOutcome } from '../../lib/domain/outcome';
 import type { ClaimOptions } from '../../lib/domain/stores';
@@ -331,13 +332,14 @@ describe('DeliveryEngine (fake clock, memory store, fake transport)', () => {
     // nothing was stored leased by the hand-off
     for (let i = 1; i <= 5; i++) expect((await t.state(`e${i}`, 'r')).locked_by === null || (await t.state(`e${i}`, 'r')).status === 'delivered').toBe(true);
     await t.clock.flush();
-    // 10/s: a burst of 1, then one every 100 ms, each on a timer
+    // 10/s: a burst of 1, then one every 111.112 ms (90% of the limit), each on a timer rounded up to the millisecond
+    const interval = Math.ceil(emissionIntervalUs(10) / 1000);
     expect(t.transport.sent).toHaveLength(1);
-    await t.clock.advance(99);
+    await t.clock.advance(interval - 1);
     expect(t.transport.sent).toHaveLength(1);
     await t.clock.advance(1);
     expect(t.transport.sent).toHaveLength(2);
-    await t.clock.advance(300);
+    await t.clock.advance(3 * interval + 5);
     expect(t.transport.sent).toHaveLength(5);
     expect(t.transport.sent.every((u) => u === sub('r').url)).toBe(true);
     // the token timers woke only the rate-limited claim, not general ones
