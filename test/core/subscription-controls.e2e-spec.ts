@@ -225,8 +225,8 @@ function suite(kind: 'memory' | DatabaseKind): void {
       await waitFor(() => arrivals.length >= 30, 'all 30 at the limited endpoint', 10_000);
       let busiest = 0;
       for (const t of arrivals) busiest = Math.max(busiest, arrivals.filter((u) => u >= t && u < t + 1000).length);
-      // Grants are 50 ms apart; arrivals add this shared machine's scheduling noise, which can bunch a few
-      // (the precise figure is the bench's: 46 to 51 in the busiest second at 50/s over three replicas).
+      // Grants are 55.6 ms apart (90% of the limit); arrivals add this shared machine's scheduling noise, which can
+      // bunch a few (over three replicas at 50/s the busiest second held 44).
       expect(busiest).toBeLessThanOrEqual(24);
       // 30 at 20/s: the last no sooner than 1.45 s after the first grant
       expect(arrivals[29] - started).toBeGreaterThanOrEqual(1400);
