@@ -1,5 +1,6 @@
 import type { WebhookFilter } from '../domain/filter/webhook-filter';
 import type { DeliveryAttempt, DeliveryRecord, StoredEvent, WebhookSubscription } from '../domain/types';
+import { subscriptionControls } from '../domain/subscription-controls';
 
 /** A subscription as the admin API returns it: dates as ISO strings, `secret` masked unless just created or rotated. */
 export interface SubscriptionView {
@@ -91,12 +92,7 @@ export function toSubscriptionView(sub: WebhookSubscription, reveal = false): Su
     disabled_reason: sub.disabled_reason ?? null,
     previous_secret_expires_at: sub.previous_secret ? iso(sub.previous_secret_expires_at) : null,
     headers: Object.fromEntries(Object.entries(sub.headers ?? {}).map(([name, value]) => [name, maskHeaderValue(value)])),
-    filter: sub.filter ?? null,
-    retry_max_attempts: sub.retry_max_attempts ?? null,
-    delivery_timeout_seconds: sub.delivery_timeout_seconds ?? null,
-    max_concurrent_per_endpoint: sub.max_concurrent_per_endpoint ?? null,
-    rate_limit_per_second: sub.rate_limit_per_second ?? null,
-    ordered: sub.ordered ?? false,
+    ...subscriptionControls(sub),
   };
 }
 

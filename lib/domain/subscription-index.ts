@@ -1,5 +1,6 @@
 import { eventTypeMatches } from './event-type';
 import type { SubscriptionIndexEntry } from './stores';
+import { subscriptionControls, type SubscriptionControls } from './subscription-controls';
 import type { WebhookSubscription } from './types';
 
 /** What the index needs of a subscription: its id, tenant and event types. */
@@ -173,15 +174,11 @@ class TypeIndex {
   }
 }
 
-/** What a process-local index keeps of a subscription (see `SubscriptionIndexEntry`). */
-export function indexEntryOf(sub: WebhookSubscription): SubscriptionIndexEntry {
-  return {
-    subscription_id: sub.subscription_id,
-    tenant_id: sub.tenant_id ?? null,
-    event_types: sub.event_types ?? null,
-    filter: sub.filter ?? null,
-    max_concurrent_per_endpoint: sub.max_concurrent_per_endpoint ?? null,
-    rate_limit_per_second: sub.rate_limit_per_second ?? null,
-    ordered: sub.ordered ?? false,
-  };
+/**
+ * What a process-local index keeps of a subscription (see `SubscriptionIndexEntry`): from the subscription, or
+ * from a row that holds at least these columns.
+ */
+export function indexEntryOf(sub: Pick<WebhookSubscription, 'subscription_id' | 'tenant_id' | 'event_types'> & Partial<SubscriptionControls>): SubscriptionIndexEntry {
+  const { filter, max_concurrent_per_endpoint, rate_limit_per_second, ordered } = subscriptionControls(sub);
+  return { subscription_id: sub.subscription_id, tenant_id: sub.tenant_id ?? null, event_types: sub.event_types ?? null, filter, max_concurrent_per_endpoint, rate_limit_per_second, ordered };
 }

@@ -1,4 +1,5 @@
 import type { WebhookSubscription } from '../domain/types';
+import { subscriptionControls } from '../domain/subscription-controls';
 
 /** Page size of list queries that give no `limit`. */
 export const DEFAULT_PAGE_LIMIT = 100;
@@ -46,12 +47,8 @@ export function cloneSubscription(sub: WebhookSubscription): WebhookSubscription
     previous_secret_expires_at: sub.previous_secret_expires_at ? new Date(sub.previous_secret_expires_at) : null,
     disabled_reason: sub.disabled_reason ?? null,
     headers: { ...sub.headers },
+    ...subscriptionControls(sub),
     filter: sub.filter ? structuredClone(sub.filter) : null,
-    retry_max_attempts: sub.retry_max_attempts ?? null,
-    delivery_timeout_seconds: sub.delivery_timeout_seconds ?? null,
-    max_concurrent_per_endpoint: sub.max_concurrent_per_endpoint ?? null,
-    rate_limit_per_second: sub.rate_limit_per_second ?? null,
-    ordered: sub.ordered ?? false,
   };
 }
 

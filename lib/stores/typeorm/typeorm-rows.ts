@@ -1,5 +1,6 @@
 import type { NewDelivery } from '../../domain/stores';
 import type { DeliveryAttempt, DeliveryRecord, StoredEvent, WebhookSubscription } from '../../domain/types';
+import { subscriptionControls } from '../../domain/subscription-controls';
 import type { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import type { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import type { WebhookEventEntity } from './webhook-event.entity';
@@ -126,12 +127,7 @@ export function toSubscriptionRow(sub: WebhookSubscription): WebhookSubscription
     previous_secret_expires_at: sub.previous_secret_expires_at ?? null,
     disabled_reason: sub.disabled_reason ?? null,
     headers: sub.headers && Object.keys(sub.headers).length > 0 ? sub.headers : null,
-    filter: sub.filter ?? null,
-    retry_max_attempts: sub.retry_max_attempts ?? null,
-    delivery_timeout_seconds: sub.delivery_timeout_seconds ?? null,
-    max_concurrent_per_endpoint: sub.max_concurrent_per_endpoint ?? null,
-    rate_limit_per_second: sub.rate_limit_per_second ?? null,
-    ordered: sub.ordered ?? false,
+    ...subscriptionControls(sub),
   };
 }
 

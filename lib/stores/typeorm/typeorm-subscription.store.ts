@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { In, type DataSource, type EntityManager, type QueryDeepPartialEntity, type SelectQueryBuilder } from 'typeorm';
 import { eventTypeMatches } from '../../domain/event-type';
+import { indexEntryOf } from '../../domain/subscription-index';
 import type { SubscriptionChange, SubscriptionIndexEntry, SubscriptionListQuery, WebhookSubscriptionStore } from '../../domain/stores';
 import type { WebhookSubscription } from '../../domain/types';
 import { InvalidSubscriptionError } from '../../domain/webhook.error';
@@ -131,7 +132,7 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
     return this.ctx.run(async (ds) => {
       const qb = this.entries(ds).where('s.active = :active', { active: true }).orderBy('s.subscription_id', 'ASC').limit(limit);
       if (after !== null) qb.andWhere('s.subscription_id > :after', { after });
-      return (await qb.getMany()).map(toEntry);
+      return (await qb.getMany()).map(indexEntryOf);
     });
   }
 
@@ -141,7 +142,7 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
       const out: SubscriptionIndexEntry[] = [];
       for (const part of chunks([...new Set(ids)])) {
         const rows = await this.entries(ds).where('s.active = :active', { active: true }).andWhere('s.subscription_id IN (:...part)', { part }).getMany();
-        out.push(...rows.map(toEntry));
+        out.push(...rows.map(indexEntryOf));
       }
       return out;
     });
@@ -195,18 +196,6 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
     if (query.tenant_id !== undefined) qb.andWhere('s.tenant_id = :tenant', { tenant: query.tenant_id });
     return qb;
   }
-}
-
-function toEntry(row: WebhookSubscriptionEntity): SubscriptionIndexEntry {
-  return {
-    subscription_id: row.subscription_id,
-    tenant_id: row.tenant_id ?? null,
-    event_types: row.event_types ?? null,
-    filter: row.filter ?? null,
-    max_concurrent_per_endpoint: row.max_concurrent_per_endpoint ?? null,
-    rate_limit_per_second: row.rate_limit_per_second ?? null,
-    ordered: Boolean(row.ordered),
-  };
 }
 
 /**
