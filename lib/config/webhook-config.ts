@@ -16,6 +16,9 @@ export interface TransactionHostLike {
   readonly tx: unknown;
 }
 
+/** How a subscription's deliveries are signed: a shared HMAC secret, or an ed25519 key pair. */
+export type SignatureType = 'hmac-sha256' | 'ed25519';
+
 /** How deliveries are sent: undici directly (fast), or `HttpService` from @nestjs/axios (with its interceptors). */
 export type HttpClientKind = 'undici' | 'http-service';
 
@@ -66,8 +69,21 @@ export interface WebhookConfig {
   enable_admin: boolean;
   /** Route prefix of the admin API. Default `'webhooks'`. */
   admin_prefix: string;
-  /** Guards applied to every admin route (e.g. an auth guard). Default none (a warning is logged). */
+  /**
+   * Guards applied to every admin route (e.g. an auth guard). Default none: then `enable_admin: true` stops the app
+   * at start-up unless `admin_allow_unguarded` is true.
+   */
   admin_guards: Array<Type<CanActivate> | CanActivate>;
+  /**
+   * Start the admin routes with no `admin_guards` (a warning is logged), for apps that protect them in front of
+   * Nest (a gateway, a private network). Default false: the app refuses to start.
+   */
+  admin_allow_unguarded: boolean;
+  /**
+   * Origins (`https://admin.example.com`) besides the request's own that may send state-changing admin requests,
+   * for an admin front end on another origin. Default [] (same origin, or no `Origin` header, only).
+   */
+  admin_allowed_origins: string[];
   /** Days attempts and finished events are kept; 0 keeps forever. Default 30. */
   delivery_log_retention_days: number;
   /** Cron expression (with seconds) of the retention purge. Default `'0 0 * * * *'` (hourly). */
@@ -92,12 +108,43 @@ export interface WebhookConfig {
   max_concurrent_deliveries: number;
   /** Concurrent HTTP sends per subscription per process. Default 8. */
   max_concurrent_per_endpoint: number;
+  /**
+   * Highest `retry_max_attempts` a subscription may set for itself. Default 25 (or `retry_max_attempts`, if higher).
+   */
+  retry_max_attempts_ceiling: number;
+  /**
+   * Highest `delivery_timeout_seconds` a subscription may set for itself (it must also stay under `lease_seconds`).
+   * Default 60 (or `delivery_timeout_seconds`, if higher).
+   */
+  delivery_timeout_seconds_ceiling: number;
+  /**
+   * Highest `max_concurrent_per_endpoint` a subscription may set for itself, so that one endpoint cannot hold every
+   * delivery slot. At most `max_concurrent_deliveries`. Default half of `max_concurrent_deliveries` (at least 1).
+   */
+  max_concurrent_per_endpoint_ceiling: number;
   /** Deliveries claimed per query. Default 100. */
   claim_batch_size: number;
   /** How long `app.close()` waits for in-flight sends before releasing them, seconds. Default 10. */
   shutdown_timeout_seconds: number;
   /** `User-Agent` of deliveries. Default `nestjs-webhooks`. */
   user_agent: string;
+  /**
+   * Longest time an idle keep-alive socket to a receiver is kept open, seconds, whatever `Keep-Alive: timeout=`
+   * the receiver asks for. Default 30.
+   */
+  keep_alive_max_timeout_seconds: number;
+  /**
+   * Keys that encrypt subscription secrets and custom header values at rest (AES-256-GCM), each the base64 of 32
+   * random bytes (`openssl rand -base64 32`). The first encrypts; every key decrypts, so a new key goes first and
+   * the old one stays until `WebhookSubscriptionService.reencryptSecrets()` has run. Default [] (stored as given).
+   */
+  secret_encryption_keys: string[];
+  /**
+   * How new subscriptions sign: `'hmac-sha256'` (default; a shared `whsec_` secret, `v1,` signatures) or
+   * `'ed25519'` (a `whsk_` signing key, `v1a,` signatures that receivers check with the `whpk_` public key).
+   * Standard Webhooks scheme only. A subscription may choose its own with its `signature_type` field.
+   */
+  signature_type: SignatureType;
   /**
    * `'undici'` (default): deliveries go straight through a keep-alive undici pool. `'http-service'`: every delivery
    * goes through the `HttpService` (@nestjs/axios) injectable as `WEBHOOK_HTTP_SERVICE`, so interceptors registered
@@ -138,7 +185,10 @@ export interface WebhookConfig {
 export type WebhookModuleOptions = Partial<WebhookConfig>;
 
 /** Defaults of every key, in the one place they are filled in. */
-export const DEFAULT_WEBHOOK_CONFIG: Readonly<Omit<WebhookConfig, 'lease_seconds'>> = Object.freeze({
+/** Keys whose default is derived from other keys (filled in by `resolveWebhookConfig`). */
+type DerivedKey = 'lease_seconds' | 'retry_max_attempts_ceiling' | 'delivery_timeout_seconds_ceiling' | 'max_concurrent_per_endpoint_ceiling';
+
+export const DEFAULT_WEBHOOK_CONFIG: Readonly<Omit<WebhookConfig, DerivedKey>> = Object.freeze({
   store_backend: 'memory',
   retry_max_attempts: 5,
   retry_base_delay: 1,
@@ -156,6 +206,8 @@ export const DEFAULT_WEBHOOK_CONFIG: Readonly<Omit<WebhookConfig, 'lease_seconds
   enable_admin: false,
   admin_prefix: 'webhooks',
   admin_guards: [],
+  admin_allow_unguarded: false,
+  admin_allowed_origins: [],
   delivery_log_retention_days: 30,
   retention_cron: '0 0 * * * *',
   signature_header: 'webhook-signature',
@@ -171,6 +223,9 @@ export const DEFAULT_WEBHOOK_CONFIG: Readonly<Omit<WebhookConfig, 'lease_seconds
   claim_batch_size: 100,
   shutdown_timeout_seconds: 10,
   user_agent: 'nestjs-webhooks',
+  keep_alive_max_timeout_seconds: 30,
+  secret_encryption_keys: [],
+  signature_type: 'hmac-sha256',
   subscription_cache_ms: 1000,
   http_client: 'undici',
   propagate_trace_context: false,
@@ -203,6 +258,31 @@ const cron: Check = (v) => {
     return `is not a valid cron expression: ${(err as Error).message}`;
   }
 };
+const origins: Check = (v) => {
+  if (!Array.isArray(v)) return 'must be an array of origins such as "https://admin.example.com"';
+  for (const o of v) {
+    let parsed: URL | null = null;
+    try {
+      parsed = typeof o === 'string' ? new URL(o) : null;
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== o) return `must be an array of origins (scheme://host[:port], no path or trailing slash); ${JSON.stringify(o)} is not one`;
+  }
+  return null;
+};
+const encryptionKeys: Check = (v) => {
+  if (!Array.isArray(v)) return 'must be an array of base64 strings of 32 random bytes each (openssl rand -base64 32)';
+  for (let i = 0; i < v.length; i++) {
+    const k = v[i];
+    // Canonical base64 only, so that a truncated or mangled key is an error here rather than a different key.
+    if (typeof k !== 'string' || !/^[A-Za-z0-9+/]{43}=$/.test(k) || Buffer.from(k, 'base64').length !== 32) {
+      return `entry ${i} is not the base64 of 32 bytes: make a key with \`openssl rand -base64 32\``;
+    }
+  }
+  if (new Set(v).size !== v.length) return 'holds the same key twice';
+  return null;
+};
 const between =
   (min: number, max: number): Check =>
   (v) =>
@@ -232,6 +312,8 @@ const CHECKS: Record<keyof WebhookConfig, Check> = {
   enable_admin: bool,
   admin_prefix: (v) => (typeof v === 'string' && /^[A-Za-z0-9/_-]*$/.test(v) ? null : 'must be a route prefix such as "webhooks"'),
   admin_guards: (v) => (Array.isArray(v) ? null : 'must be an array of guard classes or instances'),
+  admin_allow_unguarded: bool,
+  admin_allowed_origins: origins,
   delivery_log_retention_days: nonNegativeNumber,
   retention_cron: cron,
   signature_header: headerName,
@@ -244,9 +326,15 @@ const CHECKS: Record<keyof WebhookConfig, Check> = {
   max_response_bytes: positiveInt,
   max_concurrent_deliveries: positiveInt,
   max_concurrent_per_endpoint: positiveInt,
+  retry_max_attempts_ceiling: positiveInt,
+  delivery_timeout_seconds_ceiling: positiveNumber,
+  max_concurrent_per_endpoint_ceiling: positiveInt,
   claim_batch_size: positiveInt,
   shutdown_timeout_seconds: nonNegativeNumber,
   user_agent: nonEmptyString,
+  keep_alive_max_timeout_seconds: positiveNumber,
+  secret_encryption_keys: encryptionKeys,
+  signature_type: oneOf('hmac-sha256', 'ed25519'),
   subscription_cache_ms: nonNegativeInt,
   http_client: oneOf('undici', 'http-service'),
   propagate_trace_context: bool,
@@ -256,7 +344,7 @@ const CHECKS: Record<keyof WebhookConfig, Check> = {
 };
 
 /** Keys whose problems name the part at fault themselves (their whole value would be noise after "got"). */
-const SELF_DESCRIBED: ReadonlySet<keyof WebhookConfig> = new Set(['event_catalog']);
+const SELF_DESCRIBED: ReadonlySet<keyof WebhookConfig> = new Set(['event_catalog', 'secret_encryption_keys']);
 
 /**
  * What is wrong with `value` for the config key `key`, by the same check `resolveWebhookConfig` applies (so that
@@ -294,6 +382,7 @@ export function resolveWebhookConfig(options: WebhookModuleOptions | undefined |
   }
   const merged = { ...DEFAULT_WEBHOOK_CONFIG, ...given } as WebhookConfig;
   if (merged.lease_seconds === undefined) merged.lease_seconds = merged.delivery_timeout_seconds * 2;
+  fillDerivedCeilings(merged);
   for (const key of WEBHOOK_CONFIG_KEYS) {
     const value = merged[key];
     if (value === undefined && (key === 'typeorm_data_source' || key === 'transaction_host')) continue;
@@ -309,10 +398,24 @@ export function resolveWebhookConfig(options: WebhookModuleOptions | undefined |
   if (merged.transaction_host !== undefined && merged.store_backend !== 'typeorm') {
     throw new InvalidWebhookConfigError('transaction_host', "joins the app's TypeORM transactions, so it needs store_backend 'typeorm'");
   }
+  if (merged.max_concurrent_per_endpoint_ceiling > merged.max_concurrent_deliveries) {
+    throw new InvalidWebhookConfigError('max_concurrent_per_endpoint_ceiling', `must be <= max_concurrent_deliveries (${merged.max_concurrent_deliveries}): one endpoint cannot have more slots than the process`);
+  }
+  if (merged.signature_type === 'ed25519' && merged.signature_scheme !== 'standard-webhooks') {
+    throw new InvalidWebhookConfigError('signature_type', "ed25519 signatures need signature_scheme 'standard-webhooks' (body-hmac is HMAC only)");
+  }
   if (merged.signature_scheme === 'standard-webhooks' && merged.signature_algorithm !== 'sha256') {
     throw new InvalidWebhookConfigError('signature_algorithm', "Standard Webhooks signatures are HMAC-SHA256 only: use 'sha256', or set signature_scheme: 'body-hmac' for sha512");
   }
   return Object.freeze(merged);
+}
+
+/** Ceilings left unset follow the module's own values (see their docs). */
+function fillDerivedCeilings(merged: WebhookConfig): void {
+  const m = merged as Partial<WebhookConfig> & WebhookConfig;
+  if (m.retry_max_attempts_ceiling === undefined) m.retry_max_attempts_ceiling = Math.max(25, Number.isInteger(m.retry_max_attempts) ? m.retry_max_attempts : 0);
+  if (m.delivery_timeout_seconds_ceiling === undefined) m.delivery_timeout_seconds_ceiling = Math.max(60, Number.isFinite(m.delivery_timeout_seconds) ? m.delivery_timeout_seconds : 0);
+  if (m.max_concurrent_per_endpoint_ceiling === undefined) m.max_concurrent_per_endpoint_ceiling = Math.max(1, Math.floor((Number.isInteger(m.max_concurrent_deliveries) ? m.max_concurrent_deliveries : 2) / 2));
 }
 
 function describe(value: unknown): string {
