@@ -1,5 +1,5 @@
 import { webhookConfigProblem, type WebhookConfig } from '../config/webhook-config';
-import { EVENT_TYPE_FILTER_PATTERN } from '../domain/event-type';
+import { EVENT_TYPE_FILTER_PATTERN, eventTypePatternProblem } from '../domain/event-type';
 import { InvalidSubscriptionError } from '../domain/webhook.error';
 
 /** Most event type patterns one subscription may hold. */
@@ -7,7 +7,7 @@ export const MAX_EVENT_TYPES = 100;
 /** Largest serialized `metadata`, bytes. */
 export const MAX_METADATA_BYTES = 16_384;
 
-/** `null`/omitted = every event type; otherwise 1..100 distinct names or `*` patterns. */
+/** `null`/omitted = every event type; otherwise 1..100 distinct names or `*` patterns (no `**`, at most 8 `*` each). */
 export function validateEventTypes(value: unknown): string[] | null {
   if (value === undefined || value === null) return null;
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_EVENT_TYPES) {
@@ -17,6 +17,8 @@ export function validateEventTypes(value: unknown): string[] | null {
     if (typeof t !== 'string' || !EVENT_TYPE_FILTER_PATTERN.test(t)) {
       throw new InvalidSubscriptionError(`event_types: ${typeof t === 'string' ? JSON.stringify(t) : typeof t} is not an event type (letters, digits, . _ - : / and * wildcards, 1-200 characters)`, 'event_types');
     }
+    const problem = eventTypePatternProblem(t);
+    if (problem) throw new InvalidSubscriptionError(`event_types: ${problem}`, 'event_types');
   }
   return [...new Set(value as string[])];
 }
