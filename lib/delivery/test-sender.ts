@@ -3,7 +3,8 @@ import { newId } from '../domain/ids';
 import type { DeliveryLog } from '../domain/stores';
 import { TEST_EVENT_TYPE, type SubscriptionTestSender, type TestEvent } from '../domain/test-send';
 import type { DeliveryAttempt, WebhookSubscription } from '../domain/types';
-import { InjectWebhookDeliveryStore } from '../webhook.constants';
+import type { WebhookConfig } from '../config/webhook-config';
+import { InjectWebhookConfig, InjectWebhookDeliveryStore } from '../webhook.constants';
 import { DeliveryWorker } from './delivery.worker';
 import type { AttemptSender } from './engine/attempt-sender';
 import { serializeEvent } from './event-serializer';
@@ -22,6 +23,7 @@ export class WebhookTestSender implements SubscriptionTestSender {
   constructor(
     @InjectWebhookDeliveryStore() private readonly log: Pick<DeliveryLog, 'recordAttempt'>,
     @Inject(DeliveryWorker) worker: DeliveryWorker,
+    @InjectWebhookConfig() private readonly config: WebhookConfig,
   ) {
     this.sender = worker.sender;
   }
@@ -31,7 +33,9 @@ export class WebhookTestSender implements SubscriptionTestSender {
     const payload = sample ? sample.payload : { subscription_id: subscription.subscription_id, message: 'Test event: your endpoint is reachable and can verify this signature.' };
     const event_type = sample ? sample.event_type : TEST_EVENT_TYPE;
     const { tenant_id: _tenant, ...event } = serializeEvent({ event_id: `test_${newId()}`, event_type, payload, source: 'nestjs-webhooks' }, Infinity, now);
-    const timeoutMs = subscription.delivery_timeout_seconds == null ? undefined : Math.round(subscription.delivery_timeout_seconds * 1000);
+    // A timeout stored above today's ceiling (before it existed) is cut to it, as the engine does.
+    const own = subscription.delivery_timeout_seconds;
+    const timeoutMs = own == null ? undefined : Math.round(Math.min(own, this.config.delivery_timeout_seconds_ceiling) * 1000);
     const result = await this.sender.send(subscription, event, now, undefined, timeoutMs);
     const attempt: DeliveryAttempt = {
       attempt_id: newId(),

@@ -52,22 +52,40 @@ export type SubscriptionOverride = (typeof SUBSCRIPTION_OVERRIDES)[number];
 /** Highest `rate_limit_per_second`. */
 export const MAX_RATE_LIMIT_PER_SECOND = 10_000;
 
+/** The module config an override is checked against: the lease a timeout must leave room in, and the ceilings. */
+export type OverrideLimits = Pick<WebhookConfig, 'lease_seconds' | 'retry_max_attempts_ceiling' | 'delivery_timeout_seconds_ceiling' | 'max_concurrent_per_endpoint_ceiling'>;
+
+/** The config key that bounds each override, and what it is when not set. */
+export const OVERRIDE_CEILINGS: Readonly<Record<SubscriptionOverride, { key: Exclude<keyof OverrideLimits, 'lease_seconds'>; byDefault: string }>> = {
+  retry_max_attempts: { key: 'retry_max_attempts_ceiling', byDefault: '25, or retry_max_attempts if higher' },
+  delivery_timeout_seconds: { key: 'delivery_timeout_seconds_ceiling', byDefault: '60, or delivery_timeout_seconds if higher' },
+  max_concurrent_per_endpoint: { key: 'max_concurrent_per_endpoint_ceiling', byDefault: 'half of max_concurrent_deliveries' },
+};
+
 /**
- * What is wrong with an override's value, or null (also for null: the module's value). With `config`, a timeout
- * must also leave its lease room: `lease_seconds` is what a claimed delivery is held for.
+ * What is wrong with an override's value, or null (also for null: the module's value). With `config`, it must
+ * also be at most its ceiling (so that one subscription cannot hold every delivery slot, retry for ever or keep
+ * a request open for hours), and a timeout must leave its lease room: `lease_seconds` is what a claimed delivery
+ * is held for.
  */
-export function overrideProblem(key: SubscriptionOverride, value: unknown, config?: Pick<WebhookConfig, 'lease_seconds'>): string | null {
+export function overrideProblem(key: SubscriptionOverride, value: unknown, config?: OverrideLimits): string | null {
   if (value === undefined || value === null) return null;
   const problem = webhookConfigProblem(key, value);
   if (problem) return `${key} ${problem}, or null for the module's value`;
-  if (key === 'delivery_timeout_seconds' && config && (value as number) >= config.lease_seconds) {
+  if (!config) return null;
+  const ceiling = OVERRIDE_CEILINGS[key];
+  const most = config[ceiling.key];
+  if ((value as number) > most) {
+    return `${key} ${value as number} is over the ceiling ${most} (${ceiling.key}; by default ${ceiling.byDefault}): choose ${most} or less (null: the module's value), or raise the ceiling in the module config`;
+  }
+  if (key === 'delivery_timeout_seconds' && (value as number) >= config.lease_seconds) {
     return `delivery_timeout_seconds must be less than lease_seconds (${config.lease_seconds}) so that a lease outlives its request: choose a shorter timeout or raise lease_seconds in the module config`;
   }
   return null;
 }
 
 /** An override as stored: the number, or null for the module's value. Throws naming the field. */
-export function validateOverride(key: SubscriptionOverride, value: unknown, config: Pick<WebhookConfig, 'lease_seconds'>): number | null {
+export function validateOverride(key: SubscriptionOverride, value: unknown, config: OverrideLimits): number | null {
   const problem = overrideProblem(key, value, config);
   if (problem) throw new InvalidSubscriptionError(problem, key);
   return (value as number | null | undefined) ?? null;

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventCatalog } from '../catalog/event-catalog';
 import type { WebhookConfig } from '../config/webhook-config';
@@ -10,7 +10,7 @@ import type { SubscriptionListQuery, WebhookSubscriptionStore } from '../domain/
 import type { SubscriptionTestSender } from '../domain/test-send';
 import type { DeliveryAttempt, WebhookSubscription } from '../domain/types';
 import { InvalidSubscriptionError, InvalidWebhookURLError, SecretRotationError, SubscriptionNotFoundError, WebhookError } from '../domain/webhook.error';
-import { checkUrlTarget } from '../security/ssrf';
+import { urlTargetRefusal } from '../security/guarded-lookup';
 import { validateWebhookUrl } from '../security/url-validation';
 import { generateWebhookSecret } from '../signing/secret';
 import { InjectWebhookConfig, InjectWebhookSubscriptionStore, WEBHOOK_TEST_SENDER } from '../webhook.constants';
@@ -54,6 +54,7 @@ export type UpdateSubscriptionInput = Partial<CreateSubscriptionInput>;
 /** Manages subscriptions with validation; every method throws a `WebhookError` subclass on bad input. */
 @Injectable()
 export class WebhookSubscriptionService {
+  private readonly logger = new Logger(WebhookSubscriptionService.name);
   private readonly reservedHeaders: ReadonlySet<string>;
 
   constructor(
@@ -208,16 +209,17 @@ export class WebhookSubscriptionService {
     return saved;
   }
 
-  /** Syntax, then where the host resolves (SSRF guard); an unresolvable host is left to the send-time check. */
+  /**
+   * Syntax, then where the host resolves (SSRF guard); an unresolvable host is left to the send-time check. A
+   * refusal names no address (the caller would learn where an internal name points); the log line does.
+   */
   private async checkUrl(url: unknown): Promise<string> {
     const parsed = validateWebhookUrl(url as string);
-    let refusal: string | null = null;
-    try {
-      refusal = await checkUrlTarget(this.config, parsed);
-    } catch {
-      refusal = null;
+    const refused = await urlTargetRefusal(this.config, parsed).catch(() => null);
+    if (refused) {
+      this.logger.warn(`subscription URL refused: ${refused.hostname} -> ${refused.detail}`);
+      throw new InvalidWebhookURLError(parsed.href, refused.message);
     }
-    if (refusal) throw new InvalidWebhookURLError(parsed.href, refusal);
     return parsed.href;
   }
 }

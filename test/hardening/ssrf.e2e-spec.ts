@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { InvalidWebhookURLError, WebhookError } from '../../lib';
 import { createTestApp, type TestApp } from '../support/app';
 import { ok, TestReceiver, waitFor } from '../support/receiver';
@@ -23,21 +24,26 @@ describe('SSRF guard (allow_private_urls: false)', () => {
 
   const guarded = (options = {}) => createTestApp({ allow_private_urls: false, ...options });
 
+  // [what, URL, what the message says, what it must not say (the address a name resolves to)]
+  const REFUSED = /refused: .* a private or reserved address; set allow_private_urls or add it to allowed_hosts/;
   it.each([
-    ['IPv4 loopback', 'http://127.0.0.1:8080/hook', /refused: .*loopback address 127\.0\.0\.1/],
-    ['localhost (resolved by DNS)', 'http://localhost:8080/hook', /refused: localhost resolves to loopback address/],
-    ['cloud metadata', 'http://169.254.169.254/latest/meta-data/', /refused: .*cloud metadata address 169\.254\.169\.254/],
-    ['IPv6 loopback', 'http://[::1]:8080/hook', /refused: .*loopback address ::1/],
-    ['IPv4-mapped loopback', 'http://[::ffff:127.0.0.1]/hook', /refused: .*loopback address 127\.0\.0\.1/],
-    ['hex/short IPv4 loopback', 'http://0x7f.1/hook', /refused: .*loopback address 127\.0\.0\.1/],
-    ['decimal IPv4 loopback', 'http://2130706433/hook', /refused: .*loopback address/],
-    ['unspecified address', 'http://0.0.0.0:8080/hook', /refused: .*unspecified address/],
-    ['private 10/8', 'http://10.1.2.3/hook', /refused: .*private address 10\.1\.2\.3/],
-    ['private 192.168/16', 'https://192.168.1.1/hook', /refused: .*private address/],
-    ['link-local IPv6', 'http://[fe80::1]/hook', /refused: .*link-local address/],
-    ['AWS IMDS over IPv6', 'http://[fd00:ec2::254]/', /refused: .*cloud metadata address/],
-    ['a localhost. name with a trailing dot', 'http://localhost.:8080/hook', /refused: .*loopback/],
-    ['a *.localhost name', 'http://api.localhost:8080/hook', /refused: .*loopback/],
+    ['IPv4 loopback', 'http://127.0.0.1:8080/hook', /refused: 127\.0\.0\.1 is a private or reserved address/],
+    ['localhost (resolved by DNS)', 'http://localhost:8080/hook', /refused: localhost resolves to a private or reserved address/],
+    ['cloud metadata', 'http://169.254.169.254/latest/meta-data/', /refused: 169\.254\.169\.254 is a private or reserved address/],
+    ['IPv6 loopback', 'http://[::1]:8080/hook', REFUSED],
+    ['IPv4-mapped loopback', 'http://[::ffff:127.0.0.1]/hook', REFUSED],
+    ['hex/short IPv4 loopback', 'http://0x7f.1/hook', REFUSED],
+    ['decimal IPv4 loopback', 'http://2130706433/hook', REFUSED],
+    ['unspecified address', 'http://0.0.0.0:8080/hook', REFUSED],
+    ['private 10/8', 'http://10.1.2.3/hook', /refused: 10\.1\.2\.3 is a private or reserved address/],
+    ['private 192.168/16', 'https://192.168.1.1/hook', REFUSED],
+    ['link-local IPv6', 'http://[fe80::1]/hook', REFUSED],
+    ['AWS IMDS over IPv6', 'http://[fd00:ec2::254]/', REFUSED],
+    ['6to4 relay anycast', 'http://192.88.99.1/hook', REFUSED],
+    ['IPv6 benchmarking', 'http://[2001:2::1]/hook', REFUSED],
+    ['IPv6 documentation 3fff::/20', 'http://[3fff::1]/hook', REFUSED],
+    ['a localhost. name with a trailing dot', 'http://localhost.:8080/hook', /refused: localhost\. resolves to a private or reserved address/],
+    ['a *.localhost name', 'http://api.localhost:8080/hook', /refused: api\.localhost resolves to a private or reserved address/],
     ['credentials in the URL', 'http://user:pw@example.com/hook', /must not contain credentials/],
     ['a user without password', 'https://token@example.com/hook', /must not contain credentials/],
     ['ftp:', 'ftp://example.com/hook', /scheme must be http or https, not ftp/],
@@ -52,11 +58,29 @@ describe('SSRF guard (allow_private_urls: false)', () => {
     expect((err as InvalidWebhookURLError).code).toBe('INVALID_WEBHOOK_URL');
     expect((err as Error).message).toMatch(message);
     // The refusal says how to open it, unless it is a syntax problem no setting can fix.
-    if (/refused/.test((err as Error).message)) expect((err as Error).message).toMatch(/allow_private_urls or add it to allowed_hosts/);
+    if (/refused/.test((err as Error).message)) expect((err as Error).message).toMatch(REFUSED);
     // Credentials never echo back in the error.
     expect((err as Error).message).not.toMatch(/pw@|token@/);
     if (/credentials/.test((err as Error).message)) expect((err as Error).message).toContain('://***@example.com/hook');
     expect(await t.subscriptionStore.count()).toBe(0);
+  });
+
+  it('never names the address a hostname resolves to, nor its range (no DNS oracle); the server log does', async () => {
+    const lines: string[] = [];
+    t = await guarded();
+    Logger.overrideLogger({ log: () => undefined, error: () => undefined, warn: (m: unknown) => void lines.push(String(m)) });
+    for (const url of ['http://localhost:8080/hook', 'http://api.localhost/hook']) {
+      const err = (await t.subscriptions.create({ url }).catch((e: unknown) => e)) as Error;
+      expect(err).toBeInstanceOf(InvalidWebhookURLError);
+      expect(err.message).toMatch(REFUSED);
+      expect(err.message).not.toMatch(/127\.0\.0\.1|::1|loopback/);
+    }
+    const sub = await t.subscriptions.create({ url: 'https://93.184.215.14/hook' });
+    const err = (await t.subscriptions.update(sub.subscription_id, { url: 'http://localhost/' }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/refused: localhost resolves to a private or reserved address/);
+    expect(err.message).not.toMatch(/127\.0\.0\.1|::1|loopback/);
+    Logger.overrideLogger(false);
+    expect(lines.filter((l) => /subscription URL refused: localhost -> loopback address (127\.0\.0\.1|::1)/.test(l))).toHaveLength(2);
   });
 
   it('refuses an update to a private URL and leaves the stored subscription unchanged', async () => {
@@ -68,8 +92,8 @@ describe('SSRF guard (allow_private_urls: false)', () => {
   });
 
   it.each([
-    ['an IP literal', (port: number) => `http://127.0.0.1:${port}/hook`, /^refused: 127\.0\.0\.1 resolves to loopback address 127\.0\.0\.1/],
-    ['a name that resolves to loopback (the DNS-changed case)', (port: number) => `http://localhost:${port}/hook`, /^refused: localhost resolves to loopback address/],
+    ['an IP literal', (port: number) => `http://127.0.0.1:${port}/hook`, /^refused: 127\.0\.0\.1 is a private or reserved address/],
+    ['a name that resolves to loopback (the DNS-changed case)', (port: number) => `http://localhost:${port}/hook`, /^refused: localhost resolves to a private or reserved address/],
   ])('refuses at send time a stored subscription to %s: logged failed attempts, retried, nothing received', async (_what, makeUrl, message) => {
     t = await guarded({ retry_max_attempts: 3 });
     const sub = await storeSubscriptionDirectly(t.subscriptionStore, makeUrl(receiver.port));
@@ -83,6 +107,8 @@ describe('SSRF guard (allow_private_urls: false)', () => {
       expect(a.status_code).toBeNull();
       expect(a.error_message).toMatch(message);
       expect(a.error_message).toMatch(/set allow_private_urls or add it to allowed_hosts/);
+      // what the attempt log (and the admin API) shows names no address a name resolved to
+      if (/localhost/.test(makeUrl(0))) expect(a.error_message).not.toMatch(/127\.0\.0\.1|::1|loopback/);
     }
     expect(dead.event_id).toBe(event_id);
     expect(receiver.received('/hook').length).toBe(before);
@@ -95,7 +121,7 @@ describe('SSRF guard (allow_private_urls: false)', () => {
     await storeSubscriptionDirectly(t.subscriptionStore, 'http://169.254.169.254/latest/meta-data/');
     const { event_id } = await t.delivery.dispatch({ event_type: 'a', payload: {} });
     const [attempt] = await waitForAttempts(t, event_id, 1);
-    expect(attempt.error_message).toMatch(/^refused: 169\.254\.169\.254 resolves to cloud metadata address/);
+    expect(attempt.error_message).toMatch(/^refused: 169\.254\.169\.254 is a private or reserved address/);
     // A connection attempt would have run into the 5 s timeout.
     expect(attempt.duration_ms).toBeLessThan(1000);
   });

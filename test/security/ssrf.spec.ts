@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Logger, type LoggerService } from '@nestjs/common';
 import * as dns from 'node:dns';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, LookupFunction } from 'node:net';
@@ -16,8 +17,15 @@ import {
   SsrfBlockedError,
   type SsrfPolicy,
 } from '../../lib/security';
+import { urlTargetRefusal } from '../../lib/security/guarded-lookup';
 
 const STRICT: SsrfPolicy = { allow_private_urls: false, allowed_hosts: [] };
+
+/** What the guard logs (its refusals at connect time, with the address), instead of printing it. */
+const logged: string[] = [];
+const recorder: LoggerService = { log: () => undefined, error: () => undefined, warn: (m: unknown) => void logged.push(String(m)) };
+beforeAll(() => Logger.overrideLogger(recorder));
+afterAll(() => Logger.overrideLogger(false));
 
 /** A fake resolver: answers from a table, records the options it was called with. */
 function fakeLookup(table: Record<string, string[]>, calls: dns.LookupOptions[] = []): LookupFunction {
@@ -86,13 +94,18 @@ describe('classifyAddress: IPv4', () => {
     ['172.32.0.0', null],
     // 192.0.0/24
     ['191.255.255.255', null],
-    ['192.0.0.0', 'IETF protocol assignment address 192.0.0.0'],
-    ['192.0.0.255', 'IETF protocol assignment address'],
+    ['192.0.0.0', 'reserved address 192.0.0.0'],
+    ['192.0.0.255', 'reserved address'],
     ['192.0.1.0', null],
     // 192.0.2/24
-    ['192.0.2.0', 'documentation (TEST-NET-1) address'],
-    ['192.0.2.255', 'documentation (TEST-NET-1) address'],
+    ['192.0.2.0', 'reserved address'],
+    ['192.0.2.255', 'reserved address'],
     ['192.0.3.0', null],
+    // 192.88.99/24: 6to4 relay anycast (deprecated, RFC 7526)
+    ['192.88.98.255', null],
+    ['192.88.99.0', 'reserved address 192.88.99.0'],
+    ['192.88.99.255', 'reserved address'],
+    ['192.88.100.0', null],
     // 192.168/16
     ['192.167.255.255', null],
     ['192.168.0.0', 'private address 192.168.0.0'],
@@ -101,16 +114,16 @@ describe('classifyAddress: IPv4', () => {
     ['192.169.0.0', null],
     // 198.18/15
     ['198.17.255.255', null],
-    ['198.18.0.0', 'benchmarking address'],
-    ['198.19.255.255', 'benchmarking address'],
+    ['198.18.0.0', 'reserved address'],
+    ['198.19.255.255', 'reserved address'],
     ['198.20.0.0', null],
     // 198.51.100/24
     ['198.51.99.255', null],
-    ['198.51.100.7', 'documentation (TEST-NET-2) address'],
+    ['198.51.100.7', 'reserved address'],
     ['198.51.101.0', null],
     // 203.0.113/24
     ['203.0.112.255', null],
-    ['203.0.113.9', 'documentation (TEST-NET-3) address'],
+    ['203.0.113.9', 'reserved address'],
     ['203.0.114.0', null],
     // 224/4 multicast, 240/4 reserved, broadcast
     ['223.255.255.255', null],
@@ -123,6 +136,9 @@ describe('classifyAddress: IPv4', () => {
     // ordinary public addresses
     ['8.8.8.8', null],
     ['1.1.1.1', null],
+    // AS112 and AMT anycast services are on the public Internet
+    ['192.175.48.1', null],
+    ['192.52.193.1', null],
     ['93.184.216.34', null],
   ];
 
@@ -178,10 +194,28 @@ describe('classifyAddress: IPv6', () => {
     ['2001:0:4136:e378:8000:63bf:80ff:fffe', 'loopback address 127.0.0.1 (Teredo'],
     ['2001:0:4136:e378:8000:63bf:f7f7:f7f7', null], // ~8.8.8.8
     // documentation
-    ['2001:db8::1', 'documentation address 2001:db8::1'],
-    ['2001:DB8:FFFF::1', 'documentation address 2001:db8:ffff::1'],
+    ['2001:db8::1', 'reserved address 2001:db8::1'],
+    ['2001:DB8:FFFF::1', 'reserved address 2001:db8:ffff::1'],
     ['2001:db7:ffff:ffff:ffff:ffff:ffff:ffff', null],
     ['2001:db9::', null],
+    // IETF protocol assignments 2001::/23 (Teredo above), with what lies inside it
+    ['2001:1::1', 'reserved address'],
+    ['2001:2::', 'benchmarking address 2001:2::'],
+    ['2001:2:0:ffff:ffff:ffff:ffff:ffff', 'benchmarking address'],
+    ['2001:3::1', null], // AMT anycast is global
+    ['2001:4:112::1', null], // AS112
+    ['2001:f:ffff:ffff:ffff:ffff:ffff:ffff', 'reserved address'],
+    ['2001:10::', 'ORCHID address 2001:10::'],
+    ['2001:1f:ffff:ffff:ffff:ffff:ffff:ffff', 'ORCHID address'],
+    ['2001:20::', 'ORCHIDv2 address 2001:20::'],
+    ['2001:2f:ffff:ffff:ffff:ffff:ffff:ffff', 'ORCHIDv2 address'],
+    ['2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff', 'reserved address'],
+    ['2001:200::1', null],
+    // documentation 3fff::/20 (RFC 9637)
+    ['3ffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff', null],
+    ['3fff::', 'reserved address 3fff::'],
+    ['3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff', 'reserved address'],
+    ['3fff:1000::', null],
     // unique local fc00::/7
     ['fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'reserved address'],
     ['fc00::', 'private (unique local) address fc00::'],
@@ -338,9 +372,12 @@ describe('checkAddress', () => {
     expect(checkAddress(STRICT, 'example.com', '93.184.216.34')).toBeNull();
   });
 
-  it('refuses private addresses with an actionable reason', () => {
+  it('refuses private addresses with an actionable reason that does not name the address', () => {
     expect(checkAddress(STRICT, 'hooks.example', '10.0.0.5')).toBe(
-      'refused: hooks.example resolves to private address 10.0.0.5; set allow_private_urls or add it to allowed_hosts',
+      'refused: hooks.example resolves to a private or reserved address; set allow_private_urls or add it to allowed_hosts',
+    );
+    expect(checkAddress(STRICT, '10.0.0.5', '10.0.0.5')).toBe(
+      'refused: 10.0.0.5 is a private or reserved address; set allow_private_urls or add it to allowed_hosts',
     );
   });
 
@@ -352,7 +389,7 @@ describe('checkAddress', () => {
     expect(checkAddress({ allow_private_urls: false, allowed_hosts: ['hooks.internal'] }, 'hooks.internal', '10.0.0.5')).toBeNull();
     expect(checkAddress({ allow_private_urls: false, allowed_hosts: ['10.0.0.0/24'] }, 'any.name', '10.0.0.5')).toBeNull();
     expect(checkAddress({ allow_private_urls: false, allowed_hosts: ['10.0.0.0/24'] }, 'any.name', '10.0.1.5')).toContain(
-      'private address 10.0.1.5',
+      'resolves to a private or reserved address',
     );
   });
 
@@ -392,20 +429,19 @@ describe('createGuardedLookup', () => {
   });
 
   it.each([
-    ['private.example', { all: true }, 'private address 10.0.0.5'],
-    ['private.example', { all: false }, 'private address 10.0.0.5'],
-    ['mixed.example', { all: true }, 'loopback address 127.0.0.1'],
-    ['mixed.example', {}, 'loopback address 127.0.0.1'],
-    ['metadata.example', { all: true }, 'cloud metadata address 169.254.169.254'],
-    ['mapped.example', { all: true }, 'loopback address 127.0.0.1 (IPv4-mapped ::ffff:7f00:1)'],
-  ])('refuses %s (%j) if any address is blocked', async (host, options, reason) => {
+    ['private.example', { all: true }, '10.0.0.5', 'private address 10.0.0.5'],
+    ['private.example', { all: false }, '10.0.0.5', 'private address 10.0.0.5'],
+    ['mixed.example', { all: true }, '127.0.0.1', 'loopback address 127.0.0.1'],
+    ['mixed.example', {}, '127.0.0.1', 'loopback address 127.0.0.1'],
+    ['metadata.example', { all: true }, '169.254.169.254', 'cloud metadata address 169.254.169.254'],
+    ['mapped.example', { all: true }, '::ffff:7f00:1', 'loopback address 127.0.0.1 (IPv4-mapped ::ffff:7f00:1)'],
+  ])('refuses %s (%j) if any address is blocked, naming the address only in the error\'s detail', async (host, options, address, detail) => {
     const lookup = createGuardedLookup(STRICT, fakeLookup(table));
     const { err } = await runLookup(lookup, host, options);
     expect(err).toBeInstanceOf(SsrfBlockedError);
     expect(err?.code).toBe(SSRF_ERROR_CODE);
-    expect(err?.message).toBe(
-      `refused: ${host} resolves to ${reason}; set allow_private_urls or add it to allowed_hosts`,
-    );
+    expect(err?.message).toBe(`refused: ${host} resolves to a private or reserved address; set allow_private_urls or add it to allowed_hosts`);
+    expect(err).toMatchObject({ hostname: host, address, detail });
     expect(isSsrfError(err)).toBe(true);
   });
 
@@ -442,7 +478,7 @@ describe('createGuardedLookup', () => {
   it('copes with a resolver that ignores all: true and answers with one address', async () => {
     const single: LookupFunction = (_h, _o, cb) => setImmediate(() => cb(null, '192.168.0.9', 4));
     const refused = await runLookup(createGuardedLookup(STRICT, single), 'x.example', { all: true });
-    expect(refused.err?.message).toContain('private address 192.168.0.9');
+    expect(refused.err).toMatchObject({ code: SSRF_ERROR_CODE, address: '192.168.0.9', detail: 'private address 192.168.0.9' });
     const allowed = createGuardedLookup({ allow_private_urls: false, allowed_hosts: ['192.168.0.0/16'] }, single);
     expect((await runLookup(allowed, 'x.example', { all: true })).address).toEqual([{ address: '192.168.0.9', family: 4 }]);
   });
@@ -459,20 +495,28 @@ describe('checkUrlTarget', () => {
   });
 
   it.each([
-    ['https://public.example/hook', null],
-    ['https://private.example/hook', 'refused: private.example resolves to private address 10.0.0.5'],
-    ['http://127.0.0.1:8080/', 'refused: 127.0.0.1 resolves to loopback address 127.0.0.1'],
-    ['http://2130706433/', 'loopback address 127.0.0.1'], // WHATWG URL normalizes numeric hosts
-    ['http://0x7f.1/', 'loopback address 127.0.0.1'],
-    ['http://[::1]/', 'loopback address ::1'],
-    ['http://[::ffff:169.254.169.254]/', 'cloud metadata address 169.254.169.254'],
-    ['http://[fd00:ec2::254]/', 'cloud metadata address'],
-    ['http://8.8.8.8/', null],
-    ['http://[2606:4700:4700::1111]/', null],
-  ])('%s -> %s', async (url, expected) => {
+    ['https://public.example/hook', null, null],
+    ['https://private.example/hook', 'refused: private.example resolves to a private or reserved address', 'private address 10.0.0.5'],
+    ['http://127.0.0.1:8080/', 'refused: 127.0.0.1 is a private or reserved address', 'loopback address 127.0.0.1'],
+    ['http://2130706433/', 'refused: 127.0.0.1 is a private', 'loopback address 127.0.0.1'], // WHATWG URL normalizes numeric hosts
+    ['http://0x7f.1/', 'refused: 127.0.0.1 is a private', 'loopback address 127.0.0.1'],
+    ['http://[::1]/', 'refused: ::1 is a private', 'loopback address ::1'],
+    ['http://[::ffff:169.254.169.254]/', 'refused: ::ffff:a9fe:a9fe is a private', 'cloud metadata address 169.254.169.254'],
+    ['http://[fd00:ec2::254]/', 'refused: fd00:ec2::254 is a private', 'cloud metadata address'],
+    ['http://localhost./', 'refused: localhost. resolves to a private', 'loopback address 127.0.0.1'],
+    ['http://8.8.8.8/', null, null],
+    ['http://[2606:4700:4700::1111]/', null, null],
+  ])('%s -> %s (detail: %s)', async (url, expected, detail) => {
     const result = await checkUrlTarget(STRICT, new URL(url), lookupFn);
-    if (expected === null) expect(result).toBeNull();
-    else expect(result).toContain(expected);
+    const refusal = await urlTargetRefusal(STRICT, new URL(url), lookupFn);
+    if (expected === null) {
+      expect(result).toBeNull();
+      expect(refusal).toBeNull();
+    } else {
+      expect(result).toContain(expected);
+      expect(refusal?.message).toBe(result);
+      expect(refusal?.detail).toContain(detail);
+    }
   });
 
   it('does not resolve allow-listed names, and honours allow_private_urls', async () => {
@@ -489,7 +533,59 @@ describe('checkUrlTarget', () => {
   });
 
   it('uses dns.lookup by default (localhost is loopback)', async () => {
-    expect(await checkUrlTarget(STRICT, new URL('http://localhost/'))).toMatch(/^refused: localhost resolves to loopback address/);
+    expect(await checkUrlTarget(STRICT, new URL('http://localhost/'))).toMatch(/^refused: localhost resolves to a private or reserved address;/);
+  });
+});
+
+describe('refusals never name the address a name resolves to (no DNS oracle)', () => {
+  // Internal names as a customer might probe them; each resolves somewhere the guard refuses.
+  const table: Record<string, string[]> = {
+    'some-internal-name': ['10.20.30.40'],
+    'db.corp': ['172.20.1.99'],
+    'v6.corp': ['fd12:3456:789a::7'],
+    'mapped.corp': ['::ffff:192.168.77.1'],
+    'meta.corp': ['169.254.169.254'],
+    'half.corp': ['93.184.216.34', '100.64.3.4'],
+  };
+  const lookupFn = fakeLookup(table);
+  const leaks = (text: string, host: string) => {
+    for (const address of table[host]) expect(text).not.toContain(address);
+    // neither the range nor any dotted quad or IPv6 group that DNS answered
+    expect(text).not.toMatch(/\d+\.\d+\.\d+\.\d+|[0-9a-f]*::[0-9a-f]|private address|loopback|link-local|metadata|unique local|carrier-grade/i);
+  };
+
+  afterEach(() => {
+    logged.length = 0;
+  });
+
+  it.each(Object.keys(table))('checkUrlTarget(%s) says only that it resolves to a private or reserved address', async (host) => {
+    const message = await checkUrlTarget(STRICT, new URL(`https://${host}/hook`), lookupFn);
+    expect(message).toBe(`refused: ${host} resolves to a private or reserved address; set allow_private_urls or add it to allowed_hosts`);
+    leaks(message!, host);
+    // the detail is there for the server log
+    const refusal = await urlTargetRefusal(STRICT, new URL(`https://${host}/hook`), lookupFn);
+    expect(table[host]).toContain(refusal?.address);
+    expect(refusal?.detail).toContain(refusal?.address);
+  });
+
+  it.each(Object.keys(table))('the guarded lookup refuses %s with the same message, and logs the address', async (host) => {
+    const { err } = await runLookup(createGuardedLookup(STRICT, lookupFn), host, { all: true });
+    expect(isSsrfError(err)).toBe(true);
+    leaks(err!.message, host);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain(host);
+    expect(logged[0]).toContain((err as SsrfBlockedError).address);
+  });
+
+  it('the connector (through undici) refuses a name the same way', async () => {
+    const agent = new Agent({ connect: createGuardedConnector(STRICT, { lookupFn }) });
+    try {
+      const err = await request('http://some-internal-name:9/hook', { dispatcher: agent }).then(() => undefined, (e: unknown) => e);
+      expect(findSsrfError(err)?.message).toBe('refused: some-internal-name resolves to a private or reserved address; set allow_private_urls or add it to allowed_hosts');
+      leaks(String((err as Error).message), 'some-internal-name');
+    } finally {
+      await agent.close();
+    }
   });
 });
 
@@ -551,7 +647,7 @@ describe('undici round-trip', () => {
     // forwards the connect error unchanged.
     expect(err).toBeInstanceOf(SsrfBlockedError);
     expect((err as SsrfBlockedError).code).toBe('ERR_WEBHOOK_SSRF');
-    expect((err as Error).message).toMatch(/^refused: localhost resolves to loopback address/);
+    expect((err as Error).message).toMatch(/^refused: localhost resolves to a private or reserved address;/);
     expect(isSsrfError(err)).toBe(true);
   });
 
@@ -590,7 +686,7 @@ describe('undici round-trip', () => {
     const url = `http://127.0.0.1:${port}/`;
     const res = await request(url, { dispatcher });
     expect(await res.body.text()).toBe('ok');
-    expect(await checkUrlTarget(STRICT, new URL(url))).toContain('loopback address 127.0.0.1');
+    expect(await checkUrlTarget(STRICT, new URL(url))).toContain('refused: 127.0.0.1 is a private or reserved address');
   });
 
   describe('createGuardedConnector', () => {
@@ -604,7 +700,7 @@ describe('undici round-trip', () => {
       const dispatcher = connectorAgent(STRICT);
       await expect(request(`http://127.0.0.1:${port}/`, { dispatcher })).rejects.toMatchObject({
         code: SSRF_ERROR_CODE,
-        message: expect.stringContaining('refused: 127.0.0.1 resolves to loopback address 127.0.0.1'),
+        message: expect.stringContaining('refused: 127.0.0.1 is a private or reserved address'),
       });
       await expect(request(`http://[::1]:${port}/`, { dispatcher })).rejects.toMatchObject({ code: SSRF_ERROR_CODE });
       await expect(request(`http://localhost:${port}/`, { dispatcher })).rejects.toMatchObject({ code: SSRF_ERROR_CODE });

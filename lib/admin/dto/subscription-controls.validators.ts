@@ -6,8 +6,9 @@ import { overrideProblem, rateLimitProblem, type SubscriptionOverride } from '..
 /**
  * class-validator decorators for the per-subscription controls, each the same rule the service applies (so the
  * admin API refuses bad input with a 400 naming the field, in the shape of every other validation error). What
- * depends on the module config is checked again by the service: the module's own header names as configured,
- * and a timeout against `lease_seconds`.
+ * depends on the module config is checked again by the service, whose `InvalidSubscriptionError` the admin
+ * exception filter answers with a 400 naming the field too: the module's own header names as configured, the
+ * override ceilings (`*_ceiling`) and a timeout against `lease_seconds`.
  */
 function rule(name: string, problem: (value: unknown) => string | null, options?: ValidationOptions): PropertyDecorator {
   return (target: object, propertyName: string | symbol) =>
@@ -39,7 +40,7 @@ export const IsWebhookFilter = (options?: ValidationOptions): PropertyDecorator 
     return p && `${p.path}: ${p.message}`;
   }, options);
 
-/** An override of a module config key, within the key's bounds. */
+/** An override of a module config key, within the key's bounds (its ceiling is the service's check). */
 export const IsConfigOverride = (key: SubscriptionOverride, options?: ValidationOptions): PropertyDecorator => rule('isConfigOverride', (v) => overrideProblem(key, v), options);
 
 /** A rate limit: an integer number of requests per second. */

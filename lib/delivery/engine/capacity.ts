@@ -4,6 +4,11 @@ export interface CapacityLimits {
   maxInProcess: number;
   /** Sends in flight to one subscription (`max_concurrent_per_endpoint`), unless it has its own cap. */
   sendCap: number;
+  /**
+   * Highest cap a subscription may have of its own (`max_concurrent_per_endpoint_ceiling`; default none): a value
+   * stored before the ceiling existed, or under a higher one, is cut to it.
+   */
+  ownCapCeiling?: number;
 }
 
 /**
@@ -37,6 +42,7 @@ export class Capacity<T> {
   private readonly reservedBy = new Map<string, number>();
   /** Subscriptions with their own cap. */
   private readonly caps = new Map<string, number>();
+  private readonly ownCapCeiling: number;
 
   constructor(limits: CapacityLimits) {
     this.maxInProcess = limits.maxInProcess;
@@ -44,11 +50,12 @@ export class Capacity<T> {
     this.claimShare = limits.sendCap;
     this.holdLimit = 2 * limits.sendCap;
     this.reservationLimit = 2 * limits.sendCap;
+    this.ownCapCeiling = limits.ownCapCeiling ?? Infinity;
   }
 
-  /** Learns a subscription's own cap (null or undefined: the module's). */
+  /** Learns a subscription's own cap (null or undefined: the module's), at most the ceiling. */
   setCap(subscriptionId: string, cap: number | null | undefined): void {
-    if (cap != null) this.caps.set(subscriptionId, cap);
+    if (cap != null) this.caps.set(subscriptionId, Math.min(cap, this.ownCapCeiling));
     else if (this.caps.size > 0) this.caps.delete(subscriptionId);
   }
 

@@ -26,7 +26,9 @@ import { WriteBatcher } from './write-batcher';
 const ADOPT_BATCH = 500;
 
 /** The config keys the engine reads. */
-export type EngineConfig = RetryConfig & Pick<WebhookConfig, 'max_concurrent_deliveries' | 'max_concurrent_per_endpoint' | 'claim_batch_size' | 'delivery_timeout_seconds' | 'lease_seconds'>;
+export type EngineConfig = RetryConfig &
+  Pick<WebhookConfig, 'max_concurrent_deliveries' | 'max_concurrent_per_endpoint' | 'claim_batch_size' | 'delivery_timeout_seconds' | 'lease_seconds'> &
+  Pick<WebhookConfig, 'retry_max_attempts_ceiling' | 'max_concurrent_per_endpoint_ceiling' | 'delivery_timeout_seconds_ceiling'>;
 
 /** What a {@link DeliveryEngine} is built from. */
 export interface DeliveryEngineParts {
@@ -87,9 +89,9 @@ export class DeliveryEngine {
     this.clock = parts.clock ?? systemClock;
     this.releases = new LeaseReleases(parts.queue, this.workerId, parts.logger);
     const leaseMs = config.lease_seconds * 1000;
-    const timeouts = new SendTimeouts(config.delivery_timeout_seconds * 1000, leaseMs);
+    const timeouts = new SendTimeouts(config.delivery_timeout_seconds * 1000, leaseMs, config.delivery_timeout_seconds_ceiling * 1000);
     const minClaim = Math.max(1, Math.min(config.claim_batch_size, Math.floor(config.max_concurrent_deliveries / 4)));
-    this.capacity = new Capacity({ maxInProcess: config.max_concurrent_deliveries, sendCap: config.max_concurrent_per_endpoint });
+    this.capacity = new Capacity({ maxInProcess: config.max_concurrent_deliveries, sendCap: config.max_concurrent_per_endpoint, ownCapCeiling: config.max_concurrent_per_endpoint_ceiling });
     this.planner = new ClaimPlanner({ batchSize: config.claim_batch_size, minClaim });
     this.rateLimited = new RateLimitedClaims(this.clock, () => this.loop.wake());
     const step = new ClaimStep({

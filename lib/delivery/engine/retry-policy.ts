@@ -1,7 +1,8 @@
 import type { WebhookConfig } from '../../config/webhook-config';
 
-/** The config keys of the retry schedule. */
-export type RetryConfig = Pick<WebhookConfig, 'retry_max_attempts' | 'retry_base_delay' | 'retry_max_delay' | 'retry_backoff_factor' | 'retry_jitter'>;
+/** The config keys of the retry schedule (the ceiling of a subscription's own `retry_max_attempts` is optional: none). */
+export type RetryConfig = Pick<WebhookConfig, 'retry_max_attempts' | 'retry_base_delay' | 'retry_max_delay' | 'retry_backoff_factor' | 'retry_jitter'> &
+  Partial<Pick<WebhookConfig, 'retry_max_attempts_ceiling'>>;
 
 /**
  * Delay before the retry that follows failed attempt number `attempt` (1-based):
@@ -19,8 +20,11 @@ export function isLastAttempt(config: RetryConfig, attempt: number): boolean {
   return attempt >= config.retry_max_attempts;
 }
 
-/** The retry schedule of a subscription: the module's, with its own `retry_max_attempts` when it has one. */
+/**
+ * The retry schedule of a subscription: the module's, with its own `retry_max_attempts` when it has one, cut to
+ * `retry_max_attempts_ceiling` (a value stored before the ceiling existed, or under a higher one).
+ */
 export function retryPolicyOf(config: RetryConfig, subscription: { retry_max_attempts?: number | null }): RetryConfig {
   const own = subscription.retry_max_attempts;
-  return own == null ? config : { ...config, retry_max_attempts: own };
+  return own == null ? config : { ...config, retry_max_attempts: Math.min(own, config.retry_max_attempts_ceiling ?? Infinity) };
 }

@@ -7,9 +7,10 @@ export const LEASE_SAFETY_MS = 1000;
  * How long each send may take, and how much of its lease a held delivery needs left to start: a lease must
  * outlive its request, or another replica could claim the delivery while it is still being sent. The module's
  * `delivery_timeout_seconds` applies unless the subscription has its own, which is validated below
- * `lease_seconds` when set; should the module config change later so that it no longer is, it is cut to half
- * the lease. A send to such a subscription is also cut to what its lease has left (it may have waited for a slot),
- * so a lease always outlives its request. Pure: no I/O, no timers.
+ * `lease_seconds` and its ceiling (`delivery_timeout_seconds_ceiling`) when set; should the module config change
+ * later so that it no longer is, it is cut to the ceiling and to half the lease. A send to such a subscription is
+ * also cut to what its lease has left (it may have waited for a slot), so a lease always outlives its request.
+ * Pure: no I/O, no timers.
  */
 export class SendTimeouts {
   private readonly defaultNeedMs: number;
@@ -19,6 +20,8 @@ export class SendTimeouts {
     private readonly defaultMs: number,
     /** `lease_seconds`, ms. */
     private readonly leaseMs: number,
+    /** `delivery_timeout_seconds_ceiling`, ms: a subscription's own timeout stored above it is cut to it. */
+    private readonly ownCeilingMs = Infinity,
   ) {
     this.defaultNeedMs = defaultMs + this.margin(defaultMs);
   }
@@ -43,7 +46,7 @@ export class SendTimeouts {
   }
 
   private own(seconds: number): number {
-    const ms = Math.round(seconds * 1000);
+    const ms = Math.min(Math.round(seconds * 1000), this.ownCeilingMs);
     return ms < this.leaseMs ? ms : Math.floor(this.leaseMs / 2);
   }
 

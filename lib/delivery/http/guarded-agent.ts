@@ -1,6 +1,6 @@
 import { Agent } from 'undici';
 import type { WebhookConfig } from '../../config/webhook-config';
-import { createGuardedConnector } from '../../security/ssrf';
+import { createGuardedConnector } from '../../security/guarded-lookup';
 
 /** How long an idle keep-alive connection to a receiver is kept, ms. */
 export const KEEP_ALIVE_TIMEOUT_MS = 10_000;

@@ -1,4 +1,4 @@
-import { findSsrfError } from '../../security/ssrf';
+import { findSsrfError } from '../../security/ssrf-refusal';
 import { parseRetryAfter } from './retry-after';
 import type { SendResult } from './transport';
 import { WEBHOOK_TIMEOUT_CODE } from './undici-exchange';
