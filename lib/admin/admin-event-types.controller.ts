@@ -8,7 +8,8 @@ export class WebhookAdminEventTypesController {
 
   /**
    * `[{ event_type, description, schema, example }]` in configuration order, each schema as JSON Schema (a class's
-   * generated with class-validator-jsonschema, which must then be installed); `[]` without a catalog.
+   * generated with class-validator-jsonschema, which must then be installed: `WebhookAdminStartupCheck` stops the
+   * app at start-up otherwise, and renders every schema then); `[]` without a catalog.
    */
   @Get('event-types')
   list(): Promise<EventTypeDescription[]> {

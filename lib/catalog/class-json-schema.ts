@@ -57,6 +57,14 @@ function load(): Promise<{ generator: JsonSchemaGenerator; types: TypeMetadataSt
   return loaded;
 }
 
+/**
+ * Resolves once class-validator-jsonschema (and class-transformer's metadata) is loaded; rejects with the
+ * {@link InvalidWebhookConfigError} saying how to install it when it is not. For start-up checks.
+ */
+export async function loadClassJsonSchemaSupport(): Promise<void> {
+  await load();
+}
+
 const PREFIX = '#/definitions/';
 
 /**

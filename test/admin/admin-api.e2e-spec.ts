@@ -611,13 +611,32 @@ describe('admin API registration', () => {
     expect((await request(server).get('/webhooks/health').set('x-admin-token', ADMIN_TOKEN)).status).toBe(200);
   });
 
-  describe('the no-guard warning', () => {
-    it('warns at start-up when admin is enabled with no admin_guards', async () => {
+  describe('without admin_guards', () => {
+    it('stops at start-up, naming admin_guards and how to add a guard or open the routes', async () => {
+      for (const module of [
+        WebhookModule.forRoot({ enable_admin: true }),
+        WebhookModule.forRoot({ enable_admin: true, admin_guards: [] }),
+        WebhookModule.forRootAsync({ enable_admin: true, useFactory: async () => ({ allow_private_urls: true }) }) as ReturnType<typeof WebhookModule.forRoot>,
+      ]) {
+        const started = start(module);
+        await expect(started).rejects.toThrow(/invalid webhook config "admin_guards": enable_admin is true but admin_guards is empty/);
+        await expect(started).rejects.toThrow(/pass admin_guards: \[YourAuthGuard\] \(a CanActivate class or instance\)/);
+        await expect(started).rejects.toThrow(/set admin_allow_unguarded: true if the routes are protected in front of Nest/);
+      }
+    });
+
+    it('starts with admin_allow_unguarded: true, with the warning (forRoot and forRootAsync)', async () => {
       const warn = jest.spyOn(Logger.prototype, 'warn');
       try {
-        const server = await start(WebhookModule.forRoot({ enable_admin: true }));
+        const server = await start(WebhookModule.forRoot({ enable_admin: true, admin_allow_unguarded: true }));
         expect(warn).toHaveBeenCalledWith(WARNING);
         expect((await request(server).get('/webhooks/health')).status).toBe(200);
+        warn.mockClear();
+        const fromFactory = await start(
+          WebhookModule.forRootAsync({ enable_admin: true, useFactory: async () => ({ admin_allow_unguarded: true }) }) as ReturnType<typeof WebhookModule.forRoot>,
+        );
+        expect(warn).toHaveBeenCalledWith(WARNING);
+        expect((await request(fromFactory).get('/webhooks/health')).status).toBe(200);
       } finally {
         warn.mockRestore();
       }
@@ -626,7 +645,7 @@ describe('admin API registration', () => {
     it('names a custom prefix in the warning', async () => {
       const warn = jest.spyOn(Logger.prototype, 'warn');
       try {
-        await start(WebhookModule.forRoot({ enable_admin: true, admin_prefix: 'internal/webhooks' }));
+        await start(WebhookModule.forRoot({ enable_admin: true, admin_allow_unguarded: true, admin_prefix: 'internal/webhooks' }));
         expect(warn).toHaveBeenCalledWith(expect.stringContaining('Admin routes under /internal/webhooks are enabled with no admin_guards'));
       } finally {
         warn.mockRestore();
@@ -637,6 +656,7 @@ describe('admin API registration', () => {
       const warn = jest.spyOn(Logger.prototype, 'warn');
       try {
         await start(WebhookModule.forRoot({ enable_admin: true, admin_guards: [TestAdminGuard] }));
+        await start(WebhookModule.forRoot({ enable_admin: true, admin_guards: [TestAdminGuard], admin_allow_unguarded: true }));
         await start(WebhookModule.forRoot({}));
         expect(warn).not.toHaveBeenCalledWith(expect.stringContaining('no admin_guards'));
       } finally {

@@ -6,6 +6,8 @@
 //   node packed-app.cjs otel       the same as memory with an OpenTelemetry SDK registered: reports the spans
 //   node packed-app.cjs catalog    boots with an event_catalog (a class-validator class and a JSON Schema) without
 //                                  class-validator-jsonschema installed: dispatch checks, describe() says what to install
+//   node packed-app.cjs catalog-admin  the same catalog with enable_admin (GET /webhooks/event-types) stops at
+//                                  start-up saying what to install; a JSON Schema-only catalog boots
 require('reflect-metadata');
 const http = require('node:http');
 const { Module } = require('@nestjs/common');
@@ -51,9 +53,39 @@ async function catalogMode() {
   return out;
 }
 
+async function catalogAdminMode() {
+  const { IsString } = require('class-validator');
+  class InvoicePaid {}
+  IsString()(InvoicePaid.prototype, 'invoice_id');
+  const json = { event_type: 'customer.updated', schema: { type: 'object', properties: { customer_id: { type: 'string' } } } };
+  const boot = async (event_catalog) => {
+    class AppModule {}
+    Module({ imports: [WebhookModule.forRoot({ enable_admin: true, admin_allow_unguarded: true, event_catalog })] })(AppModule);
+    let app;
+    try {
+      app = await NestFactory.createApplicationContext(AppModule, { logger: false, abortOnError: false });
+    } catch (err) {
+      return { booted: false, error: String(err && err.message) };
+    }
+    try {
+      // What GET /<prefix>/event-types answers.
+      const described = await app.get(EventCatalog).describe().then((list) => list.map((d) => d.event_type), (err) => `describe() failed: ${err && err.message}`);
+      return { booted: true, described };
+    } finally {
+      await app.close();
+    }
+  };
+  return {
+    jsonschemaResolvable: resolvable('class-validator-jsonschema'),
+    withClass: await boot([{ event_type: 'invoice.paid', schema: InvoicePaid }, json]),
+    jsonOnly: await boot([json]),
+  };
+}
+
 async function main(mode) {
   const typeormResolvable = resolvable('typeorm');
   if (mode === 'catalog') return catalogMode();
+  if (mode === 'catalog-admin') return catalogAdminMode();
   let spans = null;
   if (mode === 'otel') {
     const { trace } = require('@opentelemetry/api');

@@ -100,6 +100,16 @@ describe('the packed package in an app without its optional peers', () => {
     });
   }, 60_000);
 
+  it('with enable_admin, stops at start-up when a class schema needs class-validator-jsonschema for GET /event-types, so that route never fails', () => {
+    const out = run('catalog-admin');
+    expect(out.jsonschemaResolvable).toBe(false);
+    expect(out.withClass.booted).toBe(false);
+    expect(out.withClass.error).toMatch(/^invalid webhook config "event_catalog": .*GET \/webhooks\/event-types/);
+    expect(out.withClass.error).toMatch(/class-validator schemas \(here of invoice\.paid\) as JSON Schema with the optional package class-validator-jsonschema; it is not installed/);
+    expect(out.withClass.error).toMatch(/npm install class-validator-jsonschema/);
+    expect(out.jsonOnly).toEqual({ booted: true, described: ['customer.updated'] });
+  }, 60_000);
+
   it("with store_backend 'typeorm', stops at start-up naming the missing packages and the install command", () => {
     const out = run('typeorm');
     expect(out.typeormResolvable).toBe(false);
