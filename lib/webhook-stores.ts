@@ -2,6 +2,7 @@ import type { ModuleRef } from '@nestjs/core';
 import type { WebhookConfig } from './config/webhook-config';
 import type { StoreSignals, WebhookDeliveryStore, WebhookSubscriptionStore } from './domain/stores';
 import { InvalidWebhookConfigError } from './domain/webhook.error';
+import { SecretCipher } from './security/secret-cipher';
 import { MemoryDeliveryStore } from './stores/memory/memory-delivery.store';
 import { MemorySubscriptionStore } from './stores/memory/memory-subscription.store';
 
@@ -38,7 +39,8 @@ export async function createWebhookStores(config: WebhookConfig, moduleRef: Modu
       `'typeorm' needs the packages ${TYPEORM_PACKAGES.join(' and ')}, and ${missing} is not installed: npm install ${TYPEORM_PACKAGES.join(' ')} (plus your driver: pg, mysql2 or better-sqlite3), or use store_backend 'memory'`,
     );
   }
-  return backend.createTypeOrmStores(moduleRef, config.typeorm_data_source);
+  // Encryption at rest is the database store's: the memory store keeps nothing at rest.
+  return backend.createTypeOrmStores(moduleRef, config.typeorm_data_source, new SecretCipher(config.secret_encryption_keys));
 }
 
 /** Which TypeORM package a failed import could not find, if that is why it failed. */

@@ -85,6 +85,12 @@ export interface WebhookSubscriptionStore {
   lastChangeId(): Promise<number>;
   /** Deletes changes written before `before`; returns how many. */
   purgeChanges(before: Date): Promise<number>;
+  /**
+   * Stores that keep secrets at rest encrypted (`secret_encryption_keys`): re-encrypts every stored secret and
+   * header value with the first key; returns how many subscriptions were rewritten. Absent: nothing is kept at
+   * rest (the memory store).
+   */
+  reencryptSecrets?(): Promise<number>;
 }
 
 /** What {@link DeliveryLog.recentFailureRun} finds. */

@@ -12,7 +12,8 @@ export type WebhookErrorCode =
   | 'SECRET_ROTATION_FAILED'
   | 'INVALID_CONFIG'
   | 'INVALID_STATS_WINDOW'
-  | 'WEBHOOK_VERIFICATION_FAILED';
+  | 'WEBHOOK_VERIFICATION_FAILED'
+  | 'SECRET_DECRYPTION_FAILED';
 
 /** Base class of every error the module throws or returns; `code` is stable across releases. */
 export class WebhookError extends Error {
@@ -119,5 +120,19 @@ export class InvalidWebhookConfigError extends WebhookError {
 export class WebhookVerificationError extends WebhookError {
   constructor(message: string) {
     super(message, 'WEBHOOK_VERIFICATION_FAILED');
+  }
+}
+
+/**
+ * A stored secret or header value cannot be decrypted with `secret_encryption_keys`: it was encrypted with a key
+ * that is not in the list, or it was altered. Nothing is signed or sent with it.
+ */
+export class SecretDecryptionError extends WebhookError {
+  constructor(
+    message: string,
+    /** Id of the key the value names (first 8 hex digits of the SHA-256 of the key), when it names one. */
+    readonly keyId: string | null = null,
+  ) {
+    super(message, 'SECRET_DECRYPTION_FAILED');
   }
 }

@@ -5,6 +5,7 @@ import type { FilterSubject } from '../domain/filter/webhook-filter';
 import type { SubscriptionIndexEntry, WebhookSubscriptionStore } from '../domain/stores';
 import { indexEntryOf } from '../domain/subscription-index';
 import type { StoredEvent, WebhookSubscription } from '../domain/types';
+import { SecretDecryptionError } from '../domain/webhook.error';
 import { InjectWebhookConfig, InjectWebhookSubscriptionStore } from '../webhook.constants';
 import { LruMap } from './lru-map';
 import { SubscriptionSnapshot } from './subscription-snapshot';
@@ -104,8 +105,20 @@ export class SubscriptionCache implements OnApplicationBootstrap, OnApplicationS
         for (const [id, reading] of batch) reading.resolve(found.get(id) ?? null);
       },
       (err: unknown) => {
-        for (const reading of batch.values()) reading.reject(err);
+        // One row that cannot be decrypted (secret_encryption_keys) fails only its own readers: the others are read one by one.
+        if (err instanceof SecretDecryptionError && batch.size > 1) for (const [id, reading] of batch) this.readOne(id, reading);
+        else for (const reading of batch.values()) reading.reject(err);
       },
+    );
+  }
+
+  private readOne(id: string, reading: Deferred<WebhookSubscription | null>): void {
+    this.store.get(id).then(
+      (sub) => {
+        if (sub) this.records.set(id, sub);
+        reading.resolve(sub);
+      },
+      (err: unknown) => reading.reject(err),
     );
   }
 

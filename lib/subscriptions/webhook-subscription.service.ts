@@ -188,6 +188,17 @@ export class WebhookSubscriptionService {
     return rotated;
   }
 
+  /**
+   * Re-encrypts every stored secret, previous secret and custom header value with the first of
+   * `secret_encryption_keys` (plaintext rows from before encryption was turned on included), in batches: run it
+   * after putting a new key first, then remove the old key. Values keep their meaning: deliveries are not
+   * affected. Returns how many subscriptions were rewritten (0 on the memory store, which keeps nothing at
+   * rest, or without keys). Throws `SecretDecryptionError` when a stored value decrypts with none of the keys.
+   */
+  async reencryptSecrets(): Promise<{ reencrypted: number }> {
+    return { reencrypted: (await this.store.reencryptSecrets?.()) ?? 0 };
+  }
+
   /** Validates every field of `input` but url into `sub` (a copy: nothing is stored when one is bad). */
   private apply(sub: WebhookSubscription, input: UpdateSubscriptionInput): void {
     if (input.event_types !== undefined) sub.event_types = this.catalog.checkSubscriptionEventTypes(validateEventTypes(input.event_types));

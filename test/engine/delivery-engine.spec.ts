@@ -7,6 +7,7 @@ import type { SendResult, WebhookTransport } from '../../lib/delivery/http/trans
 import type { WebhookOutcome } from '../../lib/domain/outcome';
 import type { ClaimOptions } from '../../lib/domain/stores';
 import type { StoredEvent, WebhookSubscription } from '../../lib/domain/types';
+import { SecretDecryptionError } from '../../lib/domain/webhook.error';
 import { WebhookSigner } from '../../lib/signing/webhook-signer';
 import { resolveWebhookConfig } from '../../lib/config/webhook-config';
 import { MemoryDeliveryStore } from '../../lib/stores/memory/memory-delivery.store';
@@ -81,6 +82,9 @@ function setup(options: Partial<WebhookConfig> = {}, immediateWrites = true) {
   store.claimRateLimited = async (o) => (rateLimitedClaims.push(o), claimRateLimited(o));
   const transport = new FakeTransport();
   const subs = new Map<string, WebhookSubscription>();
+  /** Subscriptions whose lookup throws this error (a secret no key of secret_encryption_keys decrypts). */
+  const unreadable = new Map<string, Error>();
+  const errors: string[] = [];
   const healthCalls: string[] = [];
   const outcomes: WebhookOutcome[] = [];
   const engine = new DeliveryEngine({
@@ -88,12 +92,17 @@ function setup(options: Partial<WebhookConfig> = {}, immediateWrites = true) {
     config,
     queue: store,
     sender: new AttemptSender(new WebhookSigner(config), transport),
-    subscriptions: { get: async (id) => subs.get(id) ?? null },
+    subscriptions: {
+      get: async (id) => {
+        if (unreadable.has(id)) throw unreadable.get(id)!;
+        return subs.get(id) ?? null;
+      },
+    },
     health: {
       gone: async (s) => (healthCalls.push(`gone:${s.subscription_id}`), [{ type: 'subscription_disabled', subscription_id: s.subscription_id, reason: 'gone' }]),
       failed: async (s) => (healthCalls.push(`failed:${s.subscription_id}`), []),
     },
-    logger: { error: () => undefined, warn: () => undefined },
+    logger: { error: (m: string) => void errors.push(m), warn: () => undefined },
     immediateWrites,
     clock,
     random: () => 0.5,
@@ -118,7 +127,7 @@ function setup(options: Partial<WebhookConfig> = {}, immediateWrites = true) {
     await clock.advance(1);
     await stopping;
   }
-  return { clock, config, store, claims, rateLimitedClaims, rateLimits, transport, subs, healthCalls, outcomes, engine, dispatch, state, shutdown };
+  return { clock, config, store, claims, rateLimitedClaims, rateLimits, transport, subs, unreadable, errors, healthCalls, outcomes, engine, dispatch, state, shutdown };
 }
 
 describe('DeliveryEngine (fake clock, memory store, fake transport)', () => {
@@ -349,6 +358,45 @@ describe('DeliveryEngine (fake clock, memory store, fake transport)', () => {
     const asked = t.rateLimitedClaims.length;
     await t.clock.advance(5000);
     expect(t.rateLimitedClaims.length).toBe(asked);
+  });
+
+  it('a subscription whose secret cannot be decrypted is not sent to (logged, left leased to retry), and the others of its claim are', async () => {
+    const t = setup({ delivery_timeout_seconds: 10, lease_seconds: 20 });
+    stop = t.shutdown;
+    for (const id of ['locked', 'fine']) t.subs.set(id, sub(id));
+    t.transport.auto.set(sub('fine').url, OK);
+    t.transport.auto.set(sub('locked').url, OK);
+    t.unreadable.set('locked', new SecretDecryptionError('cannot decrypt the secret of subscription locked: it was encrypted with key 0badc0de, which is not in secret_encryption_keys', '0badc0de'));
+    await t.dispatch(['locked', 'fine'], false); // both in one claim
+    await t.clock.flush();
+    expect(t.transport.sent).toEqual([sub('fine').url]);
+    expect(await t.state('e1', 'fine')).toMatchObject({ status: 'delivered' });
+    // not released at once (it would be claimed again in a loop): its lease runs out, then it is claimed again
+    expect(await t.state('e1', 'locked')).toMatchObject({ status: 'pending', locked_by: 'w1', attempts: 0 });
+    expect(t.errors).toEqual([expect.stringMatching(/^deliveries to subscription locked not sent .*secret_encryption_keys/)]);
+    await t.clock.advance(20_000);
+    await t.engine.poll();
+    await t.clock.flush();
+    expect(t.transport.sent).toEqual([sub('fine').url]);
+    expect(t.errors).toHaveLength(2);
+    // with the key back, the next claim after the lease sends it
+    t.unreadable.delete('locked');
+    await t.clock.advance(20_000);
+    await t.engine.poll();
+    await t.clock.flush();
+    expect(t.transport.sent).toEqual([sub('fine').url, sub('locked').url]);
+    expect(await t.state('e1', 'locked')).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('any other lookup failure fails the claim round as before', async () => {
+    const t = setup();
+    stop = t.shutdown;
+    t.subs.set('a', sub('a'));
+    t.unreadable.set('a', new Error('database down'));
+    await t.dispatch(['a'], false);
+    await t.clock.flush();
+    expect(t.transport.sent).toEqual([]);
+    expect(t.errors).toEqual([expect.stringMatching(/^claiming deliveries failed .*database down/)]);
   });
 
   it('on stop: releases held deliveries, waits for sends up to the grace period, then aborts them and releases their leases', async () => {

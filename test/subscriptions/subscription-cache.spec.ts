@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { resolveWebhookConfig } from '../../lib/config/webhook-config';
+import { SecretDecryptionError } from '../../lib/domain/webhook.error';
+import { SecretCipher } from '../../lib/security/secret-cipher';
+import { TypeOrmSubscriptionStore, WebhookDataSourceRef } from '../../lib/stores/typeorm';
+import { closeTestDataSource, createTestDataSource } from '../support/databases';
 import { MemorySubscriptionStore } from '../../lib/stores/memory/memory-subscription.store';
 import { SubscriptionCache } from '../../lib/subscriptions/subscription-cache';
 import { subscriptionRecord } from '../support/subscriptions';
@@ -38,6 +43,26 @@ describe('SubscriptionCache.get', () => {
     store.getMany = getMany;
     expect((await cache.get('a'))?.subscription_id).toBe('a');
     expect(reads).toEqual([['a']]);
+  });
+
+  it('a row no key decrypts (secret_encryption_keys) fails only its own gets: the others of its tick are read one by one', async () => {
+    const ds = await createTestDataSource('sqlite', { namespace: 'webhook_cache_crypt' });
+    try {
+      const [oldKey, newKey] = [randomBytes(32).toString('base64'), randomBytes(32).toString('base64')];
+      const ref = WebhookDataSourceRef.of(ds);
+      await new TypeOrmSubscriptionStore(ref, new SecretCipher([oldKey])).create(sub('locked'));
+      const store = new TypeOrmSubscriptionStore(ref, new SecretCipher([newKey]));
+      await store.createMany([sub('a'), sub('b')]);
+      const cache = new SubscriptionCache(resolveWebhookConfig({ subscription_cache_ms: 60_000, store_backend: 'typeorm' }), store);
+      const [a, locked, b] = await Promise.allSettled([cache.get('a'), cache.get('locked'), cache.get('b')]);
+      expect(a).toMatchObject({ status: 'fulfilled', value: { subscription_id: 'a', secret: sub('a').secret } });
+      expect(b).toMatchObject({ status: 'fulfilled', value: { subscription_id: 'b' } });
+      expect(locked.status).toBe('rejected');
+      expect((locked as PromiseRejectedResult).reason).toBeInstanceOf(SecretDecryptionError);
+      expect(((locked as PromiseRejectedResult).reason as Error).message).toMatch(/subscription locked.*secret_encryption_keys/);
+    } finally {
+      await closeTestDataSource(ds);
+    }
   });
 
   it('a write made through this process drops the kept record', async () => {

@@ -1,4 +1,5 @@
 import type { ClaimedDelivery, WebhookSubscription } from '../../domain/types';
+import { SecretDecryptionError } from '../../domain/webhook.error';
 import type { AttemptRunner } from './attempt-runner';
 import type { Capacity } from './capacity';
 import type { Clock } from './clock';
@@ -45,16 +46,40 @@ export class Sends {
     const { capacity } = this.parts;
     const subscriptions = new Map<string, WebhookSubscription | null>();
     const ids = [...new Set(claimed.map((c) => c.delivery.subscription_id))];
-    await Promise.all(ids.map(async (id) => subscriptions.set(id, await this.parts.subscriptions.get(id))));
+    const unreadable = new Set<string>();
+    await Promise.all(
+      ids.map(async (id) => {
+        const sub = await this.lookUp(id, unreadable);
+        if (!unreadable.has(id)) subscriptions.set(id, sub);
+      }),
+    );
     for (const [id, sub] of subscriptions) capacity.setCap(id, sub?.max_concurrent_per_endpoint);
     const excess: string[] = [];
     for (const c of claimed) {
       const id = c.delivery.subscription_id;
+      if (unreadable.has(id)) continue;
       if (!capacity.hold(id, { claimed: c, subscription: subscriptions.get(id) ?? null, recheck: false })) excess.push(c.delivery.delivery_id);
     }
     if (excess.length > 0) this.parts.releases.release(excess);
     this.startHeld();
     for (const held of capacity.heldItems()) held.recheck = true;
+  }
+
+  /**
+   * A subscription to send to. One whose secret cannot be decrypted (`secret_encryption_keys`) is added to
+   * `unreadable` and logged: its deliveries are not sent (never with a wrong signature), nor released at once
+   * (that would claim them again in a loop): their leases expire and they are retried, so they go out once the
+   * keys are fixed. Any other failure fails the claim as before.
+   */
+  private async lookUp(id: string, unreadable: Set<string>): Promise<WebhookSubscription | null> {
+    try {
+      return await this.parts.subscriptions.get(id);
+    } catch (err) {
+      if (!(err instanceof SecretDecryptionError)) throw err;
+      unreadable.add(id);
+      this.parts.logger.error(`deliveries to subscription ${id} not sent (their leases will expire and they will be retried): ${err.message}`);
+      return null;
+    }
   }
 
   /** Deliveries handed over by `dispatch()` and stored leased here. */

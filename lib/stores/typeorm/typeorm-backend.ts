@@ -1,5 +1,6 @@
 import type { ModuleRef } from '@nestjs/core';
 import type { StoreSignals, WebhookDeliveryStore, WebhookSubscriptionStore } from '../../domain/stores';
+import { SecretCipher } from '../../security/secret-cipher';
 import { WebhookDataSourceRef } from './data-source.ref';
 import { TypeOrmDeliveryStore } from './typeorm-delivery.store';
 import { TypeOrmSignals } from './typeorm-signals';
@@ -18,10 +19,11 @@ export interface TypeOrmStores {
  * The TypeORM backend's entry point. The module loads this file with a dynamic `import()` only when
  * `store_backend` is `'typeorm'`, so `typeorm` and `@nestjs/typeorm` stay optional: an app on the memory
  * backend never loads them. `dataSourceName` picks one of the host app's named TypeORM connections (default:
- * the default one); it is looked up on first use.
+ * the default one); it is looked up on first use. `cipher` encrypts subscription secrets and header values at
+ * rest (`secret_encryption_keys`; default none).
  */
-export function createTypeOrmStores(moduleRef: ModuleRef, dataSourceName: string | undefined): TypeOrmStores {
+export function createTypeOrmStores(moduleRef: ModuleRef, dataSourceName: string | undefined, cipher: SecretCipher = new SecretCipher([])): TypeOrmStores {
   const dataSource = new WebhookDataSourceRef(moduleRef, dataSourceName);
   const signals = new TypeOrmSignals(dataSource);
-  return { subscriptions: new TypeOrmSubscriptionStore(dataSource), deliveries: new TypeOrmDeliveryStore(dataSource, signals), dataSource, signals };
+  return { subscriptions: new TypeOrmSubscriptionStore(dataSource, cipher), deliveries: new TypeOrmDeliveryStore(dataSource, signals), dataSource, signals };
 }

@@ -5,10 +5,12 @@ import { indexEntryOf } from '../../domain/subscription-index';
 import type { SubscriptionChange, SubscriptionIndexEntry, SubscriptionListQuery, WebhookSubscriptionStore } from '../../domain/stores';
 import type { WebhookSubscription } from '../../domain/types';
 import { InvalidSubscriptionError } from '../../domain/webhook.error';
+import { SecretCipher } from '../../security/secret-cipher';
 import { cloneSubscription, pageBounds } from '../store.utils';
 import { WebhookDataSourceRef } from './data-source.ref';
 import { TypeOrmStoreContext } from './store-context';
 import { SubscriptionChanges } from './subscription-changes';
+import { openSubscriptionRow, reencryptSubscriptionSecrets, sealSubscriptionRow } from './subscription-secrets';
 import { fromSubscriptionRow, toSubscriptionRow } from './typeorm-rows';
 import { chunks, escapeLike, isUniqueViolation } from './typeorm.utils';
 import { WebhookRateLimitEntity } from './webhook-rate-limit.entity';
@@ -22,14 +24,19 @@ const SUBSCRIPTIONS_PER_INSERT = 500;
 /**
  * Subscriptions in the host app's SQL database (table `webhook_subscriptions`) through TypeORM: PostgreSQL,
  * MySQL/MariaDB or SQLite (better-sqlite3). Same semantics as `MemorySubscriptionStore`. Every write also logs a
- * change row in the same transaction (see {@link SubscriptionChanges}), which other processes follow.
+ * change row in the same transaction (see {@link SubscriptionChanges}), which other processes follow. With a
+ * {@link SecretCipher} of keys (`secret_encryption_keys`), secrets and header values are stored encrypted.
  */
 @Injectable()
 export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
   private readonly ctx: TypeOrmStoreContext;
   private readonly changes: SubscriptionChanges;
 
-  constructor(ref: WebhookDataSourceRef) {
+  constructor(
+    ref: WebhookDataSourceRef,
+    /** Encrypts secrets and header values at rest (default: none, stored as given). */
+    private readonly cipher: SecretCipher = new SecretCipher([]),
+  ) {
     this.ctx = new TypeOrmStoreContext(ref);
     this.changes = new SubscriptionChanges(this.ctx);
   }
@@ -53,7 +60,7 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
           if (existing) throw new InvalidSubscriptionError(`subscription ${existing.subscription_id} already exists`);
         }
         for (const part of chunks(copies, SUBSCRIPTIONS_PER_INSERT)) {
-          await manager.createQueryBuilder().insert().into(WebhookSubscriptionEntity).values(part.map(toSubscriptionRow) as QueryDeepPartialEntity<WebhookSubscriptionEntity>[]).updateEntity(false).execute();
+          await manager.createQueryBuilder().insert().into(WebhookSubscriptionEntity).values(part.map((s) => this.toRow(s)) as QueryDeepPartialEntity<WebhookSubscriptionEntity>[]).updateEntity(false).execute();
         }
         for (const s of copies) if (s.rate_limit_per_second != null) await keepBucket(manager, s);
         return copies.map((s) => s.subscription_id);
@@ -68,14 +75,14 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
 
   async get(id: string): Promise<WebhookSubscription | null> {
     const row = await this.ctx.run((ds) => ds.getRepository(WebhookSubscriptionEntity).findOneBy({ subscription_id: id }));
-    return row ? fromSubscriptionRow(row) : null;
+    return row ? this.fromRow(row) : null;
   }
 
   async getMany(ids: readonly string[]): Promise<WebhookSubscription[]> {
     if (ids.length === 0) return [];
     return this.ctx.run(async (ds) => {
       const out: WebhookSubscription[] = [];
-      for (const part of chunks([...new Set(ids)])) out.push(...(await ds.getRepository(WebhookSubscriptionEntity).findBy({ subscription_id: In(part) })).map(fromSubscriptionRow));
+      for (const part of chunks([...new Set(ids)])) out.push(...(await ds.getRepository(WebhookSubscriptionEntity).findBy({ subscription_id: In(part) })).map((row) => this.fromRow(row)));
       return out;
     });
   }
@@ -89,7 +96,7 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
         base.andWhere('(s.created_at > :afterAt OR (s.created_at = :afterAt AND s.subscription_id > :afterId))', { afterAt: query.after.created_at, afterId: query.after.subscription_id });
       }
       const eventType = query.event_type;
-      if (eventType === undefined) return (await base.offset(offset).limit(limit).getMany()).map(fromSubscriptionRow);
+      if (eventType === undefined) return (await base.offset(offset).limit(limit).getMany()).map((row) => this.fromRow(row));
       return this.scanMatching(base, eventType, offset, limit);
     });
   }
@@ -100,7 +107,7 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
 
   async update(sub: WebhookSubscription): Promise<WebhookSubscription | null> {
     const copy = cloneSubscription(sub);
-    const { subscription_id, ...changes } = toSubscriptionRow(copy);
+    const { subscription_id, ...changes } = this.toRow(copy);
     const updated = await this.changes.write(async (manager) => {
       const result = await manager.createQueryBuilder().update(WebhookSubscriptionEntity).set(changes as QueryDeepPartialEntity<WebhookSubscriptionEntity>).where('subscription_id = :id', { id: subscription_id }).execute();
       if ((result.affected ?? 0) === 0) return [];
@@ -123,7 +130,7 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
     return this.ctx.run(async (ds) => {
       const active = this.filtered(ds, { active: true, tenant_id: query.tenant_id ?? undefined });
       // A tenant's subscriptions come from the tenant index; without a tenant every active subscription may match.
-      if (query.tenant_id !== null) return (await active.getMany()).filter((row) => eventTypeMatches(row.event_types, query.event_type)).map(fromSubscriptionRow);
+      if (query.tenant_id !== null) return (await active.getMany()).filter((row) => eventTypeMatches(row.event_types, query.event_type)).map((row) => this.fromRow(row));
       return this.scanMatching(active.orderBy('s.subscription_id', 'ASC'), query.event_type, 0, Infinity);
     });
   }
@@ -160,6 +167,21 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
     return this.changes.purge(before);
   }
 
+  /** Re-encrypts every row holding plaintext or another key's value with the first key; how many were rewritten. */
+  reencryptSecrets(): Promise<number> {
+    return reencryptSubscriptionSecrets(this.ctx, this.cipher);
+  }
+
+  /** A subscription as its row is written (secrets and headers sealed when there are keys). */
+  private toRow(sub: WebhookSubscription): WebhookSubscriptionEntity {
+    return sealSubscriptionRow(toSubscriptionRow(sub), this.cipher);
+  }
+
+  /** A row as the subscription (sealed values opened; a `SecretDecryptionError` when one cannot be). */
+  private fromRow(row: WebhookSubscriptionEntity): WebhookSubscription {
+    return fromSubscriptionRow(openSubscriptionRow(row, this.cipher));
+  }
+
   /** Pages `base` (ordered), keeping the rows that receive `eventType` (SQL narrows, `eventTypeMatches` decides). */
   private async scanMatching(base: SelectQueryBuilder<WebhookSubscriptionEntity>, eventType: string, offset: number, limit: number): Promise<WebhookSubscription[]> {
     base.andWhere(`(s.event_types IS NULL OR s.event_types LIKE :exact ESCAPE '!' OR s.event_types LIKE :wildcard ESCAPE '!')`, {
@@ -173,7 +195,7 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
       for (const row of rows) {
         if (!eventTypeMatches(row.event_types, eventType)) continue;
         if (skipped < offset) skipped++;
-        else out.push(fromSubscriptionRow(row));
+        else out.push(this.fromRow(row));
         if (out.length >= limit) return out;
       }
       if (rows.length < SCAN_BATCH) return out;
