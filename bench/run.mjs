@@ -71,6 +71,17 @@ function scenarios() {
     list.push({ id: `bullmq-redis-volatile${r}`, group: 'bullmq-redis-volatile', script: 'bullmq.mjs', args: { backend: 'redis', ...peerArgs }, limit: 150_000 });
     list.push({ id: `bullmq-postgres${r}`, group: 'bullmq-postgres', script: 'bullmq.mjs', args: { backend: 'postgres', ...peerArgs }, limit: 150_000 });
   }
+  // Signatures: sign and verify cost per delivery, then the memory store's rate with HMAC and with ed25519 subscriptions.
+  list.push({ id: 'signing', group: 'signing', script: 'signing.mjs', args: { ops: 20_000 }, limit: 60_000 });
+  for (const type of ['hmac-sha256', 'ed25519']) {
+    list.push({
+      id: `signing-memory-${type}`,
+      group: `signing-memory-${type}`,
+      script: 'throughput.mjs',
+      args: { store: 'memory', count: SIZE.ours, per_endpoint: 64, concurrency: CONCURRENCY, producers: PRODUCERS, warmup: Math.min(1000, Math.round(SIZE.ours / 5)), signature_type: type },
+      limit: 150_000,
+    });
+  }
   list.push({ id: 'latency-postgres', group: 'latency-postgres', script: 'latency.mjs', args: { rate: 1000, seconds: SIZE.latencySeconds, drain_ms: SIZE.latencyDrainMs, per_endpoint: 8 }, limit: 60_000 + 3 * SIZE.latencyDrainMs });
   list.push({ id: 'latency-postgres-pe64', group: 'latency-postgres-pe64', script: 'latency.mjs', args: { rate: 1000, seconds: SIZE.latencySeconds, drain_ms: SIZE.latencyDrainMs, per_endpoint: 64 }, limit: 60_000 + 3 * SIZE.latencyDrainMs });
   if (SIZE.latencyLow) list.push({ id: 'latency-postgres-100', group: 'latency-postgres-100', script: 'latency.mjs', args: { rate: 100, seconds: SIZE.latencySeconds, drain_ms: SIZE.latencyDrainMs, per_endpoint: 8 }, limit: 60_000 + 3 * SIZE.latencyDrainMs });
@@ -408,6 +419,23 @@ function buildRows(g) {
       });
     }
   }
+  const sig = g.signing && !g.signing.error ? g.signing : undefined;
+  rows.push({
+    figure: `signing cost per delivery, HMAC-SHA256 (v1) vs ed25519 (v1a): WebhookSigner.headers() and verifyWebhook(), µs per call over ${fmt(sig?.ops ?? 20_000)} calls`,
+    value: sig ? `sign ${fmt(sig.hmac.sign_us, 1)} vs ${fmt(sig.ed25519.sign_us, 1)} µs; verify ${fmt(sig.hmac.verify_us, 1)} vs ${fmt(sig.ed25519.verify_us, 1)} µs (node:crypto verify with a cached key: ${fmt(sig.ed25519.node_verify_us, 1)} µs)` : why('signing'),
+    target: '(info)',
+    ratio: sig ? `ed25519 ${fmt(sig.sign_ratio, 1)}x to sign, ${fmt(sig.verify_ratio, 1)}x to verify` : 'n/a',
+    result: '-',
+  });
+  const hmacRate = rate('signing-memory-hmac-sha256');
+  const edRate = rate('signing-memory-ed25519');
+  rows.push({
+    figure: 'memory store sending rate with HMAC vs ed25519 subscriptions (per-endpoint cap 64, same run)',
+    value: hmacRate !== undefined && edRate !== undefined ? `${fmt(hmacRate)}/s vs ${fmt(edRate)}/s (CPU ${fmt(g['signing-memory-hmac-sha256'].cpu_us_per_delivery)} vs ${fmt(g['signing-memory-ed25519'].cpu_us_per_delivery)} µs per delivery)` : why(edRate === undefined ? 'signing-memory-ed25519' : 'signing-memory-hmac-sha256'),
+    target: '(info)',
+    ratio: hmacRate !== undefined && edRate !== undefined ? `ed25519 ${fmt(edRate / hmacRate, 2)}x HMAC` : 'n/a',
+    result: '-',
+  });
   const hist = g['history-postgres'];
   if (hist && !hist.error && hist.sizes) {
     const [small, large] = hist.sizes;

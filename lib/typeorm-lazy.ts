@@ -21,6 +21,7 @@ const NAMES = [
   'AddSubscriptionControls1796000000000',
   'AddObservability1796100000000',
   'AddOrderedLanes1796200000000',
+  'AddSignatureType1796300000000',
   'WebhookLaneEntity',
   'TypeOrmSubscriptionStore',
   'TypeOrmDeliveryStore',
@@ -63,6 +64,8 @@ export declare const AddObservability1796100000000: typeof TypeOrmBackend.AddObs
 export type AddObservability1796100000000 = TypeOrmBackend.AddObservability1796100000000;
 export declare const AddOrderedLanes1796200000000: typeof TypeOrmBackend.AddOrderedLanes1796200000000;
 export type AddOrderedLanes1796200000000 = TypeOrmBackend.AddOrderedLanes1796200000000;
+export declare const AddSignatureType1796300000000: typeof TypeOrmBackend.AddSignatureType1796300000000;
+export type AddSignatureType1796300000000 = TypeOrmBackend.AddSignatureType1796300000000;
 export declare const WebhookLaneEntity: typeof TypeOrmBackend.WebhookLaneEntity;
 export type WebhookLaneEntity = TypeOrmBackend.WebhookLaneEntity;
 export declare const TypeOrmSubscriptionStore: typeof TypeOrmBackend.TypeOrmSubscriptionStore;

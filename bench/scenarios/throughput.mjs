@@ -22,7 +22,8 @@ import {
   startApp,
 } from '../lib/common.mjs';
 
-runScenario(async ({ store = 'memory', count = 5_000, warmup = 1_000, producers = 16, per_endpoint = 8, concurrency = 64, schema = 'webhook_bench', timeout_ms = 120_000 }) => {
+// `signature_type: 'ed25519'` signs with an ed25519 subscription instead (checked with its whpk_ public key).
+runScenario(async ({ store = 'memory', count = 5_000, warmup = 1_000, producers = 16, per_endpoint = 8, concurrency = 64, schema = 'webhook_bench', timeout_ms = 120_000, signature_type = 'hmac-sha256' }) => {
   const lib = loadLibrary();
   const receiver = receiverFromEnv();
   let sqliteDir = null;
@@ -38,7 +39,7 @@ runScenario(async ({ store = 'memory', count = 5_000, warmup = 1_000, producers 
   const counter = outcomeCounter(host.delivery);
   const calls = storeCounters(lib, host.app);
   try {
-    const sub = await host.subscriptions.create({ url: receiver.url, event_types: [EVENT_TYPE] });
+    const sub = await host.subscriptions.create({ url: receiver.url, event_types: [EVENT_TYPE], signature_type });
     const dispatchN = (n, offset) => runPool(n, producers, (i) => host.delivery.dispatch({ event_type: EVENT_TYPE, payload: benchPayload(offset + i) }));
 
     // Warm-up: JIT, connection pools, first pages of the tables.
@@ -49,7 +50,7 @@ runScenario(async ({ store = 'memory', count = 5_000, warmup = 1_000, producers 
     calls.reset();
     const q0 = pgCount?.count ?? 0;
 
-    const profile = await startProfile(`ours-${store}-pe${per_endpoint}`);
+    const profile = await startProfile(`ours-${store}-pe${per_endpoint}${signature_type === 'ed25519' ? '-ed25519' : ''}`);
     const cpu0 = process.cpuUsage();
     const t0 = nowMs();
     await dispatchN(count, warmup);
@@ -63,6 +64,7 @@ runScenario(async ({ store = 'memory', count = 5_000, warmup = 1_000, producers 
     const stats = await receiver.waitForCount(count, 10_000);
     return {
       store,
+      signature_type,
       ...(host.sqlite ? { sqlite: host.sqlite } : {}),
       count,
       producers,
@@ -76,7 +78,7 @@ runScenario(async ({ store = 'memory', count = 5_000, warmup = 1_000, producers 
       receiver_max_connections: stats.max_connections,
       process_cpu_ms: Math.round((cpu.user + cpu.system) / 1000),
       cpu_us_per_delivery: Math.round((cpu.user + cpu.system) / count),
-      signature: await checkSignature(lib, receiver, sub.secret),
+      signature: await checkSignature(lib, receiver, sub.public_key ?? sub.secret),
       sql_round_trips_per_delivery: queries === null ? null : +(queries / count).toFixed(2),
       rows_per_claim: storeCalls['delivery.claimDue'] ? +(storeCalls['delivery.claimDue.rows'] / storeCalls['delivery.claimDue']).toFixed(2) : null,
       store_calls: storeCalls,

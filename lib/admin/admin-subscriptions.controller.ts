@@ -15,12 +15,14 @@ function controlsOf(body: SubscriptionControlsDto): UpdateSubscriptionInput {
     max_concurrent_per_endpoint: body.max_concurrent_per_endpoint,
     rate_limit_per_second: body.rate_limit_per_second,
     ordered: body.ordered,
+    signature_type: body.signature_type,
   };
 }
 
 /**
  * Subscription routes of the admin API (routed under the admin prefix by `WebhookModule`). Secrets appear
- * only in the create and rotate-secret responses; every other response masks them.
+ * only in the create and rotate-secret responses (and an update that changes `signature_type`, which replaces the
+ * secret); every other response masks them. Public keys (`public_key`) appear everywhere.
  */
 export class WebhookAdminSubscriptionsController {
   constructor(@Inject(WebhookSubscriptionService) private readonly subscriptions: WebhookSubscriptionService) {}
@@ -57,8 +59,10 @@ export class WebhookAdminSubscriptionsController {
   @Patch('subscriptions/:id')
   async update(@Param('id') id: string, @Body() body: UpdateSubscriptionDto): Promise<SubscriptionView> {
     const { url, event_types, description, metadata } = body;
+    // A change of signature_type replaces the secret: the response then shows the new one, as rotate-secret does.
+    const before = body.signature_type === undefined ? null : (await this.subscriptions.get(id)).secret;
     const sub = await this.subscriptions.update(id, { url, event_types, description, metadata, ...controlsOf(body) });
-    return toSubscriptionView(sub);
+    return toSubscriptionView(sub, before !== null && sub.secret !== before);
   }
 
   @Delete('subscriptions/:id')

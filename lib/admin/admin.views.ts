@@ -1,13 +1,23 @@
 import type { WebhookFilter } from '../domain/filter/webhook-filter';
 import type { DeliveryAttempt, DeliveryRecord, StoredEvent, WebhookSubscription } from '../domain/types';
+import type { SignatureType } from '../config/webhook-config';
 import { subscriptionControls } from '../domain/subscription-controls';
+import { SIGNING_KEY_PREFIX } from '../signing/ed25519';
+import { publicKeyOf, signatureTypeOf } from '../subscriptions/subscription-keys';
 
 /** A subscription as the admin API returns it: dates as ISO strings, `secret` masked unless just created or rotated. */
 export interface SubscriptionView {
   subscription_id: string;
   url: string;
-  /** The full secret in the responses that create or rotate it; `whsec_****abcd` everywhere else. */
+  /**
+   * The full secret in the responses that create or rotate it (or change `signature_type`); `whsec_****abcd`
+   * (`whsk_****abcd` for an ed25519 signing key) everywhere else.
+   */
   secret: string;
+  /** `'hmac-sha256'` or `'ed25519'`. */
+  signature_type: SignatureType;
+  /** The `whpk_` public key receivers verify ed25519 signatures with (public: shown in every response); null for HMAC. */
+  public_key: string | null;
   event_types: string[] | null;
   active: boolean;
   description: string | null;
@@ -60,10 +70,13 @@ export interface AdminHealthView {
   dead_letter_count: number;
 }
 
-/** `whsec_****` followed by the last 4 characters: enough to tell secrets apart, useless for signing. */
+/**
+ * `whsec_****` (`whsk_****` for an ed25519 signing key) followed by the last 4 characters: enough to tell secrets
+ * apart, useless for signing.
+ */
 export function maskSecret(secret: string | null | undefined): string {
   if (!secret) return '';
-  return `whsec_****${secret.length > 12 ? secret.slice(-4) : ''}`;
+  return `${secret.startsWith(SIGNING_KEY_PREFIX) ? SIGNING_KEY_PREFIX : 'whsec_'}****${secret.length > 12 ? secret.slice(-4) : ''}`;
 }
 
 /** A custom header's value as the admin API shows it: `****`, plus its last 4 characters when it is long. */
@@ -77,12 +90,17 @@ function iso(value: Date | string | null | undefined): string | null {
   return Number.isNaN(d.getTime()) ? String(value) : d.toISOString();
 }
 
-/** Serializes a subscription; `reveal` (the secret) only for the responses that create or rotate it. Header values are always masked. */
+/**
+ * Serializes a subscription; `reveal` (the secret) only for the responses that create or rotate it. Header values
+ * are always masked; the public key is always shown.
+ */
 export function toSubscriptionView(sub: WebhookSubscription, reveal = false): SubscriptionView {
   return {
     subscription_id: sub.subscription_id,
     url: sub.url,
     secret: reveal ? sub.secret : maskSecret(sub.secret),
+    signature_type: signatureTypeOf(sub),
+    public_key: publicKeyOf(sub),
     event_types: sub.event_types ? [...sub.event_types] : null,
     active: sub.active,
     description: sub.description ?? null,

@@ -1,3 +1,4 @@
+import type { SignatureType } from '../config/webhook-config';
 import type { WebhookFilter } from './filter/webhook-filter';
 
 /** Lifecycle of a delivery (one event to one subscription) and of each logged attempt. */
@@ -39,8 +40,22 @@ export type WebhookEventInput<TPayload = unknown> = Omit<WebhookEvent<TPayload>,
 export interface WebhookSubscription {
   subscription_id: string;
   url: string;
-  /** Signing secret (`whsec_...`). Shown by the admin API only on create and rotate. */
+  /**
+   * Signing secret: `whsec_...` (HMAC) or, for an ed25519 subscription, the signing key `whsk_...`. Shown by the
+   * admin API only on create and rotate (and on an update that changes `signature_type`).
+   */
   secret: string;
+  /**
+   * How deliveries are signed: `'hmac-sha256'` (`v1,` signatures, the receiver holds the `whsec_` secret) or
+   * `'ed25519'` (`v1a,` signatures, the receiver holds only the public `whpk_` key). Default: the module's
+   * `signature_type` when created; absent = `'hmac-sha256'`.
+   */
+  signature_type?: SignatureType;
+  /**
+   * The `whpk_` public key of an ed25519 subscription (null for HMAC): derived from `secret`, never stored, and
+   * public, so it may be shown anywhere. Set on the subscriptions `WebhookSubscriptionService` returns.
+   */
+  public_key?: string | null;
   /** Event types to receive (exact names or `prefix.*` wildcards); `null` means all. */
   event_types: string[] | null;
   active: boolean;

@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 /** Prefix of Standard Webhooks secrets. */
 export const SECRET_PREFIX = 'whsec_';
 
+/** Fewest key bytes a `whsec_` secret may decode to (and fewest characters of a body-hmac secret). */
+export const MIN_SECRET_BYTES = 16;
+
 /**
  * A new signing secret: `whsec_` + base64 of `length_bytes` random bytes (default 32), the format the
  * official Standard Webhooks and Svix libraries accept.

@@ -1,6 +1,8 @@
+import { verify as verifySignature } from 'node:crypto';
 import { WebhookVerificationError } from '../domain/webhook.error';
-import { constantTimeEqual, signBodyHmac, signStandardWebhooks } from './signature';
-import { standardWebhooksKey } from './secret';
+import { strictBase64 } from './strict-base64';
+import { constantTimeEqual, signBodyHmac, signStandardWebhooks, standardWebhooksContent } from './signature';
+import { bodyHmacKeyProblem, parseVerificationKey } from './webhook-keys';
 
 /** Default accepted clock difference between sender and receiver, seconds. */
 export const DEFAULT_TOLERANCE_SECONDS = 300;
@@ -24,33 +26,48 @@ type HeaderBag = Record<string, string | string[] | undefined> | Headers | Map<s
 
 /**
  * Verifies a received webhook: the raw body exactly as received (string or Buffer), the request headers (as
- * Node gives them, or a fetch `Headers`), and one secret or several (during a rotation). Returns true or throws
- * {@link WebhookVerificationError} saying what is wrong. Signatures are compared in constant time; for the
- * Standard Webhooks scheme, timestamps outside `tolerance_seconds` are refused (replay protection).
+ * Node gives them, or a fetch `Headers`), and one key or several (during a rotation): `whsec_` secrets check
+ * `v1` (HMAC-SHA256) signatures, `whpk_` public keys check `v1a` (ed25519) ones, never the other way round.
+ * Returns true or throws {@link WebhookVerificationError} saying what is wrong; a malformed key (empty, not
+ * base64, too short, or a `whsk_` signing key) throws too, before any signature is looked at. Signatures are
+ * compared in constant time; for the Standard Webhooks scheme, timestamps outside `tolerance_seconds` are
+ * refused (replay protection).
  */
-export function verifyWebhook(payload: string | Buffer, headers: HeaderBag, secret: string | readonly string[], options: VerifyWebhookOptions = {}): true {
-  const secrets = (Array.isArray(secret) ? secret : [secret]) as string[];
-  if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.length === 0)) {
-    throw new WebhookVerificationError('no secret given: pass the subscription secret (or an array of secrets)');
+export function verifyWebhook(payload: string | Buffer, headers: HeaderBag, key: string | readonly string[], options: VerifyWebhookOptions = {}): true {
+  const given = (Array.isArray(key) ? key : [key]) as string[];
+  if (given.length === 0 || given.some((s) => typeof s !== 'string' || s.length === 0)) {
+    throw new WebhookVerificationError('no key given: pass the subscription\'s whsec_ secret or whpk_ public key (or an array of them)');
   }
+  const name = (i: number) => (given.length > 1 ? `key [${i}]` : 'the key');
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) {
     throw new WebhookVerificationError('payload must be the raw request body as a string or Buffer, not parsed JSON');
   }
   const body = typeof payload === 'string' ? payload : payload.toString('utf8');
   const signatureHeader = options.signature_header ?? 'webhook-signature';
-  const signature = header(headers, signatureHeader);
-  if (!signature) throw new WebhookVerificationError(`missing ${signatureHeader} header`);
 
   if ((options.signature_scheme ?? 'standard-webhooks') === 'body-hmac') {
+    given.forEach((k, i) => {
+      const problem = bodyHmacKeyProblem(k);
+      if (problem) throw new WebhookVerificationError(`${name(i)} ${problem}`);
+    });
+    const signature = header(headers, signatureHeader);
+    if (!signature) throw new WebhookVerificationError(`missing ${signatureHeader} header`);
     const algorithm = options.signature_algorithm ?? 'sha256';
     const candidates = signature.split(/[\s,]+/).filter(Boolean);
-    for (const s of secrets) {
+    for (const s of given) {
       const expected = signBodyHmac(s, body, algorithm);
       if (candidates.some((c) => constantTimeEqual(c, expected))) return true;
     }
     throw new WebhookVerificationError(`no ${algorithm}= signature in ${signatureHeader} matches the secret`);
   }
 
+  const keys = given.map((k, i) => {
+    const parsed = parseVerificationKey(k);
+    if (!parsed.ok) throw new WebhookVerificationError(`${name(i)} ${parsed.problem}`);
+    return parsed.key;
+  });
+  const signature = header(headers, signatureHeader);
+  if (!signature) throw new WebhookVerificationError(`missing ${signatureHeader} header`);
   const idHeader = options.event_id_header ?? 'webhook-id';
   const tsHeader = options.timestamp_header ?? 'webhook-timestamp';
   const msgId = header(headers, idHeader);
@@ -64,16 +81,34 @@ export function verifyWebhook(payload: string | Buffer, headers: HeaderBag, secr
   if (timestamp < nowSeconds - tolerance) throw new WebhookVerificationError(`timestamp too old (${nowSeconds - timestamp}s > ${tolerance}s tolerance): possible replay`);
   if (timestamp > nowSeconds + tolerance) throw new WebhookVerificationError(`timestamp too far in the future (${timestamp - nowSeconds}s > ${tolerance}s tolerance): check the clocks`);
 
-  const given = signature
+  const values = signature
     .split(' ')
-    .filter((v) => v.startsWith('v1,'))
-    .map((v) => v.trim());
-  if (given.length === 0) throw new WebhookVerificationError(`${signatureHeader} holds no v1 signature`);
-  for (const s of secrets) {
-    const expected = signStandardWebhooks(standardWebhooksKey(s), msgId, timestamp, body);
-    if (given.some((g) => constantTimeEqual(g, expected))) return true;
+    .map((v) => v.trim())
+    .filter(Boolean);
+  const v1 = values.filter((v) => v.startsWith('v1,'));
+  const v1a = values.filter((v) => v.startsWith('v1a,'));
+  const secrets = keys.flatMap((k) => (k.kind === 'hmac' ? [k.key] : []));
+  const publicKeys = keys.flatMap((k) => (k.kind === 'ed25519' ? [k.key] : []));
+  if (!(secrets.length > 0 && v1.length > 0) && !(publicKeys.length > 0 && v1a.length > 0)) {
+    throw new WebhookVerificationError(noUsableSignature(signatureHeader, secrets.length > 0, publicKeys.length > 0, v1a.length > 0, v1.length > 0));
   }
-  throw new WebhookVerificationError('no signature matches: wrong secret, or the body was changed (verify the raw body, not re-serialized JSON)');
+  for (const s of secrets) {
+    const expected = signStandardWebhooks(s, msgId, timestamp, body);
+    if (v1.some((g) => constantTimeEqual(g, expected))) return true;
+  }
+  if (publicKeys.length > 0 && v1a.length > 0) {
+    const content = Buffer.from(standardWebhooksContent(msgId, timestamp, body));
+    const signatures = v1a.map((v) => strictBase64(v.slice(4))).filter((b): b is Buffer => b !== null && b.length === 64);
+    for (const publicKey of publicKeys) if (signatures.some((sig) => verifySignature(null, content, publicKey, sig))) return true;
+  }
+  throw new WebhookVerificationError('no signature matches: wrong key, or the body was changed (verify the raw body, not re-serialized JSON)');
+}
+
+/** Why the header holds nothing the given keys can check: which version is missing, and which key checks what is there. */
+function noUsableSignature(headerName: string, hasSecrets: boolean, hasPublicKeys: boolean, hasV1a: boolean, hasV1: boolean): string {
+  if (hasSecrets && hasPublicKeys) return `${headerName} holds no v1 or v1a signature`;
+  if (hasSecrets) return `${headerName} holds no v1 signature${hasV1a ? ': it is signed with ed25519 (v1a), so verify with the whpk_ public key' : ''}`;
+  return `${headerName} holds no v1a signature${hasV1 ? ': it is signed with HMAC (v1), so verify with the whsec_ secret (a whpk_ key checks v1a signatures only)' : ''}`;
 }
 
 function header(headers: HeaderBag, name: string): string | undefined {

@@ -38,8 +38,11 @@ export function compareAttemptsNewestFirst(
 
 /** A deep copy, so callers never share mutable state with a store; absent optional fields become null. */
 export function cloneSubscription(sub: WebhookSubscription): WebhookSubscription {
+  // public_key is derived from the secret, never kept: a stale copy would outlive a rotation.
+  const { public_key: _derived, ...fields } = sub;
   return {
-    ...sub,
+    ...fields,
+    signature_type: sub.signature_type ?? 'hmac-sha256',
     event_types: sub.event_types ? [...sub.event_types] : null,
     created_at: new Date(sub.created_at),
     metadata: structuredClone(sub.metadata ?? {}),

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventCatalog } from '../catalog/event-catalog';
-import type { WebhookConfig } from '../config/webhook-config';
+import type { SignatureType, WebhookConfig } from '../config/webhook-config';
 import { reservedHeaderNames, validateHeaders } from '../domain/custom-headers';
 import { validateFilter } from '../domain/filter/filter-validation';
 import type { WebhookFilter } from '../domain/filter/webhook-filter';
@@ -12,9 +12,9 @@ import type { DeliveryAttempt, WebhookSubscription } from '../domain/types';
 import { InvalidSubscriptionError, InvalidWebhookURLError, SecretRotationError, SubscriptionNotFoundError, WebhookError } from '../domain/webhook.error';
 import { urlTargetRefusal } from '../security/guarded-lookup';
 import { validateWebhookUrl } from '../security/url-validation';
-import { generateWebhookSecret } from '../signing/secret';
 import { InjectWebhookConfig, InjectWebhookSubscriptionStore, WEBHOOK_TEST_SENDER } from '../webhook.constants';
 import { SubscriptionCache } from './subscription-cache';
+import { newSecret, signatureTypeOf, validateSignatureType, withPublicKey } from './subscription-keys';
 import { SUBSCRIPTION_OVERRIDES, validateEventTypes, validateMetadata, validateOptionalString, validateOrdered, validateOverride, validateRateLimit } from './subscription-validation';
 
 /** What `create()` takes. */
@@ -40,6 +40,13 @@ export interface CreateSubscriptionInput {
    * dispatched from then on.
    */
   ordered?: boolean;
+  /**
+   * How deliveries are signed (default: the module's `signature_type`): `'hmac-sha256'` (a `whsec_` secret shared
+   * with the receiver) or `'ed25519'` (a `whsk_` signing key kept here; the receiver verifies with `public_key`).
+   * On `update()`, a different type replaces the secret with a new one of that type, as `rotateSecret()` does
+   * (the old one keeps signing for `secret_rotation_grace_hours`), and the result carries the new secret.
+   */
+  signature_type?: SignatureType;
 }
 
 /** Options of `sendTest()`. */
@@ -67,11 +74,14 @@ export class WebhookSubscriptionService {
     this.reservedHeaders = reservedHeaderNames(config);
   }
 
-  /** Validates and stores a new active subscription with a generated secret (returned here, once). */
+  /**
+   * Validates and stores a new active subscription with a generated secret (returned here, once): a `whsec_`
+   * secret, or for `signature_type: 'ed25519'` a `whsk_` signing key with its `public_key`.
+   */
   async create(input: CreateSubscriptionInput): Promise<WebhookSubscription> {
     const created = await this.store.create(await this.newSubscription(input));
     this.cache.changed(created.subscription_id, created);
-    return created;
+    return withPublicKey(created);
   }
 
   /**
@@ -92,17 +102,19 @@ export class WebhookSubscriptionService {
     }
     const created = await this.store.createMany(subs);
     for (const sub of created) this.cache.changed(sub.subscription_id, sub);
-    return created;
+    return created.map(withPublicKey);
   }
 
   /** A new active subscription from validated input, with a generated id and secret. */
   private async newSubscription(input: CreateSubscriptionInput): Promise<WebhookSubscription> {
     if (input === null || typeof input !== 'object') throw new InvalidSubscriptionError('expected an object with at least url');
     const url = await this.checkUrl(input.url);
+    const signatureType = validateSignatureType(input.signature_type, this.config);
     const sub: WebhookSubscription = {
       subscription_id: randomUUID(),
       url,
-      secret: generateWebhookSecret(this.config.secret_length),
+      secret: newSecret(signatureType, this.config),
+      signature_type: signatureType,
       event_types: null,
       active: true,
       description: null,
@@ -123,11 +135,11 @@ export class WebhookSubscriptionService {
   async get(id: string): Promise<WebhookSubscription> {
     const sub = typeof id === 'string' && id ? await this.store.get(id) : null;
     if (!sub) throw new SubscriptionNotFoundError(printable(id));
-    return sub;
+    return withPublicKey(sub);
   }
 
-  list(query: SubscriptionListQuery = {}): Promise<WebhookSubscription[]> {
-    return this.store.list(query);
+  async list(query: SubscriptionListQuery = {}): Promise<WebhookSubscription[]> {
+    return (await this.store.list(query)).map(withPublicKey);
   }
 
   /** Changes the fields given (omitted fields stay as they are; null clears an optional one). */
@@ -137,6 +149,10 @@ export class WebhookSubscriptionService {
     const next: WebhookSubscription = { ...current };
     if (patch.url !== undefined) next.url = await this.checkUrl(patch.url);
     this.apply(next, patch);
+    if (patch.signature_type !== undefined) {
+      const type = validateSignatureType(patch.signature_type, this.config);
+      if (type !== signatureTypeOf(current)) Object.assign(next, this.newKeys(current, type));
+    }
     return this.save(next);
   }
 
@@ -170,22 +186,27 @@ export class WebhookSubscriptionService {
   }
 
   /**
-   * Replaces the secret. For `secret_rotation_grace_hours` the old one keeps signing too (each delivery carries
-   * both signatures), so receivers can switch at their pace. Returns the subscription with the new secret.
+   * Replaces the secret with a new one of the same kind (an ed25519 subscription gets a new key pair, hence a new
+   * `public_key`). For `secret_rotation_grace_hours` the old one keeps signing too (each delivery carries both
+   * signatures), so receivers can switch at their pace. Returns the subscription with the new secret.
    */
   async rotateSecret(id: string): Promise<WebhookSubscription> {
     const current = await this.get(id);
-    const graceMs = this.config.secret_rotation_grace_hours * 3_600_000;
-    const now = Date.now();
-    const rotated = await this.store.update({
-      ...current,
-      secret: generateWebhookSecret(this.config.secret_length),
-      previous_secret: graceMs > 0 ? current.secret : null,
-      previous_secret_expires_at: graceMs > 0 ? new Date(now + graceMs) : null,
-    });
+    const rotated = await this.store.update({ ...current, ...this.newKeys(current, signatureTypeOf(current)) });
     if (!rotated) throw new SecretRotationError(`subscription ${id} was deleted while its secret was being rotated: nothing was changed`);
     this.cache.changed(id, rotated);
-    return rotated;
+    return withPublicKey(rotated);
+  }
+
+  /** A new secret of `type` for `current`, whose secret keeps signing for the grace period (if any). */
+  private newKeys(current: WebhookSubscription, type: SignatureType): Pick<WebhookSubscription, 'secret' | 'signature_type' | 'previous_secret' | 'previous_secret_expires_at'> {
+    const graceMs = this.config.secret_rotation_grace_hours * 3_600_000;
+    return {
+      secret: newSecret(type, this.config),
+      signature_type: type,
+      previous_secret: graceMs > 0 ? current.secret : null,
+      previous_secret_expires_at: graceMs > 0 ? new Date(Date.now() + graceMs) : null,
+    };
   }
 
   /**
@@ -217,7 +238,7 @@ export class WebhookSubscriptionService {
     const saved = await this.store.update(sub);
     if (!saved) throw new SubscriptionNotFoundError(sub.subscription_id);
     this.cache.changed(saved.subscription_id, saved);
-    return saved;
+    return withPublicKey(saved);
   }
 
   /**

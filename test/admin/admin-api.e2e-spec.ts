@@ -131,6 +131,8 @@ describe('admin API (enable_admin with admin_guards)', () => {
         subscription_id: expect.any(String),
         url: receiver.url('/ok'),
         secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/=]{40,}$/),
+        signature_type: 'hmac-sha256',
+        public_key: null,
         event_types: ['invoice.paid', 'user.*'],
         active: true,
         description: 'Billing endpoint',

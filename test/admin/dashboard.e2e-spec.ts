@@ -234,6 +234,34 @@ describeIfChromium('operator dashboard v2 in headless Chromium', () => {
     expect(tests()).toHaveLength(sentBefore + 1);
   });
 
+  it('creates an ed25519 endpoint: the dialog gives the public key, the page shows it and the signature type, never the signing key', async () => {
+    await page.goto(`${baseUrl}/webhooks/ui#/`);
+    await page.locator('#new-endpoint').click();
+    await page.locator('#endpoint-form input[name=url]').fill(receiver.url('/signed'));
+    await page.locator('#endpoint-form select[name=signature_type]').selectOption('ed25519');
+    await page.locator('#endpoint-save').click();
+    await page.locator('#confirm-ok').click();
+    await page.locator('#secret-dialog[open]').waitFor();
+    expect(await page.locator('#secret-title').textContent()).toBe('Public key');
+    const shown = (await page.locator('#secret-value').textContent())!;
+    const created = (await t.subscriptions.list({ active_only: false })).find((s) => s.url === receiver.url('/signed'))!;
+    expect(created).toMatchObject({ signature_type: 'ed25519', public_key: shown });
+    expect(shown).toMatch(/^whpk_/);
+    await page.locator('#secret-close').click();
+    await page.waitForFunction(() => (document.querySelector('#endpoint-detail')?.textContent ?? '').includes('ed25519 (v1a)'));
+    await shot(page, 'dashboard-ed25519-1280');
+    const detailText = (await page.locator('#endpoint-detail').textContent())!;
+    expect(detailText).toContain(`Public key${created.public_key}`);
+    expect(detailText).toContain('whsk_****');
+    expect(await page.locator('body').textContent()).not.toContain(created.secret.slice(5));
+    // The edit form does not offer the signature type (a change there would replace the secret).
+    await page.locator('#edit-endpoint').click();
+    expect(await page.locator('#signature-field').isHidden()).toBe(true);
+    await page.locator('#endpoint-cancel').click();
+    // The later tests count the endpoints of the setup.
+    await t.subscriptions.delete(created.subscription_id);
+  });
+
   it('redrives the dead letters of a time range behind a confirmation', async () => {
     receiver.on('/billing', ok(500, 'down again'));
     await t.delivery.dispatch({ event_type: 'invoice.voided', payload: { invoice: 'in_43' } });

@@ -116,6 +116,13 @@ const subscriptionFields = {
     anything,
     nastyPayload.map((make) => make()),
   ),
+  signature_type: fc.oneof({ weight: 4, arbitrary: fc.constantFrom('hmac-sha256', 'ed25519') }, anything),
+};
+
+/** A subscription as a store keeps it: `public_key` is derived by the service, never stored. */
+const stored = (sub: WebhookSubscription): WebhookSubscription => {
+  const { public_key: _derived, ...fields } = sub;
+  return fields;
 };
 
 const subscriptionInput = fc.oneof({ weight: 4, arbitrary: fc.record(subscriptionFields, { requiredKeys: [] }) }, { weight: 1, arbitrary: anything });
@@ -244,9 +251,10 @@ describe('bad input (property-based)', () => {
         if (res.ok) {
           created++;
           expect(await t.subscriptionStore.count()).toBe(before + 1);
-          expect(await t.subscriptionStore.get(res.value.subscription_id)).toEqual(res.value);
+          expect(await t.subscriptionStore.get(res.value.subscription_id)).toEqual(stored(res.value));
           expect(res.value.url).toMatch(/^https?:\/\//);
-          expect(res.value.secret).toMatch(/^whsec_/);
+          expect(res.value.secret).toMatch(res.value.signature_type === 'ed25519' ? /^whsk_/ : /^whsec_/);
+          expect(res.value.public_key).toEqual(res.value.signature_type === 'ed25519' ? expect.stringMatching(/^whpk_/) : null);
           // Keep the store small and the worker idle: nothing is dispatched to these.
           await t.subscriptions.delete(res.value.subscription_id);
         } else {
@@ -279,9 +287,11 @@ describe('bad input (property-based)', () => {
         const res = await settle(() => t.subscriptions.update(base.subscription_id, patch as never));
         const after = await t.subscriptionStore.get(base.subscription_id);
         if (res.ok) {
-          expect(after).toEqual(res.value);
-          // Fields update() does not own never change.
-          expect(after).toMatchObject({ secret: before.secret, active: before.active, created_at: before.created_at, subscription_id: before.subscription_id });
+          expect(after).toEqual(stored(res.value));
+          // Fields update() does not own never change; the secret only with a change of signature_type.
+          expect(after).toMatchObject({ active: before.active, created_at: before.created_at, subscription_id: before.subscription_id });
+          if (after!.signature_type === before.signature_type) expect(after!.secret).toBe(before.secret);
+          else expect(after).toMatchObject({ previous_secret: before.secret, secret: expect.stringMatching(after!.signature_type === 'ed25519' ? /^whsk_/ : /^whsec_/) });
         } else {
           expect(after).toEqual(before);
         }

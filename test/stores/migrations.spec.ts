@@ -77,7 +77,10 @@ for (const [kind, label] of KINDS) {
 
       it('are recorded as run, and revert cleanly, one at a time', async () => {
         expect(await ds.showMigrations()).toBe(false);
-        // Newest first: the lanes, observability, the controls, then the change log, then the tables.
+        // Newest first: the signature type, the lanes, observability, the controls, then the change log, then the tables.
+        await ds.undoLastMigration();
+        expect(await has(ds, 'webhook_subscriptions', 'signature_type')).toBe(false);
+        expect(await has(ds, 'webhook_lanes')).toBe(true);
         await ds.undoLastMigration();
         expect(await has(ds, 'webhook_lanes')).toBe(false);
         expect(await has(ds, 'webhook_deliveries', 'lane_key')).toBe(false);
@@ -121,7 +124,7 @@ for (const [kind, label] of KINDS) {
           await runner.release();
         }
         expect(await pendingSchemaChanges(ds)).toEqual([]);
-        expect(await subscriptions.get('sub-before')).toMatchObject({ subscription_id: 'sub-before', headers: {}, filter: null, retry_max_attempts: null, delivery_timeout_seconds: null, max_concurrent_per_endpoint: null, rate_limit_per_second: null, ordered: false });
+        expect(await subscriptions.get('sub-before')).toMatchObject({ subscription_id: 'sub-before', headers: {}, filter: null, retry_max_attempts: null, delivery_timeout_seconds: null, max_concurrent_per_endpoint: null, rate_limit_per_second: null, ordered: false, signature_type: 'hmac-sha256' });
       });
     });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import type { DeliveryQueue, NewDelivery, SubscriptionListQuery, WebhookDeliveryStore, WebhookSubscriptionStore } from '../../lib/domain/stores';
 import type { DeliveryAttempt, DeliveryStatus, DeliveryTransition, StoredEvent, WebhookSubscription } from '../../lib/domain/types';
 import { InvalidSubscriptionError } from '../../lib/domain/webhook.error';
+import { generateEd25519KeyPair } from '../../lib/signing/ed25519';
 import { emissionIntervalUs } from '../../lib/domain/rate-limit';
 import { describeObservabilityContract } from './observability-contract';
 
@@ -36,6 +37,7 @@ function makeSub(overrides: Partial<WebhookSubscription> = {}): WebhookSubscript
     subscription_id: uid('sub'),
     url: `https://hooks.example.com/${n}`,
     secret: `whsec_${Buffer.from(`secret-${n}`).toString('base64')}`,
+    signature_type: 'hmac-sha256',
     event_types: null,
     active: true,
     description: null,
@@ -160,6 +162,8 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
           delivery_timeout_seconds: 2.5,
           max_concurrent_per_endpoint: 3,
           rate_limit_per_second: 50,
+          signature_type: 'ed25519',
+          secret: generateEd25519KeyPair().secret,
         });
         expect(await subs().create(sub)).toEqual(sub);
         const got = await subs().get(sub.subscription_id);
@@ -180,9 +184,9 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
       });
 
       it('reads back null event_types, empty metadata and absent optional fields as null', async () => {
-        const { previous_secret: _a, previous_secret_expires_at: _b, disabled_reason: _c, headers: _d, filter: _e, retry_max_attempts: _f, delivery_timeout_seconds: _g, max_concurrent_per_endpoint: _h, rate_limit_per_second: _i, ...bare } = makeSub();
+        const { previous_secret: _a, previous_secret_expires_at: _b, disabled_reason: _c, headers: _d, filter: _e, retry_max_attempts: _f, delivery_timeout_seconds: _g, max_concurrent_per_endpoint: _h, rate_limit_per_second: _i, signature_type: _j, ...bare } = makeSub();
         await subs().create(bare);
-        expect(await subs().get(bare.subscription_id)).toEqual({ ...bare, previous_secret: null, previous_secret_expires_at: null, disabled_reason: null, ...NO_CONTROLS });
+        expect(await subs().get(bare.subscription_id)).toEqual({ ...bare, previous_secret: null, previous_secret_expires_at: null, disabled_reason: null, ...NO_CONTROLS, signature_type: 'hmac-sha256' });
       });
 
       it('refuses a second subscription with the same id', async () => {
@@ -395,7 +399,8 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
           metadata: { k: 'v' },
           previous_secret: sub.secret,
           previous_secret_expires_at: at(86_400_000),
-          secret: 'whsec_bmV3',
+          secret: generateEd25519KeyPair().secret,
+          signature_type: 'ed25519',
           disabled_reason: 'manual',
           headers: { 'x-api-key': 'k1' },
           filter: { event_type: 'a.b' },

@@ -126,6 +126,7 @@ export const DASHBOARD_MARKUP = `
       <label>Event types <span class="hint">comma-separated names or patterns such as order.*; empty: every event</span><input name="event_types" maxlength="4000"></label>
       <label>Description<input name="description" maxlength="1000"></label>
       <label id="tenant-field">Tenant<input name="tenant_id" maxlength="255"></label>
+      <label id="signature-field">Signature <span class="hint">ed25519: the receiver verifies with a public key and holds no secret</span><select name="signature_type"><option value="">module default</option><option value="hmac-sha256">HMAC-SHA256 (shared whsec_ secret)</option><option value="ed25519">ed25519 (whpk_ public key)</option></select></label>
       <p class="hint" id="endpoint-form-error" role="alert"></p>
     </div>
     <div class="buttons"><button type="button" id="endpoint-cancel">Cancel</button><button type="submit" class="primary" id="endpoint-save">Save</button></div>
@@ -146,7 +147,7 @@ export const DASHBOARD_MARKUP = `
 
 <dialog id="secret-dialog" aria-labelledby="secret-title">
   <h2 id="secret-title">Signing secret</h2>
-  <div class="body"><p>Give this secret to the receiver now: it is not shown again.</p><code class="secret" id="secret-value"></code></div>
+  <div class="body"><p id="secret-text">Give this secret to the receiver now: it is not shown again.</p><code class="secret" id="secret-value"></code></div>
   <div class="buttons"><button type="button" id="secret-copy">Copy</button><button type="button" class="primary" id="secret-close">Done</button></div>
 </dialog>
 `;

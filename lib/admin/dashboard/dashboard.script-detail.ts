@@ -36,9 +36,11 @@ async function loadEndpoint(id) {
     ['Event types', s.event_types ? s.event_types.join(', ') : 'all events', 'mono'],
     ['Tenant', s.tenant_id, 'mono'],
     ['Delivery', controlsSummary(s)],
+    ['Signature', s.signature_type === 'ed25519' ? 'ed25519 (v1a)' : 'HMAC-SHA256 (v1)'],
+    s.public_key ? ['Public key', s.public_key, 'mono'] : null,
     ['Secret', s.secret + (s.previous_secret_expires_at ? ' (previous secret signs until ' + fmtTime(s.previous_secret_expires_at) + ')' : ''), 'mono'],
     ['Created', fmtTime(s.created_at)],
-  ]);
+  ].filter(Boolean));
   renderStats('endpoint', r[1], [card('State', s.active ? 'active' : 'disabled', s.active ? 'good' : 'alert')]);
   await endpointAttempts.load();
 }
@@ -86,6 +88,8 @@ function editEndpoint(sub) {
   form.reset();
   $('endpoint-dialog-title').textContent = sub ? 'Edit endpoint' : 'New endpoint';
   $('tenant-field').hidden = !!sub;
+  // Changing it on an existing endpoint replaces its secret: that is a rotation, not an edit.
+  $('signature-field').hidden = !!sub;
   $('endpoint-form-error').textContent = '';
   if (sub) {
     form.elements.url.value = sub.url;
@@ -104,6 +108,7 @@ function editEndpoint(sub) {
       var types = f.event_types ? f.event_types.split(',').map(function (t) { return t.trim(); }).filter(Boolean) : null;
       var body = { url: f.url, event_types: types, description: f.description || null };
       if (!sub && f.tenant_id) body.tenant_id = f.tenant_id;
+      if (!sub && f.signature_type) body.signature_type = f.signature_type;
       $('endpoint-dialog').close();
       var ok = await confirmAction(sub ? 'Save changes?' : 'Create this endpoint?', (sub ? 'Update ' + sub.url + ' to ' : 'Create an endpoint for ') + f.url + ', receiving ' + (types ? types.join(', ') : 'every event type') + '.', sub ? 'Save' : 'Create');
       if (!ok) return resolve(null);
@@ -118,8 +123,13 @@ function editEndpoint(sub) {
   });
 }
 
-function showSecret(secret) {
-  $('secret-value').textContent = secret;
+/** After a create or rotation: an HMAC secret to hand over once, or the public key of an ed25519 endpoint. */
+function showSecret(s) {
+  $('secret-title').textContent = s.public_key ? 'Public key' : 'Signing secret';
+  $('secret-text').textContent = s.public_key
+    ? 'Give this public key to the receiver: it verifies the ed25519 signatures with it. The signing key stays here; the public key is shown on the endpoint page too.'
+    : 'Give this secret to the receiver now: it is not shown again.';
+  $('secret-value').textContent = s.public_key || s.secret;
   openDialog($('secret-dialog'));
 }
 
@@ -141,7 +151,7 @@ $('new-endpoint').addEventListener('click', async function () {
   if (!created) return;
   state.urls[created.subscription_id] = created.url;
   location.hash = '#/endpoints/' + encodeURIComponent(created.subscription_id);
-  showSecret(created.secret);
+  showSecret(created);
 });
 $('edit-endpoint').addEventListener('click', async function () {
   if (await editEndpoint(current)) { showMessage('info', 'Endpoint saved.'); await loadEndpoint(current.subscription_id); }
@@ -152,7 +162,7 @@ $('toggle-endpoint').addEventListener('click', function () {
   else endpointAction('Activate this endpoint?', 'Send events to ' + s.url + ' again.', 'Activate', 'activate', function () { showMessage('info', 'Endpoint activated.'); });
 });
 $('rotate-secret').addEventListener('click', function () {
-  endpointAction('Rotate the secret?', 'Generate a new signing secret for ' + current.url + '. The old one keeps signing during the grace period.', 'Rotate', 'rotate-secret', function (r) { showSecret(r.secret); });
+  endpointAction('Rotate the secret?', 'Generate a new signing secret for ' + current.url + '. The old one keeps signing during the grace period.', 'Rotate', 'rotate-secret', function (r) { showSecret(r); });
 });
 $('send-test').addEventListener('click', function () {
   endpointAction('Send a test event?', 'Send a signed webhook.test event to ' + current.url + ' now.', 'Send', 'test', function (r) { showMessage('info', 'Test event sent' + (r && r.status ? ': ' + r.status.replace('_', ' ') + (r.status_code ? ' (HTTP ' + r.status_code + ')' : '') : '.')); });

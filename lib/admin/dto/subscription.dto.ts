@@ -1,7 +1,9 @@
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import type { SignatureType } from '../../config/webhook-config';
 import { EVENT_TYPE_FILTER_PATTERN, EVENT_TYPE_PATTERN } from '../../domain/event-type';
 import type { WebhookFilter } from '../../domain/filter/webhook-filter';
+import { SIGNATURE_TYPES } from '../../subscriptions/subscription-keys';
 import { MAX_EVENT_TYPES } from '../../subscriptions/subscription-validation';
 import { PaginationQueryDto } from './pagination.dto';
 import { IsConfigOverride, IsRateLimit, IsWebhookFilter, IsWebhookHeaders } from './subscription-controls.validators';
@@ -65,6 +67,14 @@ export class SubscriptionControlsDto {
   @IsOptional()
   @IsBoolean({ message: 'ordered must be true or false' })
   ordered?: boolean;
+
+  /**
+   * `'hmac-sha256'` or `'ed25519'` (omitted: the module's `signature_type` on create, unchanged on update). On
+   * update, a different type gives the subscription a new secret of that type, shown in the response.
+   */
+  @ValidateIf((o: SubscriptionControlsDto) => o.signature_type !== undefined)
+  @IsIn(SIGNATURE_TYPES, { message: `signature_type must be one of ${SIGNATURE_TYPES.map((t) => `'${t}'`).join(', ')}` })
+  signature_type?: SignatureType;
 }
 
 /** Body of `POST /<prefix>/subscriptions`. */

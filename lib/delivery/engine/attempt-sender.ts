@@ -24,7 +24,13 @@ export class AttemptSender {
     timeoutMs?: number,
     extraHeaders?: Readonly<Record<string, string>> | null,
   ): Promise<SendResult> {
-    const headers = this.signer.headers(subscription, event.event_id, event.event_type, event.body, at);
+    let headers: Record<string, string>;
+    try {
+      headers = this.signer.headers(subscription, event.event_id, event.event_type, event.body, at);
+    } catch (err) {
+      // Nothing can be sent unsigned: a failed attempt that says why (the signer's messages hold no key).
+      return Promise.resolve({ ok: false, status_code: null, duration_ms: 0, error_message: `not sent: ${(err as Error).message}`, retry_after_ms: null, gone: false });
+    }
     if (extraHeaders) Object.assign(headers, extraHeaders);
     return this.transport.send(subscription.url, headers, event.body, signal, timeoutMs);
   }

@@ -16,6 +16,7 @@ import { CreateWebhookTables1795800000000 } from './migrations/1795800000000-Cre
 import { AddSubscriptionControls1796000000000 } from './migrations/1796000000000-AddSubscriptionControls';
 import { AddOrderedLanes1796200000000 } from './migrations/1796200000000-AddOrderedLanes';
 import { AddObservability1796100000000 } from './migrations/1796100000000-AddObservability';
+import { AddSignatureType1796300000000 } from './migrations/1796300000000-AddSignatureType';
 import { WebhookAttemptStatsEntity } from './webhook-attempt-stats.entity';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
@@ -35,6 +36,7 @@ export { AddSubscriptionChanges1795900000000 };
 export { AddSubscriptionControls1796000000000 } from './migrations/1796000000000-AddSubscriptionControls';
 export { AddObservability1796100000000 } from './migrations/1796100000000-AddObservability';
 export { AddOrderedLanes1796200000000 };
+export { AddSignatureType1796300000000 };
 export {
   WebhookAttemptStatsEntity,
   WebhookDeliveryAttemptEntity,
@@ -65,4 +67,5 @@ export const WEBHOOK_MIGRATIONS = [
   AddSubscriptionControls1796000000000,
   AddObservability1796100000000,
   AddOrderedLanes1796200000000,
+  AddSignatureType1796300000000,
 ];

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { SignatureType } from '../../config/webhook-config';
 import type { WebhookFilter } from '../../domain/filter/webhook-filter';
 import { dateColumn, ID_LENGTH, varcharColumn } from './columns';
 
@@ -69,4 +70,8 @@ export class WebhookSubscriptionEntity {
   /** Ordered lanes (see `WebhookSubscription.ordered`). */
   @Column({ type: 'boolean', default: false })
   ordered: boolean;
+
+  /** `'hmac-sha256'` (a `whsec_` secret) or `'ed25519'` (a `whsk_` signing key); see `WebhookSubscription.signature_type`. */
+  @Column(varcharColumn(16, { default: 'hmac-sha256' }))
+  signature_type: SignatureType;
 }
