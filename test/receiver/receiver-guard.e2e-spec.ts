@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, HttpCode, Injectable, Module, NotFoundException, Post, type LoggerService } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import type { AddressInfo } from 'node:net';
 import { sign as octokitSign } from '@octokit/webhooks-methods';
@@ -393,6 +394,16 @@ describe('WebhookReceiverModule set-up', () => {
       await app.close();
     }
     await expect(start(false)).rejects.toThrow(/WebhookSignatureVerifier/);
+  });
+
+  it("verifies bodies over express's 100 kB default once the app raises the limit with useBodyParser (the raw body is kept)", async () => {
+    const body = envelope({ blob: 'x'.repeat(300_000) });
+    r = await startReceiverApp(WebhookReceiverModule.forRoot({ secrets: SECRET }));
+    expect((await post(r.url('/hooks/in'), body, signed(body))).status).toBe(413);
+    await r.close();
+    r = await startReceiverApp(WebhookReceiverModule.forRoot({ secrets: SECRET }), { prepare: (app) => (app as NestExpressApplication).useBodyParser('json', { limit: '1mb' }) });
+    expect((await post(r.url('/hooks/in'), body, signed(body))).status).toBe(200);
+    expect(r.calls.events[0].payload).toEqual({ blob: 'x'.repeat(300_000) });
   });
 
   it('stops at start-up naming the option when the options are wrong', async () => {

@@ -81,6 +81,8 @@ export interface ReceiverAppOptions {
   logger?: LoggerService | false;
   /** More modules for the app (a TypeOrmModule, say). */
   imports?: ModuleMetadata['imports'];
+  /** Runs on the app before it listens (to set a body parser, say). */
+  prepare?: (app: INestApplication) => void;
 }
 
 /**
@@ -101,6 +103,7 @@ export async function startReceiverApp(receiverModule: DynamicModule, options: R
   class ReceiverTestModule {}
   const ref = await Test.createTestingModule({ imports: [ReceiverTestModule] }).compile();
   const app = ref.createNestApplication({ rawBody: options.rawBody ?? true, logger: options.logger ?? false, forceCloseConnections: true });
+  options.prepare?.(app);
   try {
     await app.listen(0, '127.0.0.1');
   } catch (err) {
