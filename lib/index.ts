@@ -14,3 +14,7 @@ export * from './webhook.module';
 export { WEBHOOK_MODULE_OPTIONS, type WebhookModuleExtras } from './webhook.module-definition';
 // The TypeORM backend (`nestjs-webhooks/typeorm`), loaded on first use: typeorm is an optional peer.
 export * from './typeorm-lazy';
+// The receiving side. `WebhookEvent` is named here because it is both the event type (from ./domain, re-exported
+// by ./receiver as the same type) and the receiver's parameter decorator.
+export * from './receiver';
+export { WebhookEvent } from './receiver';

@@ -26,6 +26,12 @@ const NAMES = [
   'TypeOrmSubscriptionStore',
   'TypeOrmDeliveryStore',
   'WebhookDataSourceRef',
+  // the receiver's replay store
+  'TypeOrmReplayStore',
+  'WebhookReceiverReplayEntity',
+  'CreateWebhookReceiverReplays1796250000000',
+  'WEBHOOK_RECEIVER_ENTITIES',
+  'WEBHOOK_RECEIVER_MIGRATIONS',
 ] as const;
 
 if (typeof exports === 'object' && exports !== null) {
@@ -74,3 +80,12 @@ export declare const TypeOrmDeliveryStore: typeof TypeOrmBackend.TypeOrmDelivery
 export type TypeOrmDeliveryStore = TypeOrmBackend.TypeOrmDeliveryStore;
 export declare const WebhookDataSourceRef: typeof TypeOrmBackend.WebhookDataSourceRef;
 export type WebhookDataSourceRef = TypeOrmBackend.WebhookDataSourceRef;
+export declare const TypeOrmReplayStore: typeof TypeOrmBackend.TypeOrmReplayStore;
+export type TypeOrmReplayStore = TypeOrmBackend.TypeOrmReplayStore;
+export type TypeOrmReplayStoreOptions = TypeOrmBackend.TypeOrmReplayStoreOptions;
+export declare const WebhookReceiverReplayEntity: typeof TypeOrmBackend.WebhookReceiverReplayEntity;
+export type WebhookReceiverReplayEntity = TypeOrmBackend.WebhookReceiverReplayEntity;
+export declare const CreateWebhookReceiverReplays1796250000000: typeof TypeOrmBackend.CreateWebhookReceiverReplays1796250000000;
+export type CreateWebhookReceiverReplays1796250000000 = TypeOrmBackend.CreateWebhookReceiverReplays1796250000000;
+export declare const WEBHOOK_RECEIVER_ENTITIES: typeof TypeOrmBackend.WEBHOOK_RECEIVER_ENTITIES;
+export declare const WEBHOOK_RECEIVER_MIGRATIONS: typeof TypeOrmBackend.WEBHOOK_RECEIVER_MIGRATIONS;

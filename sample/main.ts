@@ -2,9 +2,18 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import type { Server } from 'node:http';
 import type { DataSource } from 'typeorm';
-import { WEBHOOK_DELIVERY_STORE, WebhookDeliveryService, WebhookSubscriptionService, type DeliveryAttempt, type WebhookDeliveryStore, type WebhookSubscription } from '../lib';
+import {
+  generateWebhookSecret,
+  signStandardWebhooks,
+  WEBHOOK_DELIVERY_STORE,
+  WebhookDeliveryService,
+  WebhookSubscriptionService,
+  type CreateSubscriptionInput,
+  type DeliveryAttempt,
+  type WebhookDeliveryStore,
+  type WebhookSubscription,
+} from '../lib';
 import { SAMPLE_ADMIN_KEY } from './api-key.guard';
 import { AppModule, SAMPLE_DB } from './app.module';
 import { startDemoReceiver, type DemoDelivery } from './demo-receiver';
@@ -12,6 +21,9 @@ import { startDemoReceiver, type DemoDelivery } from './demo-receiver';
 const RECEIVER_PORT = Number(process.env.SAMPLE_RECEIVER_PORT ?? 4599);
 const HTTP_PORT = Number(process.env.SAMPLE_PORT ?? 3000);
 const SERVE = process.argv.includes('--serve');
+// TODO(lead, issue 21): set to true once ed25519 subscriptions (`signature_type: 'ed25519'` and `public_key`) are
+// merged from the ed25519 branch; the /ed25519 endpoint of the demo receiver is wired and waits for it.
+const ED25519_ENDPOINT = false;
 
 /**
  * `npm run sample`: a NestJS app with the webhook module on an SQLite file, a demo receiver on localhost,
@@ -20,9 +32,9 @@ const SERVE = process.argv.includes('--serve');
  * with the admin dashboard.
  */
 async function main(): Promise<void> {
-  const secrets = new Map<string, string>();
+  const keys = new Map<string, string>();
   const seen: DemoDelivery[] = [];
-  const receiver: Server = await startDemoReceiver(RECEIVER_PORT, () => secrets, seen);
+  const receiver = await startDemoReceiver(RECEIVER_PORT, () => keys, seen);
   const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
   app.enableShutdownHooks();
   await app.listen(HTTP_PORT, '127.0.0.1');
@@ -40,8 +52,19 @@ async function main(): Promise<void> {
 
   const healthy = await findOrCreate(subscriptions, earlier, `http://127.0.0.1:${RECEIVER_PORT}/ok`, ['order.*'], 'sample: healthy endpoint');
   const failing = await findOrCreate(subscriptions, earlier, `http://127.0.0.1:${RECEIVER_PORT}/fail`, ['order.paid'], 'sample: always failing endpoint');
-  secrets.set('/ok', healthy.secret);
-  secrets.set('/fail', failing.secret);
+  keys.set('/ok', healthy.secret);
+  keys.set('/fail', failing.secret);
+  const paths = new Map([
+    [healthy.subscription_id, '/ok'],
+    [failing.subscription_id, '/fail'],
+  ]);
+  if (ED25519_ENDPOINT) {
+    // An ed25519 subscription: the receiver holds only its public key, which cannot sign.
+    const signed = await findOrCreate(subscriptions, earlier, `http://127.0.0.1:${RECEIVER_PORT}/ed25519`, ['order.*'], 'sample: ed25519 endpoint', { signature_type: 'ed25519' });
+    keys.set('/ed25519', (signed as WebhookSubscription & { public_key: string }).public_key);
+    paths.set(signed.subscription_id, '/ed25519');
+  }
+  const expectedFinal = 4 + (ED25519_ENDPOINT ? 3 : 0);
 
   // The app's own table, written in the same transaction as the event about it.
   const dataSource = app.get<DataSource>(getDataSourceToken());
@@ -80,16 +103,17 @@ async function main(): Promise<void> {
   const finished = async () => {
     const attempts = (await Promise.all(ids.map((id) => store.getAttempts({ event_id: id })))).flat();
     const final = attempts.filter((a) => a.status === 'delivered' || a.status === 'dead_letter');
-    return final.length >= 4 ? attempts : null;
+    return final.length >= expectedFinal ? attempts : null;
   };
   let attempts: DeliveryAttempt[] | null = null;
   for (let i = 0; i < 100 && !(attempts = await finished()); i++) await new Promise((r) => setTimeout(r, 100));
 
-  line('\nWhat the receiver saw:');
-  for (const d of seen) line(`  POST ${d.path.padEnd(5)} ${d.event_type.padEnd(14)} ${d.verified}`);
+  line('\nWhat the receiver\'s handlers saw (each request verified by @WebhookReceiver() first):');
+  for (const d of seen) line(`  POST ${d.path.padEnd(8)} ${d.event_type.padEnd(14)} event ${d.event_id.slice(0, 8)}...`);
+  line(`  ${await forgedRequest()}`);
   line('\nAttempt log (oldest first):');
   for (const a of [...(attempts ?? [])].sort((x, y) => x.attempted_at.getTime() - y.attempted_at.getTime() || x.attempt_number - y.attempt_number)) {
-    const target = a.subscription_id === healthy.subscription_id ? '/ok  ' : '/fail';
+    const target = (paths.get(a.subscription_id) ?? '?').padEnd(8);
     line(`  ${a.event_type.padEnd(14)} ${target} try ${a.attempt_number}  ${a.status.padEnd(11)} ${String(a.status_code ?? '-').padEnd(4)} ${String(a.duration_ms).padStart(4)} ms  ${a.error_message ?? ''}${a.next_retry_at ? `  (retry at ${a.next_retry_at.toISOString().slice(11, 23)})` : ''}`);
   }
   const dead = await store.getDeadLetters({ limit: 5 });
@@ -102,17 +126,40 @@ async function main(): Promise<void> {
     return;
   }
   await app.close();
-  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  await receiver.close();
   line('\nDone. Run `npm run sample` again to see the history kept in SQLite.');
 }
 
-async function findOrCreate(service: WebhookSubscriptionService, existing: WebhookSubscription[], url: string, event_types: string[], description: string): Promise<WebhookSubscription> {
+/** A request the receiver must refuse: signed with a key it does not hold. Says what the guard answered. */
+async function forgedRequest(): Promise<string> {
+  const body = JSON.stringify({ event_type: 'order.paid', payload: { order_id: 'forged' } });
+  const id = 'msg_forged';
+  const ts = Math.floor(Date.now() / 1000);
+  const res = await fetch(`http://127.0.0.1:${RECEIVER_PORT}/ok`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signStandardWebhooks(generateWebhookSecret(), id, ts, body) },
+    body,
+  });
+  const answer = (await res.json()) as { reason?: string };
+  return `POST /ok      a forged request -> ${res.status} ${answer.reason ?? ''} (its handler never ran)`;
+}
+
+async function findOrCreate(
+  service: WebhookSubscriptionService,
+  existing: WebhookSubscription[],
+  url: string,
+  event_types: string[],
+  description: string,
+  extra: Record<string, unknown> = {},
+): Promise<WebhookSubscription> {
   const found = existing.find((s) => s.description === description);
   if (found) {
     line(`  reusing subscription ${found.subscription_id.slice(0, 8)}... (${description}, created ${found.created_at.toISOString()})`);
     return found.active ? found : service.activate(found.subscription_id);
   }
-  const created = await service.create({ url, event_types, description });
+  // `extra` carries fields this version's input type may not list yet (signature_type, on the ed25519 branch).
+  const input = { url, event_types, description, ...extra } as CreateSubscriptionInput;
+  const created = await service.create(input);
   line(`  created subscription ${created.subscription_id.slice(0, 8)}... (${description}) for ${event_types.join(', ')}`);
   return created;
 }

@@ -1,0 +1,11 @@
+import { WebhookError } from '../domain/webhook.error';
+
+/** An option of `WebhookReceiverModule` is missing or wrong; thrown at start-up, naming the option. */
+export class InvalidWebhookReceiverOptionError extends WebhookError {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`invalid WebhookReceiverModule option "${key}": ${message}`, 'INVALID_CONFIG');
+  }
+}
