@@ -1,12 +1,12 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { ScheduleModule } from '@nestjs/schedule';
 import { createWebhookAdminControllers, WEBHOOK_ADMIN_PROVIDERS } from './admin/admin.controllers';
 import { EventCatalog } from './catalog/event-catalog';
 import { EVENT_CATALOG_PROVIDER } from './catalog/event-catalog.provider';
 import { resolveWebhookConfig, type WebhookConfig, type WebhookModuleOptions } from './config/webhook-config';
 import { InvalidWebhookConfigError } from './domain/webhook.error';
 import { DeliveryWorker } from './delivery/delivery.worker';
+import { HostSchedulerRegistry } from './delivery/host-scheduler-registry';
 import { RetentionProcessor } from './delivery/retention.processor';
 import { RetryProcessor } from './delivery/retry.processor';
 import { WebhookDeliveryService } from './delivery/webhook-delivery.service';
@@ -57,6 +57,7 @@ const providers: Provider[] = [
   AutoDisable,
   DeliveryWorker,
   StoreSignalsHost,
+  HostSchedulerRegistry,
   RetryProcessor,
   RetentionProcessor,
   WebhookDeliveryService,
@@ -71,8 +72,10 @@ const exported = [WEBHOOK_CONFIG, WEBHOOK_SUBSCRIPTION_STORE, WEBHOOK_DELIVERY_S
 
 /**
  * Outbound webhooks for a NestJS app: `WebhookModule.forRoot({...})` (or `forRootAsync`), then inject
- * `WebhookDeliveryService` and call `dispatch(event)`. Imports `ScheduleModule.forRoot()` itself for its
- * retry and retention processors.
+ * `WebhookDeliveryService` and call `dispatch(event)`. A guest in the host app: it adds no global guard, pipe,
+ * filter, interceptor, middleware or process handler, and does not import `ScheduleModule` (a second
+ * `ScheduleModule.forRoot()` would run the host's own `@Cron` jobs twice). Its retry and retention jobs run on the
+ * `cron` package and are listed in the host's `SchedulerRegistry` when the app imports `ScheduleModule.forRoot()`.
  */
 @Module({})
 export class WebhookModule extends ConfigurableWebhookModule {
@@ -88,7 +91,6 @@ export class WebhookModule extends ConfigurableWebhookModule {
     const admin = extras.enable_admin === true;
     return {
       ...definition,
-      imports: [...(definition.imports ?? []), ScheduleModule.forRoot()],
       controllers: admin ? createWebhookAdminControllers(extras.admin_prefix ?? 'webhooks') : [],
       providers: [...(definition.providers ?? []), ...providers, ...(admin ? WEBHOOK_ADMIN_PROVIDERS : [])],
       exports: [...(definition.exports ?? []), ...exported],

@@ -1,18 +1,19 @@
 import type { Logger } from '@nestjs/common';
-import type { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
+import type { HostSchedulerRegistry } from './host-scheduler-registry';
 
 /**
- * A named cron job registered with `SchedulerRegistry.addCronJob` (the `CronJob` that @nestjs/schedule uses)
- * whose ticks never overlap (a tick still running when the next is due is skipped) and never throw (a failure is
- * logged and the next tick runs). `stop()` removes it and waits for a running tick.
+ * A named job of the `cron` package (the `CronJob` that @nestjs/schedule uses), listed in the host app's
+ * `SchedulerRegistry` when it has one, whose ticks never overlap (a tick still running when the next is due is
+ * skipped) and never throw (a failure is logged and the next tick runs). `stop()` removes it and waits for a
+ * running tick.
  */
 export class CronTask {
   private running: Promise<void> | null = null;
   private job: CronJob | null = null;
 
   constructor(
-    private readonly registry: SchedulerRegistry,
+    private readonly registry: Pick<HostSchedulerRegistry, 'add' | 'remove'>,
     readonly name: string,
     private readonly cronTime: string,
     private readonly tick: () => Promise<unknown>,
@@ -22,7 +23,7 @@ export class CronTask {
   start(): void {
     if (this.job) return;
     this.job = CronJob.from({ cronTime: this.cronTime, onTick: () => void this.runOnce(), start: false, name: this.name });
-    this.registry.addCronJob(this.name, this.job as Parameters<SchedulerRegistry['addCronJob']>[1]);
+    this.registry.add(this.name, this.job);
     this.job.start();
   }
 
@@ -38,8 +39,10 @@ export class CronTask {
   }
 
   async stop(): Promise<void> {
-    if (this.job && this.registry.doesExist('cron', this.name)) this.registry.deleteCronJob(this.name);
-    else void this.job?.stop();
+    if (this.job) {
+      this.registry.remove(this.name);
+      void this.job.stop();
+    }
     this.job = null;
     await this.running;
   }

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import type { WebhookConfig } from '../config/webhook-config';
 import type { DeliveryRetention, WebhookSubscriptionStore } from '../domain/stores';
 import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
 import { CronTask } from './cron-task';
 import { DeliveryWorker } from './delivery.worker';
+import { HostSchedulerRegistry } from './host-scheduler-registry';
 
 /** How long the subscription change log is kept: processes follow it every second, or reload. */
 const CHANGE_LOG_RETENTION_MS = 86_400_000;
@@ -22,7 +22,7 @@ export class RetentionProcessor implements OnApplicationBootstrap, OnModuleDestr
     @InjectWebhookConfig() private readonly config: WebhookConfig,
     @InjectWebhookDeliveryStore() private readonly deliveries: DeliveryRetention,
     @InjectWebhookSubscriptionStore() private readonly subscriptions: WebhookSubscriptionStore,
-    @Inject(SchedulerRegistry) registry: SchedulerRegistry,
+    @Inject(HostSchedulerRegistry) registry: HostSchedulerRegistry,
     @Inject(DeliveryWorker) worker: DeliveryWorker,
   ) {
     this.task = new CronTask(registry, `webhooks.retention.${worker.workerId}`, config.retention_cron, () => this.purge(), this.logger);

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import type { WebhookConfig } from '../config/webhook-config';
 import { InjectWebhookConfig } from '../webhook.constants';
 import { CronTask } from './cron-task';
 import { DeliveryWorker } from './delivery.worker';
+import { HostSchedulerRegistry } from './host-scheduler-registry';
 
 /**
  * On `retry_cron` (every second by default), claims retries that came due and deliveries whose lease expired
@@ -16,7 +16,7 @@ export class RetryProcessor implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     @InjectWebhookConfig() config: WebhookConfig,
-    @Inject(SchedulerRegistry) registry: SchedulerRegistry,
+    @Inject(HostSchedulerRegistry) registry: HostSchedulerRegistry,
     @Inject(DeliveryWorker) private readonly worker: DeliveryWorker,
   ) {
     this.task = new CronTask(registry, `webhooks.retry.${worker.workerId}`, config.retry_cron, () => worker.engine.poll(), new Logger(RetryProcessor.name));

@@ -1,6 +1,7 @@
 // A host app of the packed package, run by packed.e2e-spec.ts from a folder whose node_modules hold the package
 // and its required peers but none of the optional ones (typeorm, @nestjs/typeorm, @opentelemetry/api,
-// @nestjs/terminus), or, for `otel`, also @opentelemetry/api and the SDK. Prints one JSON line with what happened.
+// @nestjs/terminus, @nestjs/schedule), or, for `otel`, also @opentelemetry/api and the SDK. Prints one JSON line
+// with what happened.
 //   node packed-app.cjs memory     boots on the memory store, creates a subscription, dispatches, waits for delivery
 //   node packed-app.cjs typeorm    boots with store_backend 'typeorm' and reports the start-up error
 //   node packed-app.cjs otel       the same as memory with an OpenTelemetry SDK registered: reports the spans
@@ -132,7 +133,7 @@ async function main(mode) {
     received,
     health,
     typeormLoaded: loaded(/node_modules[\\/]typeorm[\\/]/),
-    optionalPeers: { otel: resolvable('@opentelemetry/api'), terminus: resolvable('@nestjs/terminus') },
+    optionalPeers: { otel: resolvable('@opentelemetry/api'), terminus: resolvable('@nestjs/terminus'), schedule: resolvable('@nestjs/schedule') },
     otelLoaded: loaded(/node_modules[\\/]@opentelemetry[\\/]api[\\/]/),
     spans: spans && spans.getFinishedSpans().map((s) => s.name).sort(),
     // Loaded only when a catalog needs them.

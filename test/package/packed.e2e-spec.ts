@@ -18,8 +18,8 @@ const OTEL_PACKAGES = ['@opentelemetry/api', '@opentelemetry/sdk-trace-base'];
 
 /**
  * The package as a user installs it (`npm pack`), in app folders whose node_modules hold its dependencies and
- * required peers but none of the optional ones (TypeORM, OpenTelemetry, Terminus); a second folder adds the
- * OpenTelemetry API and SDK.
+ * required peers but none of the optional ones (TypeORM, OpenTelemetry, Terminus, @nestjs/schedule); a second folder
+ * adds the OpenTelemetry API and SDK.
  */
 describe('the packed package in an app without its optional peers', () => {
   let dir: string;
@@ -65,7 +65,7 @@ describe('the packed package in an app without its optional peers', () => {
     expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'typeorm/package.json'].includes(f))).toEqual([]);
   });
 
-  it('boots and delivers on the memory store without typeorm, @opentelemetry/api or @nestjs/terminus, and reports healthy', () => {
+  it('boots and delivers on the memory store without typeorm, @opentelemetry/api, @nestjs/terminus or @nestjs/schedule, and reports healthy', () => {
     const out = run('memory');
     expect(out).toEqual({
       typeormResolvable: false,
@@ -73,7 +73,7 @@ describe('the packed package in an app without its optional peers', () => {
       received: [true],
       health: 'up',
       typeormLoaded: false,
-      optionalPeers: { otel: false, terminus: false },
+      optionalPeers: { otel: false, terminus: false, schedule: false },
       otelLoaded: false,
       spans: null,
       jsonschemaLoaded: false,
@@ -83,7 +83,7 @@ describe('the packed package in an app without its optional peers', () => {
 
   it('traces through the app\'s OpenTelemetry SDK when @opentelemetry/api is installed', () => {
     const out = run('otel', otelDir);
-    expect(out).toMatchObject({ delivery_count: 1, received: [true], health: 'up', optionalPeers: { otel: true, terminus: false }, otelLoaded: true });
+    expect(out).toMatchObject({ delivery_count: 1, received: [true], health: 'up', optionalPeers: { otel: true, terminus: false, schedule: false }, otelLoaded: true });
     expect(out.spans).toEqual(['webhook.attempt', 'webhook.dispatch']);
   }, 60_000);
 

@@ -1,7 +1,7 @@
 import type { WebhookConfig } from '../../config/webhook-config';
 
 /** The configuration keys the HTTP transports read. */
-export type HttpTransportConfig = Pick<WebhookConfig, 'delivery_timeout_seconds' | 'max_response_bytes' | 'allow_private_urls' | 'allowed_hosts' | 'http_client'>;
+export type HttpTransportConfig = Pick<WebhookConfig, 'delivery_timeout_seconds' | 'max_response_bytes' | 'allow_private_urls' | 'allowed_hosts' | 'http_client' | 'keep_alive_max_timeout_seconds'>;
 
 /** How one HTTP attempt went. */
 export interface SendResult {
