@@ -21,9 +21,6 @@ import { startDemoReceiver, type DemoDelivery } from './demo-receiver';
 const RECEIVER_PORT = Number(process.env.SAMPLE_RECEIVER_PORT ?? 4599);
 const HTTP_PORT = Number(process.env.SAMPLE_PORT ?? 3000);
 const SERVE = process.argv.includes('--serve');
-// TODO(lead, issue 21): set to true once ed25519 subscriptions (`signature_type: 'ed25519'` and `public_key`) are
-// merged from the ed25519 branch; the /ed25519 endpoint of the demo receiver is wired and waits for it.
-const ED25519_ENDPOINT = false;
 
 /**
  * `npm run sample`: a NestJS app with the webhook module on an SQLite file, a demo receiver on localhost,
@@ -58,13 +55,12 @@ async function main(): Promise<void> {
     [healthy.subscription_id, '/ok'],
     [failing.subscription_id, '/fail'],
   ]);
-  if (ED25519_ENDPOINT) {
-    // An ed25519 subscription: the receiver holds only its public key, which cannot sign.
-    const signed = await findOrCreate(subscriptions, earlier, `http://127.0.0.1:${RECEIVER_PORT}/ed25519`, ['order.*'], 'sample: ed25519 endpoint', { signature_type: 'ed25519' });
-    keys.set('/ed25519', (signed as WebhookSubscription & { public_key: string }).public_key);
-    paths.set(signed.subscription_id, '/ed25519');
-  }
-  const expectedFinal = 4 + (ED25519_ENDPOINT ? 3 : 0);
+  // An ed25519 subscription: the receiver holds only its public key, which cannot sign.
+  const signed = await findOrCreate(subscriptions, earlier, `http://127.0.0.1:${RECEIVER_PORT}/ed25519`, ['order.*'], 'sample: ed25519 endpoint', { signature_type: 'ed25519' });
+  keys.set('/ed25519', signed.public_key!);
+  paths.set(signed.subscription_id, '/ed25519');
+  // Three events to /ok and /ed25519 each, one to /fail (dead-lettered after its tries).
+  const expectedFinal = 7;
 
   // The app's own table, written in the same transaction as the event about it.
   const dataSource = app.get<DataSource>(getDataSourceToken());
@@ -150,16 +146,14 @@ async function findOrCreate(
   url: string,
   event_types: string[],
   description: string,
-  extra: Record<string, unknown> = {},
+  extra: Partial<CreateSubscriptionInput> = {},
 ): Promise<WebhookSubscription> {
   const found = existing.find((s) => s.description === description);
   if (found) {
     line(`  reusing subscription ${found.subscription_id.slice(0, 8)}... (${description}, created ${found.created_at.toISOString()})`);
     return found.active ? found : service.activate(found.subscription_id);
   }
-  // `extra` carries fields this version's input type may not list yet (signature_type, on the ed25519 branch).
-  const input = { url, event_types, description, ...extra } as CreateSubscriptionInput;
-  const created = await service.create(input);
+  const created = await service.create({ url, event_types, description, ...extra });
   line(`  created subscription ${created.subscription_id.slice(0, 8)}... (${description}) for ${event_types.join(', ')}`);
   return created;
 }

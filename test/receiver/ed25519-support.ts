@@ -1,5 +1,4 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { verifyWebhook } from '../../lib';
 
 /** An ed25519 key pair in the Standard Webhooks text forms, made with node:crypto alone. */
 export interface TestEd25519Pair {
@@ -23,19 +22,4 @@ export function ed25519Pair(): TestEd25519Pair {
 /** A Standard Webhooks `v1a` signature: `v1a,<base64 ed25519 signature over id.timestamp.body>`. */
 export function signV1a(pair: TestEd25519Pair, id: string, timestamp: number, body: string): string {
   return 'v1a,' + sign(null, Buffer.from(`${id}.${timestamp}.${body}`), pair.privateKey).toString('base64');
-}
-
-/**
- * Whether this checkout's `verifyWebhook` verifies `v1a` signatures with a `whpk_` key (the ed25519 branch of
- * issue 21). Tried once with a fresh pair.
- */
-export function verifyWebhookAcceptsPublicKeys(): boolean {
-  const pair = ed25519Pair();
-  const ts = Math.floor(Date.now() / 1000);
-  const body = '{"probe":true}';
-  try {
-    return verifyWebhook(body, { 'webhook-id': 'msg_probe', 'webhook-timestamp': String(ts), 'webhook-signature': signV1a(pair, 'msg_probe', ts, body) }, pair.public_key) === true;
-  } catch {
-    return false;
-  }
 }

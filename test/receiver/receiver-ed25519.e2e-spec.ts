@@ -5,12 +5,8 @@ import { generateWebhookSecret, signStandardWebhooks, standardWebhooksKey, WEBHO
 import { startOnStore } from '../support/app';
 import { describeIfDatabase } from '../support/databases';
 import { waitFor } from '../support/receiver';
-import { ed25519Pair, signV1a, verifyWebhookAcceptsPublicKeys } from './ed25519-support';
+import { ed25519Pair, signV1a } from './ed25519-support';
 import { post, startReceiverApp, type ReceiverApp } from './receiver-test-app';
-
-// LEAD: these suites need verifyWebhook to check v1a signatures with whpk_ keys (the ed25519 branch of issue 21).
-// Until it is merged they are skipped; once it is, replace the condition with `const describeEd25519 = describe;`.
-const describeEd25519 = verifyWebhookAcceptsPublicKeys() ? describe : describe.skip;
 
 const now = () => Math.floor(Date.now() / 1000);
 const PAIR = ed25519Pair();
@@ -26,7 +22,7 @@ function headersWith(signatures: (id: string, ts: number) => string[], id = `msg
   return { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signatures(id, ts).join(' ') };
 }
 
-describeEd25519('WebhookSignatureGuard with ed25519 public keys (v1a), ed25519 branch', () => {
+describe('WebhookSignatureGuard with ed25519 public keys (v1a)', () => {
   let r: ReceiverApp;
   beforeAll(async () => {
     r = await startReceiverApp(WebhookReceiverModule.forRoot({ secrets: [PAIR.public_key, HMAC_SECRET] }));
@@ -101,7 +97,7 @@ describeEd25519('WebhookSignatureGuard with ed25519 public keys (v1a), ed25519 b
 /** What an ed25519 subscription holds on the ed25519 branch (typed loosely: this branch's types lack it). */
 type Ed25519Subscription = { subscription_id: string; secret: string; public_key: string };
 
-describeEd25519('sender ed25519 subscriptions -> receiver holding the public key, ed25519 branch', () => {
+describe('sender ed25519 subscriptions -> receiver holding the public key', () => {
   for (const kind of ['memory', 'postgres'] as const) {
     const describeStore = kind === 'memory' ? describe : (name: string, fn: () => void) => describeIfDatabase('postgres', name, fn);
     describeStore(`sender on ${kind}`, () => {

@@ -408,7 +408,7 @@ describe('WebhookReceiverModule set-up', () => {
 
   it('stops at start-up naming the option when the options are wrong', async () => {
     await expect(startReceiverApp(WebhookReceiverModule.forRoot({}))).rejects.toThrow(/option "secrets": missing/);
-    await expect(startReceiverApp(WebhookReceiverModule.forRoot({ secrets: 'whsec_short' }))).rejects.toThrow(/option "secrets": the key is not a Standard Webhooks secret/);
+    await expect(startReceiverApp(WebhookReceiverModule.forRoot({ secrets: 'whsec_short' }))).rejects.toThrow(/option "secrets": the key is malformed: a whsec_ secret is whsec_ followed by the base64 of at least 16 bytes/);
     await expect(startReceiverApp(WebhookReceiverModule.forRootAsync({ useFactory: () => ({ secrets: SECRET, tolerance_seconds: 0 }) }))).rejects.toThrow(/option "tolerance_seconds"/);
   });
 });

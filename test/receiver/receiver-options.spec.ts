@@ -49,23 +49,24 @@ describe('resolveReceiverOptions', () => {
   it('refuses malformed keys naming the entry, without quoting them', () => {
     const cut = SECRET.slice(0, 12);
     const message = problem({ secrets: [SECRET, cut] });
-    expect(message).toMatch(/"secrets": entry 1 is not a Standard Webhooks secret/);
+    expect(message).toMatch(/"secrets": entry 1 is malformed: a whsec_ secret is whsec_ followed by the base64 of at least 16 bytes/);
     expect(message).not.toContain(cut);
-    expect(problem({ secrets: 'whpk_abc' })).toMatch(/the key is not a whpk_ public key/);
+    expect(problem({ secrets: 'whpk_abc' })).toMatch(/the key is malformed: a whpk_ public key is whpk_ followed by the base64 of 32 bytes/);
     expect(problem({ secrets: [''] })).toMatch(/entry 0 must be a non-empty string/);
     expect(problem({ secrets: 42 })).toMatch(/must be a key string or an array/);
   });
 
   it("refuses the sender's whsk_ signing key, and a whpk_ key with body-hmac", () => {
-    expect(problem({ secrets: 'whsk_' + Buffer.alloc(64).toString('base64') })).toMatch(/whsk_ signing key, which stays with the sender: verify with the subscription's whpk_ public key/);
+    expect(problem({ secrets: 'whsk_' + Buffer.alloc(64).toString('base64') })).toMatch(/whsk_ key, the signing key that stays with the sender: verify with its whpk_ public key/);
     expect(problem({ scheme: 'body-hmac', secrets: PUBLIC_KEY })).toMatch(/body-hmac scheme is HMAC only/);
     expect(resolveReceiverOptions({ scheme: 'body-hmac', secrets: 'any github secret' }).keys).toEqual(['any github secret']);
+    expect(problem({ scheme: 'body-hmac', secrets: 'gh-secret' })).toMatch(/at least 16 characters/);
   });
 
   it('checks scheme, algorithm, headers, tolerance, replay_store, and unknown keys', () => {
     expect(problem({ secrets: SECRET, scheme: 'github' })).toMatch(/"scheme": must be 'standard-webhooks' or 'body-hmac'/);
     expect(problem({ secrets: SECRET, signature_algorithm: 'sha512' })).toMatch(/"signature_algorithm": .*needs scheme 'body-hmac'/);
-    expect(resolveReceiverOptions({ scheme: 'body-hmac', secrets: 'gh-secret', signature_algorithm: 'sha512' }).signature_algorithm).toBe('sha512');
+    expect(resolveReceiverOptions({ scheme: 'body-hmac', secrets: 'gh-secret-of-16-chars', signature_algorithm: 'sha512' }).signature_algorithm).toBe('sha512');
     expect(problem({ secrets: SECRET, timestamp_header: 'bad header' })).toMatch(/"timestamp_header": must be a valid HTTP header name/);
     expect(problem({ secrets: SECRET, tolerance_seconds: -1 })).toMatch(/"tolerance_seconds": must be a number of seconds > 0/);
     expect(problem({ secrets: SECRET, replay_store: new Map() })).toMatch(/"replay_store": must implement WebhookReplayStore/);
