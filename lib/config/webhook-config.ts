@@ -2,6 +2,7 @@ import type { CanActivate, Type } from '@nestjs/common';
 import { CronTime } from 'cron';
 import { eventCatalogProblem } from '../catalog/catalog-entries';
 import type { EventCatalogEntry } from '../catalog/event-catalog.types';
+import type { SignatureType } from '../domain/types';
 import { InvalidWebhookConfigError } from '../domain/webhook.error';
 
 /** Which signature scheme deliveries carry. */
@@ -16,8 +17,7 @@ export interface TransactionHostLike {
   readonly tx: unknown;
 }
 
-/** How a subscription's deliveries are signed: a shared HMAC secret, or an ed25519 key pair. */
-export type SignatureType = 'hmac-sha256' | 'ed25519';
+export type { SignatureType };
 
 /** How deliveries are sent: undici directly (fast), or `HttpService` from @nestjs/axios (with its interceptors). */
 export type HttpClientKind = 'undici' | 'http-service';

@@ -1,5 +1,7 @@
-import type { SignatureType } from '../config/webhook-config';
 import type { WebhookFilter } from './filter/webhook-filter';
+
+/** How a subscription's deliveries are signed: a shared HMAC secret, or an ed25519 key pair. */
+export type SignatureType = 'hmac-sha256' | 'ed25519';
 
 /** Lifecycle of a delivery (one event to one subscription) and of each logged attempt. */
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead_letter' | 'cancelled';

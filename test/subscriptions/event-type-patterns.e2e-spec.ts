@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import type { WebhookSubscriptionStore } from '../../lib/domain/stores';
-import type { WebhookSubscription } from '../../lib/domain/types';
+import { storeSubscriptionDirectly } from '../hardening/helpers';
 import { InvalidSubscriptionError } from '../../lib/domain/webhook.error';
 import { MemorySubscriptionStore } from '../../lib/stores/memory';
 import { WEBHOOK_SUBSCRIPTION_STORE } from '../../lib/webhook.constants';
@@ -21,31 +21,6 @@ import { typeOrmHarness, type TypeOrmHarness } from '../stores/typeorm-harness';
 const ATTACK = '*'.repeat(10) + 'Z';
 const NINE_STARS = 'a.*'.repeat(9);
 const TYPE = 'invoice.payment.succeeded';
-
-/** A subscription as a store holds it, written straight to the store (as one stored before the rules was). */
-function stored(id: string, url: string, eventTypes: string[]): WebhookSubscription {
-  return {
-    subscription_id: id,
-    url,
-    secret: `whsec_${Buffer.from(`secret-of-${id}-0123456789`).toString('base64')}`,
-    event_types: eventTypes,
-    active: true,
-    description: null,
-    tenant_id: null,
-    created_at: new Date(),
-    metadata: {},
-    previous_secret: null,
-    previous_secret_expires_at: null,
-    disabled_reason: null,
-    headers: {},
-    filter: null,
-    retry_max_attempts: null,
-    delivery_timeout_seconds: null,
-    max_concurrent_per_endpoint: null,
-    rate_limit_per_second: null,
-    ordered: false,
-  };
-}
 
 /** The error `call` rejects with. */
 async function refusal(call: () => Promise<unknown>): Promise<InvalidSubscriptionError> {
@@ -138,8 +113,8 @@ describe('event type patterns: refused where subscriptions are written, matched 
   it('a dispatch matches subscriptions stored with old-style patterns of many stars without stalling', async () => {
     const store = t.app.get<WebhookSubscriptionStore>(WEBHOOK_SUBSCRIPTION_STORE);
     expect(store).toBeInstanceOf(MemorySubscriptionStore);
-    await store.create(stored('old-never', receiver.url('/hook'), ['*'.repeat(60) + 'Z']));
-    await store.create(stored('old-hit', receiver.url('/hook'), ['*'.repeat(30) + 'payment' + '*'.repeat(30)]));
+    await storeSubscriptionDirectly(store, receiver.url('/hook'), { subscription_id: 'old-never', event_types: ['*'.repeat(60) + 'Z'] });
+    await storeSubscriptionDirectly(store, receiver.url('/hook'), { subscription_id: 'old-hit', event_types: ['*'.repeat(30) + 'payment' + '*'.repeat(30)] });
     const start = performance.now();
     const result = await t.delivery.dispatch({ event_type: TYPE, payload: { n: 1 } });
     // The old RegExp would take far longer than the age of the universe on the first pattern.
@@ -161,9 +136,9 @@ describe('event type patterns: a TypeORM store lists old-style patterns by event
   });
 
   it('on SQLite', async () => {
-    await h.subscriptions.create(stored('old-never', 'https://hooks.example.com/never', ['*'.repeat(60) + 'Z']));
-    await h.subscriptions.create(stored('old-hit', 'https://hooks.example.com/hit', ['*'.repeat(30) + 'payment' + '*'.repeat(30)]));
-    await h.subscriptions.create(stored('other', 'https://hooks.example.com/other', ['user.*']));
+    await storeSubscriptionDirectly(h.subscriptions, 'https://hooks.example.com/never', { subscription_id: 'old-never', event_types: ['*'.repeat(60) + 'Z'] });
+    await storeSubscriptionDirectly(h.subscriptions, 'https://hooks.example.com/hit', { subscription_id: 'old-hit', event_types: ['*'.repeat(30) + 'payment' + '*'.repeat(30)] });
+    await storeSubscriptionDirectly(h.subscriptions, 'https://hooks.example.com/other', { subscription_id: 'other', event_types: ['user.*'] });
     const start = performance.now();
     expect((await h.subscriptions.list({ event_type: TYPE })).map((s) => s.subscription_id)).toEqual(['old-hit']);
     expect((await h.subscriptions.match({ event_type: TYPE, tenant_id: null })).map((s) => s.subscription_id)).toEqual(['old-hit']);
