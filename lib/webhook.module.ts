@@ -73,9 +73,9 @@ const exported = [WEBHOOK_CONFIG, WEBHOOK_SUBSCRIPTION_STORE, WEBHOOK_DELIVERY_S
 /**
  * Outbound webhooks for a NestJS app: `WebhookModule.forRoot({...})` (or `forRootAsync`), then inject
  * `WebhookDeliveryService` and call `dispatch(event)`. A guest in the host app: it adds no global guard, pipe,
- * filter, interceptor, middleware or process handler, and does not import `ScheduleModule` (a second
- * `ScheduleModule.forRoot()` would run the host's own `@Cron` jobs twice). Its retry and retention jobs run on the
- * `cron` package and are listed in the host's `SchedulerRegistry` when the app imports `ScheduleModule.forRoot()`.
+ * filter, interceptor, middleware or process handler, and does not import `ScheduleModule` (a second root
+ * `ScheduleModule` would run the host's own `@Cron` jobs twice). Its retry and retention jobs run on the
+ * `cron` package and are listed in the host's `SchedulerRegistry` when the app imports the root `ScheduleModule`.
  */
 @Module({})
 export class WebhookModule extends ConfigurableWebhookModule {

@@ -13,10 +13,10 @@ export interface CronJobRegistry {
 }
 
 /**
- * The host app's `SchedulerRegistry` when it imports `ScheduleModule.forRoot()` (global in @nestjs/schedule), so the
+ * The host app's `SchedulerRegistry` when it imports the root `ScheduleModule` (global in @nestjs/schedule), so the
  * module's cron jobs are listed with the app's own (`getCronJobs()`); none otherwise. The jobs run the same either
- * way: the registry only lists them. The module never imports `ScheduleModule` itself, because a second
- * `ScheduleModule.forRoot()` runs every `@Cron` job of the host twice.
+ * way: the registry only lists them. The module never imports `ScheduleModule` itself, because a second root
+ * `ScheduleModule` runs every `@Cron` job of the host twice.
  */
 @Injectable()
 export class HostSchedulerRegistry implements OnModuleInit {
@@ -42,7 +42,7 @@ export class HostSchedulerRegistry implements OnModuleInit {
 
 /**
  * The `SchedulerRegistry` instance of the app, looked up in every module (not only those this one imports), or null
- * when @nestjs/schedule is not installed or the app does not import `ScheduleModule.forRoot()`.
+ * when @nestjs/schedule is not installed or the app does not import the root `ScheduleModule`.
  */
 export async function findSchedulerRegistry(moduleRef: ModuleRef): Promise<CronJobRegistry | null> {
   let schedule: { SchedulerRegistry?: unknown; default?: { SchedulerRegistry?: unknown } };
@@ -61,7 +61,7 @@ export async function findSchedulerRegistry(moduleRef: ModuleRef): Promise<CronJ
   try {
     return moduleRef.get(token as new () => CronJobRegistry, { strict: false });
   } catch {
-    // UnknownElementException: the app has no ScheduleModule.forRoot().
+    // UnknownElementException: the app has no root ScheduleModule.
     return null;
   }
 }
