@@ -5,9 +5,12 @@ import type { VerifiedWebhook } from './webhook-signature.verifier';
  * `{ event_id, event_type, occurred_at, source, payload }`; other senders' bodies come whole in `payload`.
  */
 export interface ReceivedWebhookEvent<TPayload = unknown> {
-  /** The message id header (`webhook-id`), else the body's `event_id`; null only with body-hmac when neither is sent. */
+  /**
+   * Standard Webhooks: the message id header (`webhook-id`), which the signature covers. body-hmac, which signs
+   * the body only: the body's `event_id`, else the (unsigned) id header; null when neither is sent.
+   */
   event_id: string | null;
-  /** The event type header (`webhook-event-type`), else the body's `event_type`, else null. */
+  /** The body's `event_type` (signed), else the event type header (which no scheme signs), else null. */
   event_type: string | null;
   /** The body's `occurred_at` as a Date, or null when absent or not a date. */
   occurred_at: Date | null;
@@ -36,9 +39,11 @@ export function toReceivedEvent<TPayload = unknown>(verified: VerifiedWebhook): 
   const isEnvelope = envelope !== null && typeof envelope.event_type === 'string' && 'payload' in envelope;
   const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
   const occurred = typeof envelope?.occurred_at === 'string' ? new Date(envelope.occurred_at) : null;
+  // Signed values win over unsigned headers, so that a captured request resent with other headers keeps its identity.
+  const idSigned = verified.timestamp !== null;
   return {
-    event_id: verified.event_id ?? text(envelope?.event_id),
-    event_type: verified.event_type ?? text(envelope?.event_type),
+    event_id: idSigned ? verified.event_id : (text(envelope?.event_id) ?? verified.event_id),
+    event_type: text(envelope?.event_type) ?? verified.event_type,
     occurred_at: occurred && !Number.isNaN(occurred.getTime()) ? occurred : null,
     source: text(envelope?.source),
     payload: (isEnvelope ? envelope.payload : body) as TPayload,

@@ -88,6 +88,14 @@ describe('WebhookSignatureGuard in a NestJS receiver (rawBody: true), over real 
     expect(r.calls.events.at(-1)!.event).toMatchObject({ event_id: id, event_type: 'invoice.paid', payload: { n: 1 } });
   });
 
+  it('takes event_type from the signed body when an unsigned webhook-event-type header says otherwise', async () => {
+    const body = JSON.stringify({ event_id: 'evt_body', event_type: 'order.created', occurred_at: new Date().toISOString(), source: null, payload: {} });
+    const headers = { ...signed(body, [SECRET], 'msg_signed'), 'webhook-event-type': 'order.refunded' };
+    expect((await post(r.url('/hooks/in'), body, headers)).status).toBe(200);
+    // The id header is signed in this scheme, so it is the id; the type header is not, so the body's type wins.
+    expect(r.calls.events.at(-1)!.event).toMatchObject({ event_id: 'msg_signed', event_type: 'order.created' });
+  });
+
   it('gives a body that is not an event envelope whole, as the payload', async () => {
     const body = JSON.stringify({ type: 'user.created', data: { id: 7 } });
     const res = await post(r.url('/hooks/in'), body, signed(body));
@@ -270,6 +278,13 @@ describe('WebhookSignatureGuard in body-hmac mode (GitHub-style)', () => {
     ]);
     expect(standard.body.message).toMatch(/scheme: 'standard-webhooks'/);
     expect(r.calls.events.length).toBe(before);
+  });
+
+  it("takes event_id and event_type from the signed body, not from unsigned headers a resender can change", async () => {
+    const body = JSON.stringify({ event_id: 'evt_real', event_type: 'order.created', occurred_at: new Date().toISOString(), source: null, payload: { n: 1 } });
+    const res = await post(r.url('/hooks/in'), body, { 'x-hub-signature-256': await octokitSign(GH_SECRET, body), 'webhook-id': 'evt_FORGED', 'webhook-event-type': 'order.refunded' });
+    expect(res.status).toBe(200);
+    expect(r.calls.events.at(-1)!.event).toMatchObject({ event_id: 'evt_real', event_type: 'order.created' });
   });
 
   it('has no replay protection: body-hmac signs no id or time (documented), so the same request passes twice', async () => {
