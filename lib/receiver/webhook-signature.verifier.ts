@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { WebhookVerificationError } from '../domain/webhook.error';
-import { verifyWebhook, type VerifyWebhookOptions } from '../signing/verify';
+import { matchingSignatures, verifyWebhook, type VerifyWebhookOptions } from '../signing/verify';
+import { parseVerificationKey } from '../signing/webhook-keys';
 import { InvalidWebhookReceiverOptionError } from './receiver-option.error';
 import { checkReceiverKeys } from './receiver-keys';
 import { headerValue, readSignedHeaders, type ReceivedHeaders } from './signed-headers';
@@ -26,7 +27,8 @@ export type WebhookVerdict = { ok: true; value: VerifiedWebhook } | { ok: false;
 
 /**
  * Verifies received webhooks as a receiver is configured: headers, the keys (fixed or from `secret_resolver`),
- * the signature over the raw body (through `verifyWebhook`), then replay. No Nest in here: the guard is the glue.
+ * the signature over the raw body (`matchingSignatures`, the check `verifyWebhook` makes; body-hmac through
+ * `verifyWebhook` itself), then replay. No Nest in here: the guard is the glue.
  *
  * Replay protection remembers each accepted signature (with its message id and timestamp) until the timestamp
  * leaves the tolerance. A replayed request carries a signature seen before, and is refused. The sender's retries
@@ -51,45 +53,44 @@ export class WebhookSignatureVerifier {
     const keys = await this.keysFor(request);
     if (keys.length === 0) return { ok: false, refusal: { reason: 'unknown_sender', message: 'no key for this sender: the receiver does not know who signed this request' } };
 
-    const options: VerifyWebhookOptions = {
-      tolerance_seconds: c.tolerance_seconds,
-      signature_scheme: c.scheme,
-      signature_algorithm: c.signature_algorithm,
-      signature_header: c.signature_header,
-      event_id_header: c.event_id_header,
-      timestamp_header: c.timestamp_header,
-      now,
-    };
-    const bag = (entries: string[]): Record<string, string> => {
-      const b: Record<string, string> = { [c.signature_header]: entries.join(' ') };
-      if (event_id !== null) b[c.event_id_header] = event_id;
-      if (timestamp !== null) b[c.timestamp_header] = String(timestamp);
-      return b;
-    };
-    const mismatch = verdictOf(() => verifyWebhook(rawBody, bag(signatures), keys, options));
-    if (mismatch) return { ok: false, refusal: { reason: 'no_matching_signature', message: mismatch } };
-
-    const replay_ids: string[] = [];
+    let replay_ids: string[] = [];
+    // readSignedHeaders gives the id and the timestamp with Standard Webhooks (checked, within the tolerance), neither with body-hmac.
     if (c.scheme === 'standard-webhooks' && event_id !== null && timestamp !== null) {
-      // Remember every signature that verifies on its own, so that a replay keeping only one of them is caught.
-      const valid = signatures.length === 1 ? signatures : signatures.filter((s) => verdictOf(() => verifyWebhook(rawBody, bag([s]), keys, options)) === null);
-      const expires = new Date((timestamp + c.tolerance_seconds + 1) * 1000);
-      let seen = false;
-      for (const s of valid) {
-        const id = replayKey(event_id, timestamp, s);
-        // The first known one decides (so two copies racing cannot refuse each other over their second signature).
-        if (!(await c.replay_store.remember(id, expires))) {
-          seen = true;
-          break;
-        }
-        replay_ids.push(id);
-      }
-      if (seen) {
-        await this.release(replay_ids);
+      // The keys were checked when configured or resolved (checkReceiverKeys).
+      const parsed = keys.map(parseVerificationKey).flatMap((k) => (k.ok ? [k.key] : []));
+      const checked = matchingSignatures(parsed, event_id, timestamp, rawBody.toString('utf8'), signatures, c.signature_header);
+      if (!checked.ok) return { ok: false, refusal: { reason: 'no_matching_signature', message: checked.problem } };
+      const remembered = await this.remember(event_id, timestamp, checked.matched);
+      if (remembered === null) {
         return { ok: false, refusal: { reason: 'replayed', message: `this message (${c.event_id_header} ${JSON.stringify(event_id.slice(0, 80))}, timestamp ${timestamp}) was received before: a replay` } };
       }
+      replay_ids = remembered;
+    } else {
+      // body-hmac signs the body alone: no timestamp, and no replay protection.
+      const options: VerifyWebhookOptions = { signature_scheme: 'body-hmac', signature_algorithm: c.signature_algorithm, signature_header: c.signature_header };
+      const mismatch = verdictOf(() => verifyWebhook(rawBody, { [c.signature_header]: signatures.join(' ') }, keys, options));
+      if (mismatch) return { ok: false, refusal: { reason: 'no_matching_signature', message: mismatch } };
     }
     return { ok: true, value: { raw_body: rawBody, event_id, timestamp, event_type: headerValue(headers, c.event_type_header) ?? null, replay_ids } };
+  }
+
+  /**
+   * Remembers every signature that verified (so that a replay keeping only one of them is caught) until the
+   * timestamp leaves the tolerance: their replay ids, or null when one was seen before (the first known one
+   * decides, so two copies racing cannot refuse each other over their second signature).
+   */
+  private async remember(eventId: string, timestamp: number, signatures: readonly string[]): Promise<string[] | null> {
+    const expires = new Date((timestamp + this.config.tolerance_seconds + 1) * 1000);
+    const ids: string[] = [];
+    for (const s of signatures) {
+      const id = replayKey(eventId, timestamp, s);
+      if (!(await this.config.replay_store.remember(id, expires))) {
+        await this.release(ids);
+        return null;
+      }
+      ids.push(id);
+    }
+    return ids;
   }
 
   /**

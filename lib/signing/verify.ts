@@ -2,7 +2,7 @@ import { verify as verifySignature } from 'node:crypto';
 import { WebhookVerificationError } from '../domain/webhook.error';
 import { strictBase64 } from './strict-base64';
 import { constantTimeEqual, signBodyHmac, signStandardWebhooks, standardWebhooksContent } from './signature';
-import { bodyHmacKeyProblem, parseVerificationKey } from './webhook-keys';
+import { bodyHmacKeyProblem, parseVerificationKey, type VerificationKey } from './webhook-keys';
 
 /** Default accepted clock difference between sender and receiver, seconds. */
 export const DEFAULT_TOLERANCE_SECONDS = 300;
@@ -85,23 +85,51 @@ export function verifyWebhook(payload: string | Buffer, headers: HeaderBag, key:
     .split(' ')
     .map((v) => v.trim())
     .filter(Boolean);
+  const checked = matchingSignatures(keys, msgId, timestamp, body, values, signatureHeader, true);
+  if (!checked.ok) throw new WebhookVerificationError(checked.problem);
+  return true;
+}
+
+/**
+ * The entries of a Standard Webhooks signature header (`values`, split on spaces) that verify the signed content
+ * `${msgId}.${timestamp}.${body}`: `v1,` entries with the HMAC secrets among `keys`, `v1a,` entries with the
+ * ed25519 public keys, never the other way round; compared in constant time. `first`: stop at the first match.
+ * When none matches, `problem` says why (which version is missing, or that none verifies). The headers, the
+ * timestamp's tolerance and the keys' shape are the caller's to check first.
+ */
+export function matchingSignatures(
+  keys: readonly VerificationKey[],
+  msgId: string,
+  timestamp: number,
+  body: string,
+  values: readonly string[],
+  headerName: string,
+  first = false,
+): { ok: true; matched: string[] } | { ok: false; problem: string } {
   const v1 = values.filter((v) => v.startsWith('v1,'));
   const v1a = values.filter((v) => v.startsWith('v1a,'));
   const secrets = keys.flatMap((k) => (k.kind === 'hmac' ? [k.key] : []));
   const publicKeys = keys.flatMap((k) => (k.kind === 'ed25519' ? [k.key] : []));
   if (!(secrets.length > 0 && v1.length > 0) && !(publicKeys.length > 0 && v1a.length > 0)) {
-    throw new WebhookVerificationError(noUsableSignature(signatureHeader, secrets.length > 0, publicKeys.length > 0, v1a.length > 0, v1.length > 0));
+    return { ok: false, problem: noUsableSignature(headerName, secrets.length > 0, publicKeys.length > 0, v1a.length > 0, v1.length > 0) };
   }
-  for (const s of secrets) {
-    const expected = signStandardWebhooks(s, msgId, timestamp, body);
-    if (v1.some((g) => constantTimeEqual(g, expected))) return true;
+  const matched: string[] = [];
+  if (secrets.length > 0) {
+    const expected = secrets.map((s) => signStandardWebhooks(s, msgId, timestamp, body));
+    for (const g of v1) {
+      if (expected.some((e) => constantTimeEqual(g, e))) matched.push(g);
+      if (first && matched.length > 0) return { ok: true, matched };
+    }
   }
   if (publicKeys.length > 0 && v1a.length > 0) {
     const content = Buffer.from(standardWebhooksContent(msgId, timestamp, body));
-    const signatures = v1a.map((v) => strictBase64(v.slice(4))).filter((b): b is Buffer => b !== null && b.length === 64);
-    for (const publicKey of publicKeys) if (signatures.some((sig) => verifySignature(null, content, publicKey, sig))) return true;
+    for (const v of v1a) {
+      const sig = strictBase64(v.slice(4));
+      if (sig !== null && sig.length === 64 && publicKeys.some((publicKey) => verifySignature(null, content, publicKey, sig))) matched.push(v);
+      if (first && matched.length > 0) return { ok: true, matched };
+    }
   }
-  throw new WebhookVerificationError('no signature matches: wrong key, or the body was changed (verify the raw body, not re-serialized JSON)');
+  return matched.length > 0 ? { ok: true, matched } : { ok: false, problem: 'no signature matches: wrong key, or the body was changed (verify the raw body, not re-serialized JSON)' };
 }
 
 /** Why the header holds nothing the given keys can check: which version is missing, and which key checks what is there. */
