@@ -2,6 +2,7 @@ import type { CanActivate, Type } from '@nestjs/common';
 import { CronTime } from 'cron';
 import { eventCatalogProblem } from '../catalog/catalog-entries';
 import type { EventCatalogEntry } from '../catalog/event-catalog.types';
+import { HEADER_NAME_PATTERN } from '../domain/custom-headers';
 import type { SignatureType } from '../domain/types';
 import { InvalidWebhookConfigError } from '../domain/webhook.error';
 
@@ -246,7 +247,7 @@ const oneOf =
   (v) =>
     allowed.includes(v as string) ? null : `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`;
 const headerName: Check = (v) =>
-  typeof v === 'string' && /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(v) ? null : 'must be a valid HTTP header name';
+  typeof v === 'string' && HEADER_NAME_PATTERN.test(v) ? null : 'must be a valid HTTP header name';
 const nonEmptyString: Check = (v) => (typeof v === 'string' && v.trim().length > 0 ? null : 'must be a non-empty string');
 const stringArray: Check = (v) => (Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0) ? null : 'must be an array of non-empty strings');
 const cron: Check = (v) => {

@@ -1,3 +1,4 @@
+import { HEADER_NAME_PATTERN } from '../domain/custom-headers';
 import { DEFAULT_TOLERANCE_SECONDS } from '../signing/verify';
 import { MemoryReplayStore } from './memory-replay.store';
 import { InvalidWebhookReceiverOptionError } from './receiver-option.error';
@@ -69,7 +70,6 @@ const KNOWN = new Set<string>([
   'tolerance_seconds',
   'replay_store',
 ]);
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
 /** Checks the options (throwing {@link InvalidWebhookReceiverOptionError} naming the option) and fills in defaults. */
 export function resolveReceiverOptions(options: WebhookReceiverOptions | null | undefined): WebhookReceiverConfig {
@@ -104,7 +104,7 @@ export function resolveReceiverOptions(options: WebhookReceiverOptions | null | 
 
   const header = (key: 'signature_header' | 'event_id_header' | 'timestamp_header' | 'event_type_header', fallback: string): string => {
     const value = o[key] ?? fallback;
-    if (typeof value !== 'string' || !HEADER_NAME.test(value)) fail(key, `must be a valid HTTP header name (got ${JSON.stringify(value)})`);
+    if (typeof value !== 'string' || !HEADER_NAME_PATTERN.test(value)) fail(key, `must be a valid HTTP header name (got ${JSON.stringify(value)})`);
     return value.toLowerCase();
   };
   const tolerance_seconds = o.tolerance_seconds ?? DEFAULT_TOLERANCE_SECONDS;
