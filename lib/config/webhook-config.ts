@@ -3,7 +3,7 @@ import { CronTime } from 'cron';
 import { eventCatalogProblem } from '../catalog/catalog-entries';
 import type { EventCatalogEntry } from '../catalog/event-catalog.types';
 import { HEADER_NAME_PATTERN } from '../domain/custom-headers';
-import type { SignatureType } from '../domain/types';
+import { SIGNATURE_TYPES, type SignatureType } from '../domain/types';
 import { InvalidWebhookConfigError } from '../domain/webhook.error';
 
 /** Which signature scheme deliveries carry. */
@@ -335,7 +335,7 @@ const CHECKS: Record<keyof WebhookConfig, Check> = {
   user_agent: nonEmptyString,
   keep_alive_max_timeout_seconds: positiveNumber,
   secret_encryption_keys: encryptionKeys,
-  signature_type: oneOf('hmac-sha256', 'ed25519'),
+  signature_type: oneOf(...SIGNATURE_TYPES),
   subscription_cache_ms: nonNegativeInt,
   http_client: oneOf('undici', 'http-service'),
   propagate_trace_context: bool,

@@ -2,6 +2,8 @@ import type { WebhookFilter } from './filter/webhook-filter';
 
 /** How a subscription's deliveries are signed: a shared HMAC secret, or an ed25519 key pair. */
 export type SignatureType = 'hmac-sha256' | 'ed25519';
+/** Every {@link SignatureType}, for validation. */
+export const SIGNATURE_TYPES: readonly SignatureType[] = Object.freeze(['hmac-sha256', 'ed25519']);
 
 /** Lifecycle of a delivery (one event to one subscription) and of each logged attempt. */
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead_letter' | 'cancelled';

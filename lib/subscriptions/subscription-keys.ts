@@ -1,11 +1,9 @@
 import type { SignatureType, WebhookConfig } from '../config/webhook-config';
-import type { WebhookSubscription } from '../domain/types';
+import { SIGNATURE_TYPES, type WebhookSubscription } from '../domain/types';
 import { InvalidSubscriptionError } from '../domain/webhook.error';
 import { ed25519PublicKey, generateEd25519KeyPair, SIGNING_KEY_PREFIX } from '../signing/ed25519';
 import { generateWebhookSecret } from '../signing/secret';
 
-/** Every value of {@link SignatureType}, for validation. */
-export const SIGNATURE_TYPES: readonly SignatureType[] = ['hmac-sha256', 'ed25519'];
 
 /** A subscription's signature type (a row from before the field is HMAC). */
 export function signatureTypeOf(sub: Pick<WebhookSubscription, 'signature_type'>): SignatureType {

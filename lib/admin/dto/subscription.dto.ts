@@ -3,7 +3,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsObj
 import type { SignatureType } from '../../config/webhook-config';
 import { EVENT_TYPE_FILTER_PATTERN, EVENT_TYPE_PATTERN } from '../../domain/event-type';
 import type { WebhookFilter } from '../../domain/filter/webhook-filter';
-import { SIGNATURE_TYPES } from '../../subscriptions/subscription-keys';
+import { SIGNATURE_TYPES } from '../../domain/types';
 import { MAX_EVENT_TYPES } from '../../subscriptions/subscription-validation';
 import { PaginationQueryDto } from './pagination.dto';
 import { IsConfigOverride, IsRateLimit, IsWebhookFilter, IsWebhookHeaders } from './subscription-controls.validators';
