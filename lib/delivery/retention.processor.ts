@@ -39,10 +39,12 @@ export class RetentionProcessor {
     return { ...purged, changes };
   }
 
+  /** Starts the job (listed in the host's `SchedulerRegistry`, when it has one). */
   start(): void {
     this.task.start();
   }
 
+  /** Stops the job; waits for a purge under way. */
   async stop(): Promise<void> {
     await this.task.stop();
   }

@@ -22,10 +22,12 @@ export class RetryProcessor {
     this.task = new CronTask(registry, `webhooks.retry.${engine.workerId}`, config.retry_cron, () => engine.poll(), new Logger(RetryProcessor.name));
   }
 
+  /** Starts the job (listed in the host's `SchedulerRegistry`, when it has one). */
   start(): void {
     this.task.start();
   }
 
+  /** Stops the engine's claims, then the job; waits for a tick under way. */
   async stop(): Promise<void> {
     // Stop claiming first: the tick being awaited is a claim round, which would otherwise keep claiming new work.
     await this.engine.stopClaiming();

@@ -48,10 +48,12 @@ export class WebhookRuntimeHost implements OnApplicationBootstrap, BeforeApplica
     @Inject(RetentionProcessor) private readonly retention: Startable,
   ) {}
 
+  /** Nest calls this once every module's providers exist: see {@link start}. */
   onApplicationBootstrap(): Promise<void> {
     return this.start();
   }
 
+  /** Nest calls this on `app.close()`, before any `onApplicationShutdown` (the app's DataSource is still open): see {@link stop}. */
   beforeApplicationShutdown(): Promise<void> {
     return this.stop();
   }
