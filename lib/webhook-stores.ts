@@ -1,33 +1,35 @@
-import type { ModuleRef } from '@nestjs/core';
+import { Inject, type Provider } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { WebhookConfig } from './config/webhook-config';
-import type { StoreSignals, WebhookDeliveryStore, WebhookSubscriptionStore } from './domain/stores';
+import type { StoreBackend } from './domain/store-backend';
 import { InvalidWebhookConfigError } from './domain/webhook.error';
 import { SecretCipher } from './security/secret-cipher';
-import { MemoryDeliveryStore } from './stores/memory/memory-delivery.store';
-import { MemorySubscriptionStore } from './stores/memory/memory-subscription.store';
+import { createMemoryStores } from './stores/memory/memory-backend';
+import { WEBHOOK_CONFIG, WEBHOOK_DELIVERY_STORE, WEBHOOK_SUBSCRIPTION_STORE } from './webhook.constants';
 
 /** Injection token of the module's {@link WebhookStores} (internal). */
 export const WEBHOOK_STORES = Symbol('WEBHOOK_STORES');
+/** Injection token of the backend's {@link StoreCapabilities} (internal). */
+export const WEBHOOK_STORE_CAPABILITIES = Symbol('WEBHOOK_STORE_CAPABILITIES');
+/** Injection token of the backend's `StoreSignals`, or null when it has none (internal). */
+export const WEBHOOK_STORE_SIGNALS = Symbol('WEBHOOK_STORE_SIGNALS');
 
-/** The two stores of one module instance, and their change signals when the backend has any. */
-export interface WebhookStores {
-  subscriptions: WebhookSubscriptionStore;
-  deliveries: WebhookDeliveryStore;
-  signals?: StoreSignals;
-}
+/** Injects what the store backend can do. */
+export const InjectStoreCapabilities = (): ParameterDecorator => Inject(WEBHOOK_STORE_CAPABILITIES);
+
+/** The two stores of one module instance, their change signals when the backend has any, and what it can do. */
+export type WebhookStores = StoreBackend;
 
 /** The packages the TypeORM backend loads, and how to add them. */
 const TYPEORM_PACKAGES = ['typeorm', '@nestjs/typeorm'];
 
 /**
- * The stores `store_backend` names. The TypeORM backend (and with it `typeorm` and `@nestjs/typeorm`, optional
- * peers) is loaded only here, only when chosen, so apps on the memory store need neither package.
+ * The stores `store_backend` names (the one place that reads it: each backend declares its capabilities). The
+ * TypeORM backend (and with it `typeorm` and `@nestjs/typeorm`, optional peers) is loaded only here, only when
+ * chosen, so apps on the memory store need neither package.
  */
 export async function createWebhookStores(config: WebhookConfig, moduleRef: ModuleRef): Promise<WebhookStores> {
-  if (config.store_backend !== 'typeorm') {
-    const subscriptions = new MemorySubscriptionStore();
-    return { subscriptions, deliveries: new MemoryDeliveryStore(subscriptions.rateLimits) };
-  }
+  if (config.store_backend !== 'typeorm') return createMemoryStores();
   let backend: typeof import('./stores/typeorm/typeorm-backend.js');
   try {
     backend = await import('./stores/typeorm/typeorm-backend.js');
@@ -48,4 +50,15 @@ function missingPackage(err: unknown): string | null {
   const e = err as { code?: string; message?: string } | null;
   if (e?.code !== 'MODULE_NOT_FOUND' && e?.code !== 'ERR_MODULE_NOT_FOUND') return null;
   return TYPEORM_PACKAGES.find((name) => e.message?.includes(`'${name}'`) || e.message?.includes(`"${name}"`)) ?? null;
+}
+
+/** The stores (created once), each under its own token: the two stores, their capabilities and their signals. */
+export function storeProviders(): Provider[] {
+  return [
+    { provide: WEBHOOK_STORES, inject: [WEBHOOK_CONFIG, ModuleRef], useFactory: createWebhookStores },
+    { provide: WEBHOOK_SUBSCRIPTION_STORE, inject: [WEBHOOK_STORES], useFactory: (stores: WebhookStores) => stores.subscriptions },
+    { provide: WEBHOOK_DELIVERY_STORE, inject: [WEBHOOK_STORES], useFactory: (stores: WebhookStores) => stores.deliveries },
+    { provide: WEBHOOK_STORE_CAPABILITIES, inject: [WEBHOOK_STORES], useFactory: (stores: WebhookStores) => stores.capabilities },
+    { provide: WEBHOOK_STORE_SIGNALS, inject: [WEBHOOK_STORES], useFactory: (stores: WebhookStores) => stores.signals },
+  ];
 }

@@ -1,23 +1,16 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { createWebhookAdminControllers, WEBHOOK_ADMIN_PROVIDERS } from './admin/admin.controllers';
 import { EventCatalog } from './catalog/event-catalog';
 import { EVENT_CATALOG_PROVIDER } from './catalog/event-catalog.provider';
 import { resolveWebhookConfig, type WebhookConfig, type WebhookModuleOptions } from './config/webhook-config';
 import { InvalidWebhookConfigError } from './domain/webhook.error';
-import { DeliveryWorker } from './delivery/delivery.worker';
-import { HostSchedulerRegistry } from './delivery/host-scheduler-registry';
-import { RetentionProcessor } from './delivery/retention.processor';
-import { RetryProcessor } from './delivery/retry.processor';
+import { deliveryProviders } from './delivery/delivery.providers';
 import { WebhookDeliveryService } from './delivery/webhook-delivery.service';
-import { StoreSignalsHost } from './delivery/store-signals.host';
-import { WebhookTestSender } from './delivery/test-sender';
-import { WebhookHttpClient } from './delivery/webhook-http.host';
 import { OBSERVABILITY_EXPORTS, OBSERVABILITY_PROVIDERS } from './observability/observability.providers';
 import { AutoDisable } from './subscriptions/auto-disable';
 import { SubscriptionCache } from './subscriptions/subscription-cache';
 import { WebhookSubscriptionService } from './subscriptions/webhook-subscription.service';
-import { WEBHOOK_CONFIG, WEBHOOK_DELIVERY_STORE, WEBHOOK_HTTP_SERVICE, WEBHOOK_SUBSCRIPTION_STORE, WEBHOOK_TEST_SENDER } from './webhook.constants';
+import { WEBHOOK_CONFIG, WEBHOOK_DELIVERY_STORE, WEBHOOK_HTTP_SERVICE, WEBHOOK_SUBSCRIPTION_STORE } from './webhook.constants';
 import {
   ConfigurableWebhookModule,
   WEBHOOK_ASYNC_OPTIONS_TYPE,
@@ -26,47 +19,43 @@ import {
   WEBHOOK_OPTIONS_TYPE,
   type WebhookModuleExtras,
 } from './webhook.module-definition';
-import { createWebhookStores, WEBHOOK_STORES, type WebhookStores } from './webhook-stores';
+import { storeProviders } from './webhook-stores';
 
 const STATIC_KEYS = ['enable_admin', 'admin_prefix'] as const;
 
-const providers: Provider[] = [
-  {
-    provide: WEBHOOK_CONFIG,
-    inject: [WEBHOOK_MODULE_OPTIONS, WEBHOOK_EXTRAS],
-    useFactory: (options: WebhookModuleOptions, extras: WebhookModuleExtras): WebhookConfig => {
-      for (const key of STATIC_KEYS) {
-        if (options && key in options && options[key] !== undefined) {
-          throw new InvalidWebhookConfigError(key, `shapes the module, so it cannot come from an async factory: pass it beside useFactory, as WebhookModule.forRootAsync({ ${key}: ..., useFactory })`);
+/** The resolved config (`WEBHOOK_CONFIG`), checked once: keys that shape the module cannot come from a factory. */
+function configProviders(): Provider[] {
+  return [
+    {
+      provide: WEBHOOK_CONFIG,
+      inject: [WEBHOOK_MODULE_OPTIONS, WEBHOOK_EXTRAS],
+      useFactory: (options: WebhookModuleOptions, extras: WebhookModuleExtras): WebhookConfig => {
+        for (const key of STATIC_KEYS) {
+          if (options && key in options && options[key] !== undefined) {
+            throw new InvalidWebhookConfigError(key, `shapes the module, so it cannot come from an async factory: pass it beside useFactory, as WebhookModule.forRootAsync({ ${key}: ..., useFactory })`);
+          }
         }
-      }
-      return resolveWebhookConfig({ ...options, enable_admin: extras.enable_admin, admin_prefix: extras.admin_prefix });
+        return resolveWebhookConfig({ ...options, enable_admin: extras.enable_admin, admin_prefix: extras.admin_prefix });
+      },
     },
-  },
-  {
-    provide: WEBHOOK_STORES,
-    inject: [WEBHOOK_CONFIG, ModuleRef],
-    useFactory: (config: WebhookConfig, moduleRef: ModuleRef) => createWebhookStores(config, moduleRef),
-  },
-  { provide: WEBHOOK_SUBSCRIPTION_STORE, inject: [WEBHOOK_STORES], useFactory: (stores: WebhookStores) => stores.subscriptions },
-  { provide: WEBHOOK_DELIVERY_STORE, inject: [WEBHOOK_STORES], useFactory: (stores: WebhookStores) => stores.deliveries },
-  WebhookHttpClient,
-  { provide: WEBHOOK_HTTP_SERVICE, inject: [WebhookHttpClient], useFactory: (client: WebhookHttpClient) => client.http },
-  EVENT_CATALOG_PROVIDER,
-  SubscriptionCache,
-  AutoDisable,
-  DeliveryWorker,
-  StoreSignalsHost,
-  HostSchedulerRegistry,
-  RetryProcessor,
-  RetentionProcessor,
-  WebhookDeliveryService,
-  // The port through which WebhookSubscriptionService sends tests, implemented on the delivery side.
-  WebhookTestSender,
-  { provide: WEBHOOK_TEST_SENDER, useExisting: WebhookTestSender },
-  WebhookSubscriptionService,
-  ...OBSERVABILITY_PROVIDERS,
-];
+  ];
+}
+
+/** Subscriptions: the event catalog, the cache of subscriptions, auto-disable and the service. */
+function subscriptionProviders(): Provider[] {
+  return [EVENT_CATALOG_PROVIDER, SubscriptionCache, AutoDisable, WebhookSubscriptionService];
+}
+
+/** Every provider of one module instance, group by group (admin ones only with `enable_admin`). */
+function moduleProviders(extras: WebhookModuleExtras): Provider[] {
+  const admin = extras.enable_admin === true;
+  return [...configProviders(), ...storeProviders(), ...subscriptionProviders(), ...deliveryProviders(), ...OBSERVABILITY_PROVIDERS, ...(admin ? WEBHOOK_ADMIN_PROVIDERS : [])];
+}
+
+/** The controllers of one module instance: the admin API with `enable_admin`, none otherwise. */
+function moduleControllers(extras: WebhookModuleExtras): DynamicModule['controllers'] {
+  return extras.enable_admin === true ? createWebhookAdminControllers(extras.admin_prefix ?? 'webhooks') : [];
+}
 
 const exported = [WEBHOOK_CONFIG, WEBHOOK_SUBSCRIPTION_STORE, WEBHOOK_DELIVERY_STORE, WEBHOOK_HTTP_SERVICE, WebhookDeliveryService, WebhookSubscriptionService, EventCatalog, ...OBSERVABILITY_EXPORTS];
 
@@ -88,11 +77,10 @@ export class WebhookModule extends ConfigurableWebhookModule {
   }
 
   private static complete(definition: DynamicModule, extras: WebhookModuleExtras): DynamicModule {
-    const admin = extras.enable_admin === true;
     return {
       ...definition,
-      controllers: admin ? createWebhookAdminControllers(extras.admin_prefix ?? 'webhooks') : [],
-      providers: [...(definition.providers ?? []), ...providers, ...(admin ? WEBHOOK_ADMIN_PROVIDERS : [])],
+      controllers: moduleControllers(extras),
+      providers: [...(definition.providers ?? []), ...moduleProviders(extras)],
       exports: [...(definition.exports ?? []), ...exported],
     };
   }

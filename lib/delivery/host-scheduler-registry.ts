@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { CronJob } from 'cron';
 
@@ -19,13 +19,13 @@ export interface CronJobRegistry {
  * `ScheduleModule` runs every `@Cron` job of the host twice.
  */
 @Injectable()
-export class HostSchedulerRegistry implements OnModuleInit {
+export class HostSchedulerRegistry {
   private registry: CronJobRegistry | null = null;
 
   constructor(@Inject(ModuleRef) private readonly moduleRef: ModuleRef) {}
 
-  /** Looks the registry up once every provider exists (before any `onApplicationBootstrap`, when the jobs start). */
-  async onModuleInit(): Promise<void> {
+  /** Looks the registry up (once every provider of the app exists: the runtime host does it before the jobs start). */
+  async lookUp(): Promise<void> {
     this.registry = await findSchedulerRegistry(this.moduleRef);
   }
 

@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { WebhookConfig } from '../config/webhook-config';
 import type { DeliveryRetention, WebhookSubscriptionStore } from '../domain/stores';
 import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
 import { CronTask } from './cron-task';
-import { DeliveryWorker } from './delivery.worker';
+import { DeliveryEngine } from './engine/delivery-engine';
 import { HostSchedulerRegistry } from './host-scheduler-registry';
 
 /** How long the subscription change log is kept: processes follow it every second, or reload. */
@@ -11,10 +11,11 @@ const CHANGE_LOG_RETENTION_MS = 86_400_000;
 
 /**
  * On `retention_cron` (hourly by default), purges attempts and finished events older than
- * `delivery_log_retention_days` (0 keeps them), and subscription changes older than a day.
+ * `delivery_log_retention_days` (0 keeps them), and subscription changes older than a day. The runtime host
+ * starts and stops it.
  */
 @Injectable()
-export class RetentionProcessor implements OnApplicationBootstrap, OnModuleDestroy {
+export class RetentionProcessor {
   private readonly logger = new Logger(RetentionProcessor.name);
   private readonly task: CronTask;
 
@@ -23,9 +24,9 @@ export class RetentionProcessor implements OnApplicationBootstrap, OnModuleDestr
     @InjectWebhookDeliveryStore() private readonly deliveries: DeliveryRetention,
     @InjectWebhookSubscriptionStore() private readonly subscriptions: WebhookSubscriptionStore,
     @Inject(HostSchedulerRegistry) registry: HostSchedulerRegistry,
-    @Inject(DeliveryWorker) worker: DeliveryWorker,
+    @Inject(DeliveryEngine) engine: Pick<DeliveryEngine, 'workerId'>,
   ) {
-    this.task = new CronTask(registry, `webhooks.retention.${worker.workerId}`, config.retention_cron, () => this.purge(), this.logger);
+    this.task = new CronTask(registry, `webhooks.retention.${engine.workerId}`, config.retention_cron, () => this.purge(), this.logger);
   }
 
   /** Deletes what is older than the retention periods now; returns what was deleted. */
@@ -38,11 +39,13 @@ export class RetentionProcessor implements OnApplicationBootstrap, OnModuleDestr
     return { ...purged, changes };
   }
 
-  onApplicationBootstrap(): void {
+  /** Starts the job (listed in the host's `SchedulerRegistry`, when it has one). */
+  start(): void {
     this.task.start();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Stops the job; waits for a purge under way. */
+  async stop(): Promise<void> {
     await this.task.stop();
   }
 }

@@ -5,8 +5,7 @@ import { TEST_EVENT_TYPE, type SubscriptionTestSender, type TestEvent } from '..
 import type { DeliveryAttempt, WebhookSubscription } from '../domain/types';
 import type { WebhookConfig } from '../config/webhook-config';
 import { InjectWebhookConfig, InjectWebhookDeliveryStore } from '../webhook.constants';
-import { DeliveryWorker } from './delivery.worker';
-import type { AttemptSender } from './engine/attempt-sender';
+import { AttemptSender } from './engine/attempt-sender';
 import { serializeEvent } from './event-serializer';
 
 /**
@@ -18,15 +17,11 @@ import { serializeEvent } from './event-serializer';
  */
 @Injectable()
 export class WebhookTestSender implements SubscriptionTestSender {
-  private readonly sender: AttemptSender;
-
   constructor(
     @InjectWebhookDeliveryStore() private readonly log: Pick<DeliveryLog, 'recordAttempt'>,
-    @Inject(DeliveryWorker) worker: DeliveryWorker,
+    @Inject(AttemptSender) private readonly sender: AttemptSender,
     @InjectWebhookConfig() private readonly config: WebhookConfig,
-  ) {
-    this.sender = worker.sender;
-  }
+  ) {}
 
   async sendTest(subscription: WebhookSubscription, sample?: TestEvent): Promise<DeliveryAttempt> {
     const now = new Date();

@@ -1,30 +1,30 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { EventCatalog } from '../catalog/event-catalog';
-import type { TransactionHostLike, WebhookConfig } from '../config/webhook-config';
+import type { WebhookConfig } from '../config/webhook-config';
 import { newId } from '../domain/ids';
 import type { WebhookOutcome } from '../domain/outcome';
 import { printable } from '../domain/printable';
+import type { StoreCapabilities } from '../domain/store-backend';
 import type { DeliveryLease, EnqueueItem, RedriveQuery, WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
 import type { Result, StoredEvent, WebhookEventInput } from '../domain/types';
 import {
   DeliveryAttemptNotFoundError,
   EventPurgedError,
   InvalidEventError,
-  InvalidWebhookConfigError,
   SubscriptionInactiveError,
   SubscriptionNotFoundError,
   type WebhookError,
 } from '../domain/webhook.error';
 import { SubscriptionCache } from '../subscriptions/subscription-cache';
 import { InjectWebhookConfig, InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore, InjectWebhookTelemetry } from '../webhook.constants';
-import { DeliveryWorker } from './delivery.worker';
-import type { DeliveryEngine } from './engine/delivery-engine';
+import { InjectStoreCapabilities } from '../webhook-stores';
+import { DeliveryEngine } from './engine/delivery-engine';
 import type { HandOffTarget } from './engine/hand-off';
 import { WriteBatcher } from './engine/write-batcher';
 import { serializeEvent } from './event-serializer';
 import type { WebhookTelemetry } from './telemetry.port';
+import { TransactionHostRef } from './transaction-host.ref';
 
 /** An event ready to store: serialized, matched, with an id per delivery. */
 interface PreparedEvent {
@@ -62,31 +62,23 @@ export interface DispatchOptions {
 
 /** Accepts events for delivery and re-sends past ones. */
 @Injectable()
-export class WebhookDeliveryService implements OnApplicationBootstrap {
+export class WebhookDeliveryService {
   private readonly enqueues: WriteBatcher<EnqueueItem, boolean>;
-  private readonly engine: DeliveryEngine;
-  /** The app's @nestjs-cls/transactional host (`transaction_host`), once resolved. */
-  private transactions: TransactionHostLike | null = null;
 
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
     @InjectWebhookDeliveryStore() private readonly deliveries: WebhookDeliveryStore,
     @InjectWebhookSubscriptionStore() private readonly subscriptions: WebhookSubscriptionStore,
-    @Inject(DeliveryWorker) worker: DeliveryWorker,
+    @Inject(DeliveryEngine) private readonly engine: DeliveryEngine,
     @Inject(SubscriptionCache) private readonly cache: SubscriptionCache,
-    @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
+    @Inject(TransactionHostRef) private readonly transactions: TransactionHostRef,
     @InjectWebhookTelemetry() private readonly telemetry: WebhookTelemetry,
     @Inject(EventCatalog) private readonly catalog: EventCatalog,
+    @InjectStoreCapabilities() capabilities: StoreCapabilities,
   ) {
-    this.engine = worker.engine;
     // Concurrent dispatches share one transaction (group commit): one disk sync for many events.
-    // The memory store has no commit to share: there, each dispatch writes at once.
-    this.enqueues = new WriteBatcher((items) => this.deliveries.enqueue(items), ENQUEUE_BATCH, 2, config.store_backend === 'memory');
-  }
-
-  /** Resolves `transaction_host` once the app's modules exist; a host that cannot be found stops the start-up. */
-  onApplicationBootstrap(): void {
-    this.transactions = resolveTransactionHost(this.config.transaction_host, this.moduleRef);
+    // A store with no commit to share (memory) gets each dispatch written at once.
+    this.enqueues = new WriteBatcher((items) => this.deliveries.enqueue(items), ENQUEUE_BATCH, 2, !capabilities.groupCommit);
   }
 
   /** Every delivery outcome (delivered, failed, dead_lettered, cancelled, subscription_disabled), to alert or count. */
@@ -190,7 +182,7 @@ export class WebhookDeliveryService implements OnApplicationBootstrap {
   private transactionOf(options: DispatchOptions): unknown {
     if (options === null || typeof options !== 'object') throw new InvalidEventError('the options of dispatch() must be an object, such as { manager }');
     if (options.manager !== undefined && options.manager !== null) return options.manager;
-    return this.transactions?.isTransactionActive() ? this.transactions.tx : undefined;
+    return this.transactions.activeTransaction();
   }
 
   /**
@@ -239,23 +231,4 @@ function enqueueItem(p: PreparedEvent, leases: ReadonlyArray<DeliveryLease | nul
 
 function dispatchResult(p: PreparedEvent, created: boolean | undefined): DispatchResult {
   return { event_id: p.event.event_id, delivery_count: created ? p.subscriptionIds.length : 0, duplicate: !created };
-}
-
-/** The instance `transaction_host` names (the class or token is looked up among the app's providers). */
-function resolveTransactionHost(configured: WebhookConfig['transaction_host'], moduleRef: ModuleRef): TransactionHostLike | null {
-  if (configured === undefined) return null;
-  if (typeof configured === 'object') return configured;
-  let host: TransactionHostLike | undefined;
-  try {
-    host = moduleRef.get<TransactionHostLike>(configured as never, { strict: false });
-  } catch {
-    host = undefined;
-  }
-  if (!host || typeof host.isTransactionActive !== 'function') {
-    throw new InvalidWebhookConfigError(
-      'transaction_host',
-      'was not found among the app\'s providers: import ClsModule.forRoot({ plugins: [new ClsPluginTransactional({ adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }) })] }) in your AppModule, or pass the TransactionHost instance from forRootAsync',
-    );
-  }
-  return host;
 }

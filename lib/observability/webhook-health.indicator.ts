@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { WebhookConfig } from '../config/webhook-config';
-import { DeliveryWorker } from '../delivery/delivery.worker';
+import { DeliveryEngine } from '../delivery/engine/delivery-engine';
 import { InjectWebhookConfig } from '../webhook.constants';
 import { QueueMonitor, type QueueReading } from './queue-monitor';
 
@@ -47,7 +47,7 @@ export class WebhookHealthIndicator {
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
     @Inject(QueueMonitor) private readonly queue: QueueMonitor,
-    @Inject(DeliveryWorker) private readonly worker: DeliveryWorker,
+    @Inject(DeliveryEngine) private readonly engine: Pick<DeliveryEngine, 'liveness'>,
   ) {}
 
   async isHealthy<K extends string = 'webhooks'>(key: K = 'webhooks' as K): Promise<WebhookHealthResult<K>> {
@@ -60,7 +60,7 @@ export class WebhookHealthIndicator {
     }
     const maxLag = this.config.health_max_queue_lag_seconds;
     const lagOk = !reading || maxLag === 0 || reading.lag_seconds <= maxLag;
-    const live = this.worker.engine.liveness;
+    const live = this.engine.liveness;
     // A claim round running longer than a lease is stuck (the deliveries it took would be claimed again by now).
     const stuck = live.round_started_at !== null && Date.now() - live.round_started_at > this.config.lease_seconds * 1000;
     const workerUp = (live.state === 'idle' || live.state === 'claiming') && !stuck;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { DeliveryWorker } from '../delivery/delivery.worker';
+import { DeliveryEngine } from '../delivery/engine/delivery-engine';
 import type { OpenTelemetryBindings } from './opentelemetry.loader';
 import type { OtelMetrics } from './otel-metrics';
 import { QueueMonitor } from './queue-monitor';
@@ -23,13 +23,13 @@ export class WebhookMetrics implements OnApplicationBootstrap, BeforeApplication
 
   constructor(
     @Inject(WEBHOOK_OPENTELEMETRY) private readonly otel: OpenTelemetryBindings | null,
-    @Inject(DeliveryWorker) private readonly worker: DeliveryWorker,
+    @Inject(DeliveryEngine) private readonly engine: DeliveryEngine,
     @Inject(QueueMonitor) private readonly monitor: QueueMonitor,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.otel) return;
-    const engine = this.worker.engine;
+    const engine = this.engine;
     const metrics = new this.otel.OtelMetrics();
     const started = metrics.start({
       outcomes: engine.outcomes,

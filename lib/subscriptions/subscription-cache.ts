@@ -1,12 +1,14 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { WebhookConfig } from '../config/webhook-config';
 import { matchesFilter } from '../domain/filter/filter-evaluation';
 import type { FilterSubject } from '../domain/filter/webhook-filter';
+import type { StoreCapabilities } from '../domain/store-backend';
 import type { SubscriptionIndexEntry, WebhookSubscriptionStore } from '../domain/stores';
 import { indexEntryOf } from '../domain/subscription-index';
 import type { StoredEvent, WebhookSubscription } from '../domain/types';
 import { SecretDecryptionError } from '../domain/webhook.error';
 import { InjectWebhookConfig, InjectWebhookSubscriptionStore } from '../webhook.constants';
+import { InjectStoreCapabilities } from '../webhook-stores';
 import { LruMap } from './lru-map';
 import { SubscriptionSnapshot } from './subscription-snapshot';
 
@@ -26,13 +28,14 @@ function filterSubject(event: MatchableEvent, tenantId: string | null): FilterSu
  * - A database store (with `subscription_cache_ms` > 0) is mirrored by a {@link SubscriptionSnapshot} of the
  *   active subscriptions' index entries, loaded once at start-up and then kept current from the change log:
  *   every `subscription_cache_ms` (and at once when PostgreSQL notifies a change).
- * - The memory store is its own index: matching goes to it.
+ * - A store with a local subscription index (the memory store) is its own index: matching goes to it.
  * - Either way full records are kept for sending in a bounded LRU, dropped when the change log (or a write made
  *   through this process, at once) says they changed.
  * - With `subscription_cache_ms: 0` every call reads the store.
+ * The runtime host starts and stops it.
  */
 @Injectable()
-export class SubscriptionCache implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SubscriptionCache {
   private readonly logger = new Logger(SubscriptionCache.name);
   private readonly snapshot: SubscriptionSnapshot | null;
   private readonly matchesLocally: boolean;
@@ -46,19 +49,21 @@ export class SubscriptionCache implements OnApplicationBootstrap, OnApplicationS
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
     @InjectWebhookSubscriptionStore() private readonly store: WebhookSubscriptionStore,
+    @InjectStoreCapabilities() capabilities: Pick<StoreCapabilities, 'localSubscriptionIndex'>,
   ) {
-    // The memory store matches from its own index: the snapshot then only follows the change log, for `records`.
-    this.snapshot = config.subscription_cache_ms > 0 ? new SubscriptionSnapshot(store, this.logger, config.store_backend !== 'memory') : null;
-    this.matchesLocally = config.store_backend !== 'memory';
+    // A store with its own index matches from it: the snapshot then only follows the change log, for `records`.
+    this.matchesLocally = !capabilities.localSubscriptionIndex;
+    this.snapshot = config.subscription_cache_ms > 0 ? new SubscriptionSnapshot(store, this.logger, this.matchesLocally) : null;
   }
 
   /** Starts loading the snapshot (dispatches ask the store meanwhile) and following the change log. */
-  onApplicationBootstrap(): void {
+  start(): void {
     if (!this.snapshot) return;
     this.polling = this.poll();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops following the change log; waits for a read under way. */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

@@ -7,7 +7,7 @@ import request from 'supertest';
 import type { App } from 'supertest/types';
 import type { DataSource } from 'typeorm';
 import { WebhookDeliveryService, WebhookHealthIndicator, WebhookModule, WebhookSubscriptionService, type WebhookModuleOptions } from '../../lib';
-import { DeliveryWorker } from '../../lib/delivery/delivery.worker';
+import { DeliveryEngine } from '../../lib/delivery/engine/delivery-engine';
 import { FAST } from '../support/app';
 import { closeTestDataSource, createTestDataSource, describeIfDatabase } from '../support/databases';
 import { hang, TestReceiver, waitFor } from '../support/receiver';
@@ -55,7 +55,7 @@ describe('WebhookHealthIndicator (memory store)', () => {
 
   it('is up with an empty queue, under its own key or the one given', async () => {
     const indicator = app.get(WebhookHealthIndicator);
-    await waitFor(() => app.get(DeliveryWorker).engine.liveness.last_round_ended_at !== null || null, 'the first claim round');
+    await waitFor(() => app.get(DeliveryEngine).liveness.last_round_ended_at !== null || null, 'the first claim round');
     expect(await indicator.isHealthy()).toEqual({
       webhooks: {
         status: 'up',
@@ -93,7 +93,7 @@ describe('WebhookHealthIndicator (memory store)', () => {
   });
 
   it('is down when the delivery engine no longer runs', async () => {
-    await app.get(DeliveryWorker).engine.stopClaiming();
+    await app.get(DeliveryEngine).stopClaiming();
     const r = await app.get(WebhookHealthIndicator).isHealthy();
     expect(r.webhooks).toMatchObject({ status: 'down', worker: 'down', worker_state: 'stopped' });
   });
@@ -132,7 +132,7 @@ describe('WebhookHealthIndicator rules', () => {
     new WebhookHealthIndicator(
       { health_max_queue_lag_seconds: maxLag, lease_seconds: 60 } as never,
       { fresh: async () => ({ ...reading, lag_seconds: lag }) } as never,
-      { engine: { liveness: { last_round_ended_at: null, ...liveness } } } as never,
+      { liveness: { last_round_ended_at: null, ...liveness } } as never,
     );
 
   it('is down when a claim has run longer than a lease (stuck), up while it is younger', async () => {

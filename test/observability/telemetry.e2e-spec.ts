@@ -7,7 +7,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { DataSource } from 'typeorm';
 import { WebhookDeliveryService, WebhookModule, WebhookSubscriptionService, WEBHOOK_DELIVERY_STORE, type WebhookDeliveryStore, type WebhookModuleOptions } from '../../lib';
-import { DeliveryWorker } from '../../lib/delivery/delivery.worker';
+import { DeliveryEngine } from '../../lib/delivery/engine/delivery-engine';
 import { FAST } from '../support/app';
 import { closeTestDataSource, createTestDataSource, describeIfDatabase } from '../support/databases';
 import { failTimes, ok, TestReceiver, waitFor } from '../support/receiver';
@@ -137,7 +137,7 @@ describe('OpenTelemetry spans and metrics (memory store)', () => {
     await app.delivery.dispatch({ event_type: 'invoice.voided', payload: {} });
     await waitFor(async () => (await app.store.countDeadLetters({ subscription_id: dead.subscription_id })) === 1 || null, 'the dead letter');
     // Claims stop: two deliveries stored 90 s ago now wait, due, in the queue.
-    await app.module.get(DeliveryWorker).engine.stopClaiming();
+    await app.module.get(DeliveryEngine).stopClaiming();
     const past = new Date(Date.now() - 90_000);
     await app.store.enqueue([
       {
@@ -198,7 +198,7 @@ describeIfDatabase('postgres', 'OpenTelemetry across replicas (PostgreSQL)', () 
 
   it('links the attempts another replica sends, retries included, to the dispatch span', async () => {
     // Replica A only dispatches (its engine takes no work); replica B sends, and retries after a failure.
-    await a.module.get(DeliveryWorker).engine.stopClaiming();
+    await a.module.get(DeliveryEngine).stopClaiming();
     receiver.on('/replica', failTimes(1));
     await a.subscriptions.create({ url: receiver.url('/replica'), event_types: ['order.paid'] });
     const { parent, event_id } = await dispatchWithin(a, 'POST /orders', { event_type: 'order.paid', payload: { order: 9 } });

@@ -5,7 +5,9 @@ import { SecretDecryptionError } from '../../lib/domain/webhook.error';
 import { SecretCipher } from '../../lib/security/secret-cipher';
 import { TypeOrmSubscriptionStore, WebhookDataSourceRef } from '../../lib/stores/typeorm';
 import { closeTestDataSource, createTestDataSource } from '../support/databases';
+import { MEMORY_STORE_CAPABILITIES } from '../../lib/stores/memory/memory-backend';
 import { MemorySubscriptionStore } from '../../lib/stores/memory/memory-subscription.store';
+import { TYPEORM_STORE_CAPABILITIES } from '../../lib/stores/typeorm/typeorm-backend';
 import { SubscriptionCache } from '../../lib/subscriptions/subscription-cache';
 import { subscriptionRecord } from '../support/subscriptions';
 
@@ -19,7 +21,7 @@ async function cacheWith(ids: string[]) {
   const getMany = store.getMany.bind(store);
   store.getMany = async (wanted) => (reads.push([...wanted]), getMany(wanted));
   store.get = async () => Promise.reject(new Error('get() should not be called: reads go through getMany'));
-  return { store, reads, cache: new SubscriptionCache(resolveWebhookConfig({ subscription_cache_ms: 60_000 }), store) };
+  return { store, reads, cache: new SubscriptionCache(resolveWebhookConfig({ subscription_cache_ms: 60_000 }), store, MEMORY_STORE_CAPABILITIES) };
 }
 
 describe('SubscriptionCache.get', () => {
@@ -53,7 +55,7 @@ describe('SubscriptionCache.get', () => {
       await new TypeOrmSubscriptionStore(ref, new SecretCipher([oldKey])).create(sub('locked'));
       const store = new TypeOrmSubscriptionStore(ref, new SecretCipher([newKey]));
       await store.createMany([sub('a'), sub('b')]);
-      const cache = new SubscriptionCache(resolveWebhookConfig({ subscription_cache_ms: 60_000, store_backend: 'typeorm' }), store);
+      const cache = new SubscriptionCache(resolveWebhookConfig({ subscription_cache_ms: 60_000, store_backend: 'typeorm' }), store, TYPEORM_STORE_CAPABILITIES);
       const [a, locked, b] = await Promise.allSettled([cache.get('a'), cache.get('locked'), cache.get('b')]);
       expect(a).toMatchObject({ status: 'fulfilled', value: { subscription_id: 'a', secret: sub('a').secret } });
       expect(b).toMatchObject({ status: 'fulfilled', value: { subscription_id: 'b' } });

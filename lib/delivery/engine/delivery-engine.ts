@@ -59,7 +59,7 @@ export interface DeliveryEngineParts {
  * ({@link HandOff.adoptCommitted}). {@link Sends} starts what is held within the slots {@link Capacity} counts;
  * each attempt is run by an {@link AttemptRunner}, within the timeout {@link SendTimeouts} gives it.
  * Everything held is leased in the store: a crash loses nothing, the lease expires and any replica takes it.
- * No Nest: the module's `DeliveryWorker` starts and stops it.
+ * No Nest: the module's `WebhookRuntimeHost` starts and stops it.
  */
 export class DeliveryEngine {
   readonly workerId: string;
