@@ -29,36 +29,6 @@ export function dialectOf(dataSource: DataSource): SqlDialect {
   }
 }
 
-/** Whether a query failed on a primary-key or unique constraint. */
-export function isUniqueViolation(error: unknown): boolean {
-  const e = driverError(error);
-  return e.code === '23505' || e.errno === 1062 || e.code === 'ER_DUP_ENTRY' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
-/** Whether a transaction failed only because of concurrency (deadlock, serialization), so a retry may succeed. */
-export function isTransientConflict(error: unknown): boolean {
-  const e = driverError(error);
-  return e.code === '40P01' || e.code === '40001' || e.errno === 1213 || e.errno === 1205 || e.code === 'SQLITE_BUSY';
-}
-
-function driverError(error: unknown): { code?: unknown; errno?: unknown } {
-  if (!error || typeof error !== 'object') return {};
-  const inner = (error as { driverError?: unknown }).driverError;
-  return (inner && typeof inner === 'object' ? inner : error) as { code?: unknown; errno?: unknown };
-}
-
-/** Runs `fn` again (up to `attempts` times in all) when it fails with a transient conflict. */
-export async function retryOnConflict<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (i >= attempts || !isTransientConflict(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5 * i + Math.random() * 10));
-    }
-  }
-}
-
 /** `items` in slices of at most `size`. */
 export function chunks<T>(items: readonly T[], size = SQL_CHUNK): T[][] {
   const out: T[][] = [];
