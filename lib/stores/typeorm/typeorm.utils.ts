@@ -1,33 +1,7 @@
 import type { DataSource, Driver, EntityTarget, ObjectLiteral } from 'typeorm';
-import { InvalidWebhookConfigError } from '../../domain/webhook.error';
-
-/** The SQL families the TypeORM stores support. */
-export type SqlDialect = 'postgres' | 'mysql' | 'sqlite';
 
 /** Rows per multi-row INSERT and ids per `IN (...)` list: well under every driver's parameter limit. */
 export const SQL_CHUNK = 1000;
-
-/** Which SQL family a DataSource speaks; throws for drivers the stores were not built for. */
-export function dialectOf(dataSource: DataSource): SqlDialect {
-  const type = dataSource.options.type as string;
-  switch (type) {
-    case 'postgres':
-    case 'aurora-postgres':
-      return 'postgres';
-    case 'mysql':
-    case 'mariadb':
-    case 'aurora-mysql':
-      return 'mysql';
-    case 'better-sqlite3':
-    case 'sqlite':
-      return 'sqlite';
-    default:
-      throw new InvalidWebhookConfigError(
-        'store_backend',
-        `'typeorm' supports PostgreSQL, MySQL/MariaDB and SQLite (better-sqlite3), not the '${type}' driver: use one of those or store_backend 'memory'`,
-      );
-  }
-}
 
 /** `items` in slices of at most `size`. */
 export function chunks<T>(items: readonly T[], size = SQL_CHUNK): T[][] {

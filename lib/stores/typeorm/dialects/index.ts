@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { dialectOf, type SqlDialect } from '../typeorm.utils';
+import { dialectOf, type SqlDialect } from './sql-dialect';
 import { MysqlQueueDialect } from './mysql.dialect';
 import { PostgresQueueDialect } from './postgres.dialect';
 import type { QueueDialect } from './queue-dialect';

@@ -3,7 +3,7 @@ import type { WebhookLogger } from '../../../domain/logger';
 import type { AttemptCompletion, DeliveryLease, EnqueueItem, RateLimitedClaim } from '../../../domain/delivery-queue';
 import type { ClaimedDelivery } from '../../../domain/types';
 import type { StatsRow } from '../../attempt-stats';
-import type { SqlDialect } from '../typeorm.utils';
+import type { SqlDialect } from './sql-dialect';
 
 /** What a claim writes on every row it takes. */
 export interface LeaseChanges {
