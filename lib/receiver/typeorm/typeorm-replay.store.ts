@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { isUniqueViolation } from '../../stores/typeorm/typeorm.utils';
+import { isUniqueViolation } from '../../stores/typeorm/dialects/driver-errors';
 import type { WebhookReplayStore } from '../webhook-replay.store';
 import { WebhookReceiverReplayEntity } from './webhook-receiver-replay.entity';
 

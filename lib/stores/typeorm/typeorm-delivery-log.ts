@@ -1,6 +1,6 @@
 import type { SelectQueryBuilder } from 'typeorm';
 import type { AttemptStats, AttemptStatsQuery } from '../../domain/stats';
-import type { AttemptCursor, AttemptQuery, DeadLetterQuery, DeliveryLog, FailureRun } from '../../domain/stores';
+import type { AttemptCursor, AttemptQuery, DeadLetterQuery, DeliveryLog, FailureRun } from '../../domain/delivery-log';
 import type { DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 import { statsRowsOf } from '../attempt-stats';
 import { pageBounds } from '../store.utils';

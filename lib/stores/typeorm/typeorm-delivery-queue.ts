@@ -1,12 +1,13 @@
 import type { EntityManager } from 'typeorm';
 import type { QueueSnapshot } from '../../domain/stats';
-import type { AttemptCompletion, ClaimOptions, DeliveryLease, DeliveryQueue, EnqueueItem, EnqueueOptions, RateLimitedClaim, RedriveQuery } from '../../domain/stores';
+import type { AttemptCompletion, ClaimOptions, DeliveryLease, DeliveryQueue, EnqueueItem, EnqueueOptions, RateLimitedClaim, RedriveQuery } from '../../domain/delivery-queue';
 import type { ClaimedDelivery } from '../../domain/types';
 import type { ClaimRequest } from './dialects';
 import type { TypeOrmStoreContext } from './store-context';
 import { joinTransaction } from './transaction-check';
 import type { TypeOrmSignals } from './typeorm-signals';
-import { chunks, dateCodec, isUniqueViolation, retryOnConflict, SQL_CHUNK } from './typeorm.utils';
+import { isUniqueViolation, retryOnConflict } from './dialects/driver-errors';
+import { chunks, dateCodec, SQL_CHUNK } from './typeorm.utils';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 

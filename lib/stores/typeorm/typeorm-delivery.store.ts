@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { AttemptStats, AttemptStatsQuery, QueueSnapshot } from '../../domain/stats';
-import type { AttemptCompletion, AttemptQuery, ClaimOptions, DeadLetterQuery, DeliveryLease, EnqueueItem, EnqueueOptions, FailureRun, RateLimitedClaim, RedriveQuery, WebhookDeliveryStore } from '../../domain/stores';
+import type { AttemptQuery, DeadLetterQuery, FailureRun } from '../../domain/delivery-log';
+import type { AttemptCompletion, ClaimOptions, DeliveryLease, EnqueueItem, EnqueueOptions, RateLimitedClaim, RedriveQuery } from '../../domain/delivery-queue';
+import type { WebhookDeliveryStore } from '../../domain/delivery-store';
 import type { ClaimedDelivery, DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 import { WebhookDataSourceRef } from './data-source.ref';
 import { TypeOrmStoreContext } from './store-context';

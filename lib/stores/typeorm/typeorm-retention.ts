@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
-import type { DeliveryRetention } from '../../domain/stores';
+import type { DeliveryRetention } from '../../domain/delivery-store';
 import type { TypeOrmStoreContext } from './store-context';
 import { TypeOrmAttemptStats } from './typeorm-attempt-stats';
-import { retryOnConflict } from './typeorm.utils';
+import { retryOnConflict } from './dialects/driver-errors';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookEventEntity } from './webhook-event.entity';

@@ -1,11 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { DataSource, EntitySubscriberInterface, QueryRunner } from 'typeorm';
-import type { StoreSignalListener, StoreSignals } from '../../domain/stores';
+import type { StoreSignalListener, StoreSignals } from '../../domain/store-signals';
 import type { WebhookDataSourceRef } from './data-source.ref';
-import { PgListener } from './pg-listener';
-import { dialectOf, quotedTable } from './typeorm.utils';
-import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { queueDialectOf, type SignalListener } from './dialects';
 
 /**
  * NOTIFY payload: deliveries were stored that the sending replica did not take (or in a transaction that
@@ -19,14 +17,14 @@ export const SUBSCRIPTIONS_SIGNAL = 's';
  * The TypeORM backend's change signals:
  * - a TypeORM subscriber on the app's DataSource: when a transaction in which `enqueue` wrote deliveries (the
  *   caller's own transaction) commits, this process's engine is woken at once, on every database;
- * - on PostgreSQL, `LISTEN` on the DataSource's {@link notificationChannel} over one dedicated connection
- *   ({@link PgListener}): the stores `NOTIFY` when they store deliveries nobody took or change subscriptions,
- *   inside the same transaction, so PostgreSQL delivers it to every replica exactly when it commits.
+ * - the dialect's listener (`QueueDialect.listener`; PostgreSQL `LISTEN` over one dedicated connection): the stores
+ *   `NOTIFY` when they store deliveries nobody took or change subscriptions, inside the same transaction, so
+ *   PostgreSQL delivers it to every replica exactly when it commits.
  * MySQL/MariaDB and SQLite have no such channel: other processes learn at their next poll.
  */
 export class TypeOrmSignals implements StoreSignals {
   private listener: StoreSignalListener | null = null;
-  private pg: PgListener | null = null;
+  private notifications: SignalListener | null = null;
   private registeredOn: DataSource | null = null;
   /** Transactions (by query runner) in which deliveries were enqueued, with what to do on commit, until they end. */
   private readonly watched = new WeakMap<QueryRunner, Array<() => void>>();
@@ -48,10 +46,7 @@ export class TypeOrmSignals implements StoreSignals {
     const ds = this.ref.get();
     ds.subscribers.push(this.subscriber);
     this.registeredOn = ds;
-    if (dialectOf(ds) !== 'postgres') return;
-    this.pg = new PgListener(
-      ds,
-      notificationChannel(ds),
+    this.notifications = queueDialectOf(ds).listener(
       {
         notification: (payload) => this.received(payload),
         reconnected: () => {
@@ -62,7 +57,7 @@ export class TypeOrmSignals implements StoreSignals {
       },
       this.logger,
     );
-    await this.pg.start();
+    await this.notifications?.start();
   }
 
   async stop(): Promise<void> {
@@ -72,15 +67,15 @@ export class TypeOrmSignals implements StoreSignals {
       if (i >= 0) ds.subscribers.splice(i, 1);
     }
     this.registeredOn = null;
-    const pg = this.pg;
-    this.pg = null;
+    const notifications = this.notifications;
+    this.notifications = null;
     this.listener = null;
-    await pg?.stop();
+    await notifications?.stop();
   }
 
-  /** Whether the PostgreSQL LISTEN connection is open (false on other databases). */
+  /** Whether the notification connection (PostgreSQL LISTEN) is open (false on other databases). */
   get listening(): boolean {
-    return this.pg?.listening ?? false;
+    return this.notifications?.listening ?? false;
   }
 
   /** The payload of a deliveries NOTIFY sent through this instance (its own are not acted on when they come back). */
@@ -121,14 +116,4 @@ export class TypeOrmSignals implements StoreSignals {
       if (origin !== this.origin) this.listener?.deliveriesDue();
     } else if (kind === SUBSCRIPTIONS_SIGNAL) this.listener?.subscriptionsChanged();
   }
-}
-
-/**
- * The NOTIFY channel of a DataSource's webhook tables: `webhooks:` + the deliveries table's schema-qualified
- * name, so apps (or schemas) sharing a database do not wake each other; hashed when longer than PostgreSQL's
- * 63-byte limit for identifiers.
- */
-export function notificationChannel(ds: DataSource): string {
-  const channel = `webhooks:${quotedTable(ds, WebhookDeliveryEntity).replace(/"/g, '')}`;
-  return Buffer.byteLength(channel) <= 63 ? channel : `webhooks:${createHash('sha256').update(channel).digest('hex').slice(0, 40)}`;
 }

@@ -12,7 +12,8 @@ import { TypeOrmStoreContext } from './store-context';
 import { SubscriptionChanges } from './subscription-changes';
 import { openSubscriptionRow, reencryptSubscriptionSecrets, sealSubscriptionRow } from './subscription-secrets';
 import { fromSubscriptionRow, toSubscriptionRow } from './typeorm-rows';
-import { chunks, escapeLike, isUniqueViolation } from './typeorm.utils';
+import { isUniqueViolation } from './dialects/driver-errors';
+import { chunks, escapeLike } from './typeorm.utils';
 import { WebhookRateLimitEntity } from './webhook-rate-limit.entity';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 

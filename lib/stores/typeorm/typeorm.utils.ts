@@ -1,63 +1,7 @@
 import type { DataSource, Driver, EntityTarget, ObjectLiteral } from 'typeorm';
-import { InvalidWebhookConfigError } from '../../domain/webhook.error';
-
-/** The SQL families the TypeORM stores support. */
-export type SqlDialect = 'postgres' | 'mysql' | 'sqlite';
 
 /** Rows per multi-row INSERT and ids per `IN (...)` list: well under every driver's parameter limit. */
 export const SQL_CHUNK = 1000;
-
-/** Which SQL family a DataSource speaks; throws for drivers the stores were not built for. */
-export function dialectOf(dataSource: DataSource): SqlDialect {
-  const type = dataSource.options.type as string;
-  switch (type) {
-    case 'postgres':
-    case 'aurora-postgres':
-      return 'postgres';
-    case 'mysql':
-    case 'mariadb':
-    case 'aurora-mysql':
-      return 'mysql';
-    case 'better-sqlite3':
-    case 'sqlite':
-      return 'sqlite';
-    default:
-      throw new InvalidWebhookConfigError(
-        'store_backend',
-        `'typeorm' supports PostgreSQL, MySQL/MariaDB and SQLite (better-sqlite3), not the '${type}' driver: use one of those or store_backend 'memory'`,
-      );
-  }
-}
-
-/** Whether a query failed on a primary-key or unique constraint. */
-export function isUniqueViolation(error: unknown): boolean {
-  const e = driverError(error);
-  return e.code === '23505' || e.errno === 1062 || e.code === 'ER_DUP_ENTRY' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
-/** Whether a transaction failed only because of concurrency (deadlock, serialization), so a retry may succeed. */
-export function isTransientConflict(error: unknown): boolean {
-  const e = driverError(error);
-  return e.code === '40P01' || e.code === '40001' || e.errno === 1213 || e.errno === 1205 || e.code === 'SQLITE_BUSY';
-}
-
-function driverError(error: unknown): { code?: unknown; errno?: unknown } {
-  if (!error || typeof error !== 'object') return {};
-  const inner = (error as { driverError?: unknown }).driverError;
-  return (inner && typeof inner === 'object' ? inner : error) as { code?: unknown; errno?: unknown };
-}
-
-/** Runs `fn` again (up to `attempts` times in all) when it fails with a transient conflict. */
-export async function retryOnConflict<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (i >= attempts || !isTransientConflict(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5 * i + Math.random() * 10));
-    }
-  }
-}
 
 /** `items` in slices of at most `size`. */
 export function chunks<T>(items: readonly T[], size = SQL_CHUNK): T[][] {

@@ -1,13 +1,13 @@
-import type { EntityManager } from 'typeorm';
-import type { AttemptCompletion, DeliveryLease, EnqueueItem } from '../../../domain/stores';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AttemptCompletion, DeliveryLease, EnqueueItem } from '../../../domain/delivery-queue';
 import { statsRowsOf, type StatsRow } from '../../attempt-stats';
 import { attemptToRow, copyEvent, deliveryRows, type NewDeliveryRow } from '../typeorm-rows';
-import { chunks, dateCodec, quotedTable } from '../typeorm.utils';
-import { WebhookAttemptStatsEntity } from '../webhook-attempt-stats.entity';
+import { chunks } from '../typeorm.utils';
 import { WebhookDeliveryAttemptEntity } from '../webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { WebhookEventEntity } from '../webhook-event.entity';
 import { numberLanes, readLaneNumbers, type LaneDemand, type TakeLaneNumbers } from './lane-sequences';
+import { runStatement, type SqlStatement } from './sql-statement';
 
 /**
  * The enqueue and completion that MySQL/MariaDB and SQLite share: several statements inside one transaction
@@ -20,19 +20,18 @@ const EVENTS_PER_INSERT = 500;
 /** Attempts per multi-row INSERT (11 parameters each). */
 const ATTEMPTS_PER_INSERT = 500;
 
+/** A dialect's statement writing many rows at once (its text grows with `rows`, or takes them as one value). */
+export type StatementOf<Row> = (ds: DataSource, rows: readonly Row[]) => SqlStatement;
+
 /** A dialect's statements for an enqueue, run in `manager`'s transaction. */
 export interface EnqueueWriters {
-  /** Bulk insert of new pending deliveries. */
-  insertDeliveries(manager: EntityManager, rows: readonly NewDeliveryRow[]): Promise<void>;
+  /** Bulk insert of new pending deliveries, at most {@link deliveriesPerInsert} rows a statement. */
+  insertDeliveries: StatementOf<NewDeliveryRow>;
+  /** Most rows one {@link insertDeliveries} statement takes. */
+  deliveriesPerInsert: number;
   /** The upsert of `TakeLaneNumbers` (the new numbers are read back after it). */
-  upsertLanes(manager: EntityManager, demands: readonly LaneDemand[], nowMs: number): Promise<void>;
+  upsertLanes(ds: DataSource, demands: readonly LaneDemand[], nowMs: number): SqlStatement;
 }
-
-/** A dialect's upsert of stats rows (see `QueueDialect.addStats`). */
-export type AddStats = (manager: EntityManager, rows: readonly StatsRow[]) => Promise<void>;
-
-/** Stats rows per multi-row upsert (6 parameters each). */
-const STATS_PER_UPSERT = 500;
 
 /**
  * Looks up which event ids exist, then inserts the new events and their deliveries, inside `manager`'s
@@ -59,11 +58,11 @@ export async function enqueueChecked(manager: EntityManager, items: readonly Enq
   const rows = accepted.flatMap((i) => deliveryRows(i.event, i.deliveries));
   if (rows.length === 0) return fresh;
   const take: TakeLaneNumbers = async (demands, nowMs) => {
-    await writers.upsertLanes(manager, demands, nowMs);
+    await runStatement(manager, writers.upsertLanes(manager.connection, demands, nowMs));
     return readLaneNumbers(manager, demands);
   };
   await numberLanes(rows, take, Date.now());
-  await writers.insertDeliveries(manager, rows);
+  for (const part of chunks(rows, writers.deliveriesPerInsert)) await runStatement(manager, writers.insertDeliveries(manager.connection, part));
   return fresh;
 }
 
@@ -92,11 +91,11 @@ export async function leaseByIdsChecked(manager: EntityManager, deliveryIds: rea
 }
 
 /** Logs the attempts (multi-row INSERTs) and their stats, then applies each state change whose worker holds the lease. */
-export async function completeChecked(manager: EntityManager, items: readonly AttemptCompletion[], addStats: AddStats): Promise<boolean[]> {
+export async function completeChecked(manager: EntityManager, items: readonly AttemptCompletion[], addStats: StatementOf<StatsRow>): Promise<boolean[]> {
   for (const part of chunks(items, ATTEMPTS_PER_INSERT)) {
     await manager.createQueryBuilder().insert().into(WebhookDeliveryAttemptEntity).values(part.map((c) => attemptToRow(c.attempt))).updateEntity(false).execute();
   }
-  await addStats(manager, statsRowsOf(items.map((c) => c.attempt)));
+  await addStatsChecked(manager, statsRowsOf(items.map((c) => c.attempt)), addStats);
   const out: boolean[] = [];
   for (const c of items) {
     const result = await manager
@@ -124,52 +123,10 @@ function completedChanges(c: AttemptCompletion): Partial<WebhookDeliveryEntity> 
   return changes;
 }
 
-/**
- * The start of a hand-written INSERT of new deliveries (`INSERT INTO <table> (<13 columns>)`, in the order of
- * {@link DELIVERY_INSERT_COLUMNS}) and the driver's form of a date: TypeORM's `insert().values([...])` spends
- * most of its time building and binding 12 parameters per row, which made a large fan-out take seconds.
- */
-export function deliveryInsert(manager: EntityManager): { into: string; at: (d: Date | null) => unknown } {
-  const driver = manager.connection.driver;
-  const meta = manager.connection.getMetadata(WebhookDeliveryEntity);
-  const col = (name: keyof WebhookDeliveryEntity) => driver.escape(meta.findColumnWithPropertyName(name)!.databaseName);
-  const dateColumn = meta.findColumnWithPropertyName('next_attempt_at')!;
-  return {
-    into: `INSERT INTO ${quotedTable(manager.connection, WebhookDeliveryEntity)} (${DELIVERY_INSERT_COLUMNS.map(col).join(', ')})`,
-    at: (d) => (d ? driver.preparePersistentValue(d, dateColumn) : null),
-  };
-}
+/** Stats rows per multi-row upsert (6 parameters each). */
+const STATS_PER_UPSERT = 500;
 
-/** Column order of {@link deliveryInsert}. */
-export const DELIVERY_INSERT_COLUMNS = [
-  'delivery_id',
-  'subscription_id',
-  'event_id',
-  'event_type',
-  'status',
-  'attempts',
-  'next_attempt_at',
-  'created_at',
-  'updated_at',
-  'locked_by',
-  'locked_until',
-  'lane_key',
-  'lane_seq',
-] as const;
-
-/**
- * A multi-row stats upsert per chunk: `INSERT INTO webhook_attempt_stats (...) VALUES (...), ... <onConflict>`, where
- * `onConflict` is the dialect's "add to the existing row" clause.
- */
-export async function upsertStats(manager: EntityManager, rows: readonly StatsRow[], onConflict: (column: (name: string) => string) => string): Promise<void> {
-  if (rows.length === 0) return;
-  const connection = manager.connection;
-  const meta = connection.getMetadata(WebhookAttemptStatsEntity);
-  const col = (name: string) => connection.driver.escape(meta.findColumnWithPropertyName(name)!.databaseName);
-  const { write } = dateCodec(connection.driver);
-  const into = `INSERT INTO ${quotedTable(connection, WebhookAttemptStatsEntity)} (${['subscription_id', 'slice_start', 'duration_class', 'attempts', 'delivered', 'failed'].map(col).join(', ')})`;
-  for (const part of chunks(rows, STATS_PER_UPSERT)) {
-    const params = part.flatMap((r) => [r.subscription_id, write(r.slice_start), r.duration_class, r.attempts, r.delivered, r.failed]);
-    await manager.query(`${into} VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')} ${onConflict(col)}`, params);
-  }
+/** Adds counts to the stats rows in `manager`'s transaction: one dialect upsert (`statement`) per chunk of rows. */
+export async function addStatsChecked(manager: EntityManager, rows: readonly StatsRow[], statement: StatementOf<StatsRow>): Promise<void> {
+  for (const part of chunks(rows, STATS_PER_UPSERT)) await runStatement(manager, statement(manager.connection, part));
 }

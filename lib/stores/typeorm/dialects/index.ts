@@ -1,11 +1,11 @@
 import type { DataSource } from 'typeorm';
-import { dialectOf, type SqlDialect } from '../typeorm.utils';
+import { dialectOf, type SqlDialect } from './sql-dialect';
 import { MysqlQueueDialect } from './mysql.dialect';
 import { PostgresQueueDialect } from './postgres.dialect';
 import type { QueueDialect } from './queue-dialect';
 import { SqliteQueueDialect } from './sqlite.dialect';
 
-export type { ClaimRequest, LeaseChanges, QueryExecutor, QueueDialect } from './queue-dialect';
+export type { ClaimRequest, LeaseChanges, QueryExecutor, QueueDialect, SignalHandlers, SignalListener } from './queue-dialect';
 export { MysqlQueueDialect, PostgresQueueDialect, SqliteQueueDialect };
 
 /** The dialect class of each SQL family. */

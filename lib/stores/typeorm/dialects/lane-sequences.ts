@@ -1,6 +1,6 @@
 import { Brackets, type EntityManager } from 'typeorm';
 import type { NewDeliveryRow } from '../typeorm-rows';
-import { chunks, quotedTable } from '../typeorm.utils';
+import { chunks } from '../typeorm.utils';
 import { WebhookLaneEntity } from '../webhook-lane.entity';
 
 /** How many numbers one enqueue takes from a lane. */
@@ -51,18 +51,6 @@ export async function numberLanes(rows: NewDeliveryRow[], take: TakeLaneNumbers,
     row.lane_seq = next.get(id)!;
     next.set(id, row.lane_seq + 1);
   }
-}
-
-/**
- * `INSERT INTO webhook_lanes (subscription_id, lane_key, last_seq) VALUES (?, ?, ?), ...` with each new lane's
- * `now_ms + count`, for MySQL/MariaDB and SQLite to finish with their upsert clause; `col` quotes a column.
- */
-export function laneInsert(manager: EntityManager, demands: readonly LaneDemand[], nowMs: number): { sql: string; params: unknown[]; col: (name: keyof WebhookLaneEntity) => string } {
-  const conn = manager.connection;
-  const meta = conn.getMetadata(WebhookLaneEntity);
-  const col = (name: keyof WebhookLaneEntity) => conn.driver.escape(meta.findColumnWithPropertyName(name)!.databaseName);
-  const sql = `INSERT INTO ${quotedTable(conn, WebhookLaneEntity)} (${col('subscription_id')}, ${col('lane_key')}, ${col('last_seq')}) VALUES ${demands.map(() => '(?, ?, ?)').join(', ')}`;
-  return { sql, params: demands.flatMap((d) => [d.subscription_id, d.lane_key, nowMs + d.count]), col };
 }
 
 /** The new `last_seq` of these lanes, read back in the transaction that took them (MySQL/MariaDB, SQLite). */

@@ -1,18 +1,20 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AttemptCompletion, DeliveryLease, EnqueueItem, RateLimitedClaim } from '../../../domain/stores';
+import type { AttemptCompletion, DeliveryLease, EnqueueItem, RateLimitedClaim } from '../../../domain/delivery-queue';
 import type { ClaimedDelivery } from '../../../domain/types';
-import type { NewDeliveryRow } from '../typeorm-rows';
-import { chunks, retryOnConflict } from '../typeorm.utils';
+import { retryOnConflict } from './driver-errors';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { dueQuery, loadClaimed } from './claim-query';
 import type { StatsRow } from '../../attempt-stats';
-import { completeChecked, deliveryInsert, enqueueChecked, leaseByIdsChecked, upsertStats } from './checked-writes';
-import { laneInsert, type LaneDemand } from './lane-sequences';
+import { addStatsChecked, completeChecked, enqueueChecked, leaseByIdsChecked, type EnqueueWriters } from './checked-writes';
 import type { ClaimRequest, QueueDialect } from './queue-dialect';
 import { claimRateLimited } from './rate-limited-claim';
+import { mysqlAddStats, mysqlInsertDeliveries, mysqlUpsertLanes } from './mysql/write.sql';
 
 /** Deliveries per multi-row INSERT: a fan-out to 10,000 subscriptions is ten statements. */
 const DELIVERIES_PER_INSERT = 1000;
+
+/** The enqueue's bulk writes (statements in `./mysql/write.sql.ts`). */
+const WRITERS: EnqueueWriters = { insertDeliveries: mysqlInsertDeliveries, deliveriesPerInsert: DELIVERIES_PER_INSERT, upsertLanes: mysqlUpsertLanes };
 
 /**
  * MySQL 8 / MariaDB 10.6+: claims lock their rows with `FOR UPDATE SKIP LOCKED` in a READ COMMITTED
@@ -34,8 +36,13 @@ export class MysqlQueueDialect implements QueueDialect {
   /** No notification channel: other processes learn at their next poll. */
   async notify(): Promise<void> {}
 
+  /** No notification channel. */
+  listener(): null {
+    return null;
+  }
+
   enqueueIn(manager: EntityManager, items: readonly EnqueueItem[]): Promise<boolean[]> {
-    return enqueueChecked(manager, items, { insertDeliveries, upsertLanes });
+    return enqueueChecked(manager, items, WRITERS);
   }
 
   claim(request: ClaimRequest): Promise<ClaimedDelivery[]> {
@@ -61,40 +68,15 @@ export class MysqlQueueDialect implements QueueDialect {
   }
 
   complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {
-    return this.dataSource.transaction((manager) => completeChecked(manager, items, addStats));
+    return this.dataSource.transaction((manager) => completeChecked(manager, items, mysqlAddStats));
   }
 
   addStats(manager: EntityManager, rows: readonly StatsRow[]): Promise<void> {
-    return addStats(manager, rows);
+    return addStatsChecked(manager, rows, mysqlAddStats);
   }
-}
-
-/** `ON DUPLICATE KEY UPDATE` adds the new counts to the existing row. */
-function addStats(manager: EntityManager, rows: readonly StatsRow[]): Promise<void> {
-  return upsertStats(manager, rows, (col) => `ON DUPLICATE KEY UPDATE ${['attempts', 'delivered', 'failed'].map((c) => `${col(c)} = ${col(c)} + VALUES(${col(c)})`).join(', ')}`);
 }
 
 /** MySQL/MariaDB take no LIMIT directly inside IN (...); a derived table is fine. */
 function amongChosen(idColumn: string, chosenSql: string): string {
   return `${idColumn} IN (SELECT x.cid FROM (${chosenSql}) x)`;
-}
-
-/** Lane numbers: `ON DUPLICATE KEY UPDATE` moves an existing lane on (see `TakeLaneNumbers`). */
-async function upsertLanes(manager: EntityManager, demands: readonly LaneDemand[], nowMs: number): Promise<void> {
-  const { sql, params, col } = laneInsert(manager, demands, nowMs);
-  const last = col('last_seq');
-  await manager.query(`${sql} ON DUPLICATE KEY UPDATE ${last} = GREATEST(${last}, ?) + (VALUES(${last}) - ?)`, [...params, nowMs, nowMs]);
-}
-
-/** New deliveries as multi-row `INSERT ... VALUES` statements of 11 parameters a row. */
-async function insertDeliveries(manager: EntityManager, rows: readonly NewDeliveryRow[]): Promise<void> {
-  const { into, at } = deliveryInsert(manager);
-  for (const part of chunks(rows, DELIVERIES_PER_INSERT)) {
-    const params: unknown[] = [];
-    for (const d of part) {
-      const t = at(d.at);
-      params.push(d.delivery_id, d.subscription_id, d.event_id, d.event_type, t, t, t, d.locked_by, at(d.locked_until), d.lane, d.lane_seq);
-    }
-    await manager.query(`${into} VALUES ${part.map(() => "(?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`, params);
-  }
 }

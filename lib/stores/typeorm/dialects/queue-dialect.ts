@@ -1,8 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AttemptCompletion, DeliveryLease, EnqueueItem, RateLimitedClaim } from '../../../domain/stores';
+import type { WebhookLogger } from '../../../domain/logger';
+import type { AttemptCompletion, DeliveryLease, EnqueueItem, RateLimitedClaim } from '../../../domain/delivery-queue';
 import type { ClaimedDelivery } from '../../../domain/types';
 import type { StatsRow } from '../../attempt-stats';
-import type { SqlDialect } from '../typeorm.utils';
+import type { SqlDialect } from './sql-dialect';
 
 /** What a claim writes on every row it takes. */
 export interface LeaseChanges {
@@ -30,10 +31,31 @@ export interface QueryExecutor {
   query<T = any>(sql: string, parameters?: any[]): Promise<T>;
 }
 
+/** What a {@link SignalListener} reports. */
+export interface SignalHandlers {
+  /** A notification on the DataSource's channel (its payload). */
+  notification(payload: string): void;
+  /** Listening again after the connection was lost: notifications of the gap may be missing, so catch up. */
+  reconnected(): void;
+}
+
+/** One dedicated connection receiving the notifications other replicas send ({@link QueueDialect.notify}). */
+export interface SignalListener {
+  /** Whether its connection is open now. */
+  readonly listening: boolean;
+  /** Connects and listens; if that fails, keeps trying in the background (the poll covers the meantime). */
+  start(): Promise<void>;
+  /** Closes the connection and cancels any reconnection. */
+  stop(): Promise<void>;
+}
+
 /**
  * The queue writes whose SQL differs per database, one object per database (as pg-boss does): PostgreSQL,
- * MySQL/MariaDB and SQLite each keep their claim, enqueue and completion statements in their own file. The
- * stores pick one per DataSource ({@link queueDialectOf}) and never branch on the database themselves.
+ * MySQL/MariaDB and SQLite each have their dialect class. Each hand-written statement is a function of its own that
+ * returns its text beside its values (`SqlStatement`, as graphile-worker keeps them): `postgres/<name>.sql.ts`,
+ * `mysql/write.sql.ts`, `sqlite/write.sql.ts`, and the INSERT heads those two share in `row-inserts.sql.ts`
+ * (test/stores/queue-sql.spec.ts snapshots them). The stores pick a dialect per DataSource (`queueDialectOf`) and
+ * never branch on the database themselves; driver error codes are in `driver-errors.ts`.
  *
  * Same semantics everywhere (see the store contract tests); what differs is how many statements and round
  * trips each takes, and how rows are locked.
@@ -64,6 +86,11 @@ export interface QueueDialect {
    * such a channel do nothing (other processes learn at their next poll).
    */
   notify(db: QueryExecutor, signal: string): Promise<void>;
+  /**
+   * A listener (not started) for what {@link notify} sends: PostgreSQL `LISTEN`. Null on databases without such a
+   * channel.
+   */
+  listener(handlers: SignalHandlers, logger: WebhookLogger): SignalListener | null;
   /**
    * Leases due deliveries (oldest due first) so that no two claimers get the same one, leaving out rate-limited
    * subscriptions (those with a row in `webhook_rate_limits`).

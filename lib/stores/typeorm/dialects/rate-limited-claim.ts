@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { emissionIntervalUs, nextTokenUs, tatAfter, tokensAvailable, type RateBucket } from '../../../domain/rate-limit';
-import type { RateLimitedClaim } from '../../../domain/stores';
+import type { RateLimitedClaim } from '../../../domain/delivery-queue';
 import type { ClaimedDelivery } from '../../../domain/types';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { WebhookRateLimitEntity } from '../webhook-rate-limit.entity';

@@ -1,18 +1,19 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AttemptCompletion, DeliveryLease, EnqueueItem, RateLimitedClaim } from '../../../domain/stores';
+import type { AttemptCompletion, DeliveryLease, EnqueueItem, RateLimitedClaim } from '../../../domain/delivery-queue';
 import type { ClaimedDelivery } from '../../../domain/types';
-import type { NewDeliveryRow } from '../typeorm-rows';
-import { chunks } from '../typeorm.utils';
 import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
 import { dueQuery, loadClaimed } from './claim-query';
 import type { StatsRow } from '../../attempt-stats';
-import { completeChecked, deliveryInsert, enqueueChecked, leaseByIdsChecked, upsertStats } from './checked-writes';
-import { laneInsert, type LaneDemand } from './lane-sequences';
+import { addStatsChecked, completeChecked, enqueueChecked, leaseByIdsChecked, type EnqueueWriters } from './checked-writes';
 import type { ClaimRequest, QueueDialect } from './queue-dialect';
 import { claimRateLimited } from './rate-limited-claim';
+import { sqliteAddStats, sqliteInsertDeliveries, sqliteUpsertLanes } from './sqlite/write.sql';
 
 /** Deliveries per INSERT: one JSON text each, so a fan-out to 10,000 subscriptions is two statements. */
 const DELIVERIES_PER_INSERT = 5000;
+
+/** The enqueue's bulk writes (statements in `./sqlite/write.sql.ts`). */
+const WRITERS: EnqueueWriters = { insertDeliveries: sqliteInsertDeliveries, deliveriesPerInsert: DELIVERIES_PER_INSERT, upsertLanes: sqliteUpsertLanes };
 
 /**
  * SQLite through better-sqlite3 (one process): a claim is one atomic `UPDATE ... RETURNING`; every operation
@@ -35,8 +36,13 @@ export class SqliteQueueDialect implements QueueDialect {
   /** No notification channel: other processes learn at their next poll. */
   async notify(): Promise<void> {}
 
+  /** No notification channel. */
+  listener(): null {
+    return null;
+  }
+
   enqueueIn(manager: EntityManager, items: readonly EnqueueItem[]): Promise<boolean[]> {
-    return enqueueChecked(manager, items, { insertDeliveries, upsertLanes });
+    return enqueueChecked(manager, items, WRITERS);
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedDelivery[]> {
@@ -71,41 +77,11 @@ export class SqliteQueueDialect implements QueueDialect {
   }
 
   complete(items: readonly AttemptCompletion[]): Promise<boolean[]> {
-    return this.dataSource.transaction((manager) => completeChecked(manager, items, addStats));
+    return this.dataSource.transaction((manager) => completeChecked(manager, items, sqliteAddStats));
   }
 
   addStats(manager: EntityManager, rows: readonly StatsRow[]): Promise<void> {
-    return addStats(manager, rows);
-  }
-}
-
-/** `ON CONFLICT ... DO UPDATE` adds the new counts to the existing row. */
-function addStats(manager: EntityManager, rows: readonly StatsRow[]): Promise<void> {
-  return upsertStats(
-    manager,
-    rows,
-    (col) => `ON CONFLICT (${col('subscription_id')}, ${col('slice_start')}, ${col('duration_class')}) DO UPDATE SET ${['attempts', 'delivered', 'failed'].map((c) => `${col(c)} = ${col(c)} + excluded.${col(c)}`).join(', ')}`,
-  );
-}
-
-/** Lane numbers: `ON CONFLICT DO UPDATE` moves an existing lane on (see `TakeLaneNumbers`). */
-async function upsertLanes(manager: EntityManager, demands: readonly LaneDemand[], nowMs: number): Promise<void> {
-  const { sql, params, col } = laneInsert(manager, demands, nowMs);
-  const last = col('last_seq');
-  await manager.query(`${sql} ON CONFLICT (${col('subscription_id')}, ${col('lane_key')}) DO UPDATE SET ${last} = MAX(${last}, ?) + (excluded.${last} - ?)`, [...params, nowMs, nowMs]);
-}
-
-/** New deliveries as one `INSERT ... SELECT FROM json_each(?)` per chunk: one parameter however many rows. */
-async function insertDeliveries(manager: EntityManager, rows: readonly NewDeliveryRow[]): Promise<void> {
-  const { into, at } = deliveryInsert(manager);
-  for (const part of chunks(rows, DELIVERIES_PER_INSERT)) {
-    await manager.query(
-      `${into} SELECT json_extract(d.value, '$[0]'), json_extract(d.value, '$[1]'), json_extract(d.value, '$[2]'), json_extract(d.value, '$[3]'), 'pending', 0, ` +
-        `json_extract(d.value, '$[4]'), json_extract(d.value, '$[4]'), json_extract(d.value, '$[4]'), json_extract(d.value, '$[5]'), json_extract(d.value, '$[6]'), ` +
-        `json_extract(d.value, '$[7]'), json_extract(d.value, '$[8]') ` +
-        `FROM json_each(?) AS d ORDER BY d.key`,
-      [JSON.stringify(part.map((d) => [d.delivery_id, d.subscription_id, d.event_id, d.event_type, at(d.at), d.locked_by, at(d.locked_until), d.lane, d.lane_seq]))],
-    );
+    return addStatsChecked(manager, rows, sqliteAddStats);
   }
 }
 

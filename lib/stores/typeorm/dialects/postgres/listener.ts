@@ -1,17 +1,11 @@
 import type { DataSource } from 'typeorm';
-import type { WebhookLogger } from '../../domain/logger';
+import type { WebhookLogger } from '../../../../domain/logger';
+import type { SignalHandlers, SignalListener } from '../queue-dialect';
 
 /** First wait before reconnecting a lost LISTEN connection, ms; doubled per failure up to {@link MAX_BACKOFF_MS}. */
 const FIRST_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5000;
 
-/** What a {@link PgListener} reports. */
-export interface PgListenerHandlers {
-  /** A NOTIFY on the channel (its payload). */
-  notification(payload: string): void;
-  /** Listening again after the connection was lost: notifications of the gap may be missing, so catch up. */
-  reconnected(): void;
-}
 
 /** The part of node-postgres's `Client` used here. */
 interface PgClient {
@@ -29,7 +23,7 @@ interface PgClient {
  * app's pooled connections. A lost connection (restart, failover, `pg_terminate_backend`, a network error) is
  * opened again with backoff, and `reconnected()` tells the owner to catch up on what it may have missed.
  */
-export class PgListener {
+export class PgListener implements SignalListener {
   private client: PgClient | null = null;
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
@@ -39,7 +33,7 @@ export class PgListener {
   constructor(
     private readonly dataSource: DataSource,
     readonly channel: string,
-    private readonly handlers: PgListenerHandlers,
+    private readonly handlers: SignalHandlers,
     private readonly logger: WebhookLogger,
   ) {}
 
