@@ -56,8 +56,8 @@ describeIfDatabase('postgres', 'rate limit over three replicas in separate proce
     const busiest = receiver.busiestSecond();
     console.log(`rate limit ${LIMIT}/s over 3 replicas: 600 delivered in ${seconds.toFixed(1)} s, busiest one-second window ${busiest} requests`);
     expect(busiest).toBeLessThanOrEqual(LIMIT * 1.1);
-    // the limit is a ceiling, not a crawl: 600 at 50/s take 12 s
-    expect(seconds).toBeLessThan(30);
+    // the limit is a ceiling, not a crawl: 600 at 50/s take 12 s (a loaded 2-core machine has taken 25 s)
+    expect(seconds).toBeLessThan(60);
     // every delivery went out once (the limit only spaced them)
     expect(receiver.duplicates()).toBe(0);
   }, 150_000);

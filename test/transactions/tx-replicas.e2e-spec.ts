@@ -109,8 +109,10 @@ describeIfDatabase('postgres', 'transactional dispatch across processes (Postgre
     await waitFor(async () => (await ds.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1`, [listener])).length === 1, 'B listening again', 5000, 20);
     const { at } = await a.request({ cmd: 'dispatch', id: 'after-listen-kill', mode: 'commit' }, 'committed');
     const [request] = await waitFor(() => arrivals('after-listen-kill').length > 0 && arrivals('after-listen-kill'), 'the delivery', 5000, 1);
+    // B does not poll: a delivery on B after the kill can only have come through the reconnected listener. The
+    // bound only says "not the next lease expiry"; the latency itself is the bench's cross-replica row.
     expect(request.headers['user-agent']).toBe('replica-B');
-    expect(request.at - at).toBeLessThan(100);
+    expect(request.at - at).toBeLessThan(1000);
     await Promise.all([a.kill(), b.kill()]);
   }, 60_000);
 });
