@@ -3,17 +3,8 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import {
-  generateWebhookSecret,
-  signStandardWebhooks,
-  WEBHOOK_DELIVERY_STORE,
-  WebhookDeliveryService,
-  WebhookSubscriptionService,
-  type CreateSubscriptionInput,
-  type DeliveryAttempt,
-  type WebhookDeliveryStore,
-  type WebhookSubscription,
-} from '../lib';
+import { generateWebhookSecret, WEBHOOK_DELIVERY_STORE, WebhookDeliveryService, WebhookSubscriptionService, type CreateSubscriptionInput, type DeliveryAttempt, type WebhookDeliveryStore, type WebhookSubscription } from '../lib';
+import { signStandardWebhooks } from '../lib/signing/signature';
 import { SAMPLE_ADMIN_KEY } from './api-key.guard';
 import { AppModule, SAMPLE_DB } from './app.module';
 import { startDemoReceiver, type DemoDelivery } from './demo-receiver';

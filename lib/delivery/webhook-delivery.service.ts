@@ -42,6 +42,7 @@ const ENQUEUE_BATCH = 200;
 
 /** What `dispatch()` accepted. */
 export interface DispatchResult {
+  /** The event's id (generated when not given). */
   event_id: string;
   /** Deliveries created: one per matching active subscription (0 for a duplicate). */
   delivery_count: number;

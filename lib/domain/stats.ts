@@ -35,9 +35,11 @@ export interface AttemptStatsQuery {
 
 /** One bucket of a stats series. */
 export interface StatsBucket {
+  /** Start of the bucket. */
   start: Date;
   /** Attempts sent (delivered or failed). */
   attempts: number;
+  /** Of them, failed. */
   failed: number;
 }
 
@@ -46,7 +48,9 @@ export interface StatsBucket {
  * the endpoint(s).
  */
 export interface AttemptStats {
+  /** Attempts sent (delivered or failed). */
   attempts: number;
+  /** Of them, delivered. */
   delivered: number;
   /** Failed attempts, retried or dead-lettered. */
   failed: number;
@@ -54,6 +58,7 @@ export interface AttemptStats {
   success_rate: number | null;
   /** Estimated median duration (see {@link DURATION_CLASS_BOUNDS_MS}); null without attempts. */
   p50_ms: number | null;
+  /** Estimated 95th percentile duration; null without attempts. */
   p95_ms: number | null;
   /** The last delivered attempt before the end of the range, however long ago; null if none is logged. */
   last_success_at: Date | null;

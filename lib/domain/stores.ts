@@ -18,7 +18,7 @@ export interface SubscriptionListQuery {
   active?: boolean;
   /** Subscriptions that would receive this event type (null event_types, exact name or wildcard). */
   event_type?: string;
-  tenant_id?: string;
+  /** Only this customer's. */ tenant_id?: string;
   /** Default 100. */
   limit?: number;
   /** Default 0. Prefer `after`: an offset costs what it skips. */
@@ -29,8 +29,8 @@ export interface SubscriptionListQuery {
 
 /** Where a subscription stands in list order (created_at, then id). */
 export interface SubscriptionCursor {
-  created_at: Date;
-  subscription_id: string;
+  /** `created_at` of the last one seen. */ created_at: Date;
+  /** Id of the last one seen. */ subscription_id: string;
 }
 
 /**
@@ -38,33 +38,33 @@ export interface SubscriptionCursor {
  * an active subscription to match an event to it and to hand the delivery over (null where not set).
  */
 export interface SubscriptionIndexEntry {
-  subscription_id: string;
-  tenant_id: string | null;
-  event_types: string[] | null;
-  filter: WebhookFilter | null;
-  max_concurrent_per_endpoint: number | null;
-  rate_limit_per_second: number | null;
-  ordered: boolean;
+  /** The subscription. */ subscription_id: string;
+  /** Its customer. */ tenant_id: string | null;
+  /** Its event types; null for all. */ event_types: string[] | null;
+  /** Its payload filter. */ filter: WebhookFilter | null;
+  /** Its concurrency override. */ max_concurrent_per_endpoint: number | null;
+  /** Its rate limit. */ rate_limit_per_second: number | null;
+  /** Whether it delivers in order. */ ordered: boolean;
 }
 
 /** One change to a subscription (created, updated or deleted), in the order they were written. */
 export interface SubscriptionChange {
   /** Increasing (gaps are possible: a rolled-back write, or one not committed yet). */
   change_id: number;
-  subscription_id: string;
+  /** The subscription that changed. */ subscription_id: string;
 }
 
 /** Persistence of subscriptions. Implementations: memory, TypeORM. */
 export interface WebhookSubscriptionStore {
-  create(sub: WebhookSubscription): Promise<WebhookSubscription>;
+  /** Stores a new subscription. */ create(sub: WebhookSubscription): Promise<WebhookSubscription>;
   /** Creates several at once, all or nothing (one transaction); a repeated or existing id refuses them all. */
   createMany(subs: readonly WebhookSubscription[]): Promise<WebhookSubscription[]>;
-  get(id: string): Promise<WebhookSubscription | null>;
+  /** One subscription, or null. */ get(id: string): Promise<WebhookSubscription | null>;
   /** The subscriptions of these ids that exist, in no particular order (one query for many: sending reads them). */
   getMany(ids: readonly string[]): Promise<WebhookSubscription[]>;
   /** Oldest first (created_at, then id) so paging is stable; page by `after` so that every page costs the same. */
   list(query?: SubscriptionListQuery): Promise<WebhookSubscription[]>;
-  count(query?: Pick<SubscriptionListQuery, 'active' | 'tenant_id'>): Promise<number>;
+  /** How many match. */ count(query?: Pick<SubscriptionListQuery, 'active' | 'tenant_id'>): Promise<number>;
   /** Replaces the stored subscription; returns null when it does not exist. */
   update(sub: WebhookSubscription): Promise<WebhookSubscription | null>;
   /** True when something was deleted. */
@@ -95,16 +95,16 @@ export interface WebhookSubscriptionStore {
 
 /** What {@link DeliveryLog.recentFailureRun} finds. */
 export interface FailureRun {
-  failures: number;
-  last_success_at: Date | null;
+  /** Failures since the last success. */ failures: number;
+  /** The last success; null if none. */ last_success_at: Date | null;
 }
 
 /** Filters of {@link DeliveryLog.getAttempts}. */
 export interface AttemptQuery {
-  subscription_id?: string;
-  event_id?: string;
-  status?: DeliveryStatus;
-  event_type?: string;
+  /** Only this endpoint's. */ subscription_id?: string;
+  /** Only this event's. */ event_id?: string;
+  /** Only attempts with this status. */ status?: DeliveryStatus;
+  /** Only this event type's. */ event_type?: string;
   /** Attempted at or after. */
   since?: Date;
   /** Attempted before. */
@@ -119,23 +119,23 @@ export interface AttemptQuery {
 
 /** Where an attempt stands in log order (newest first: attempted_at, attempt_number, attempt_id, descending). */
 export interface AttemptCursor {
-  attempted_at: Date;
-  attempt_number: number;
-  attempt_id: string;
+  /** Of the last attempt seen. */ attempted_at: Date;
+  /** Of the last attempt seen. */ attempt_number: number;
+  /** Of the last attempt seen. */ attempt_id: string;
 }
 
 /** Filters of {@link DeliveryLog.getDeadLetters}. */
 export interface DeadLetterQuery {
-  subscription_id?: string;
-  limit?: number;
-  offset?: number;
+  /** Only this endpoint's. */ subscription_id?: string;
+  /** Page size. */ limit?: number;
+  /** Rows to skip. */ offset?: number;
   /** Keyset paging, as in {@link AttemptQuery.before}. */
   before?: AttemptCursor;
 }
 
 /** Which dead letters a redrive revives. */
 export interface RedriveQuery {
-  subscription_id?: string;
+  /** Only this endpoint's. */ subscription_id?: string;
   /** Dead-lettered at or after. */
   since?: Date;
   /** Dead-lettered before. */
@@ -144,10 +144,10 @@ export interface RedriveQuery {
 
 /** Arguments of {@link DeliveryQueue.claimDue}. */
 export interface ClaimOptions {
-  worker_id: string;
-  limit: number;
-  lease_ms: number;
-  now: Date;
+  /** The claiming worker. */ worker_id: string;
+  /** Most deliveries to claim. */ limit: number;
+  /** Lease length, milliseconds. */ lease_ms: number;
+  /** The current time. */ now: Date;
   /** Subscriptions whose deliveries must not be claimed now (endpoint at its concurrency cap). */
   exclude_subscription_ids?: readonly string[];
   /** At most this many deliveries of any one subscription in this claim (fairness between endpoints). */
@@ -158,7 +158,7 @@ export interface ClaimOptions {
 
 /** What {@link DeliveryQueue.claimRateLimited} took, and when a claim would find more. */
 export interface RateLimitedClaim {
-  claimed: ClaimedDelivery[];
+  /** The deliveries claimed. */ claimed: ClaimedDelivery[];
   /**
    * The earliest time at which a rate-limited subscription that still has due deliveries gets its next token
    * (as far as this claim could see: a bucket another claimer held at that moment is left out); null when none
@@ -169,8 +169,8 @@ export interface RateLimitedClaim {
 
 /** A delivery to create with its event. */
 export interface NewDelivery {
-  delivery_id: string;
-  subscription_id: string;
+  /** Generated id. */ delivery_id: string;
+  /** The endpoint. */ subscription_id: string;
   /**
    * Created already leased (as if claimed by `worker_id` until `until`): the dispatching process's worker sends
    * it without a claim. If that process dies, the lease expires and any replica claims it, like any other.
@@ -185,16 +185,16 @@ export interface NewDelivery {
 
 /** Who holds a delivery, and until when. */
 export interface DeliveryLease {
-  worker_id: string;
-  until: Date;
+  /** The worker holding it. */ worker_id: string;
+  /** When it ends. */ until: Date;
 }
 
 /** One finished attempt and the delivery's next state, for {@link DeliveryQueue.complete}. */
 export interface AttemptCompletion {
-  delivery_id: string;
-  worker_id: string;
-  attempt: DeliveryAttempt;
-  next: DeliveryTransition;
+  /** The delivery tried. */ delivery_id: string;
+  /** The worker that holds its lease. */ worker_id: string;
+  /** The attempt to log. */ attempt: DeliveryAttempt;
+  /** The delivery's next state. */ next: DeliveryTransition;
 }
 
 /** Where {@link DeliveryQueue.enqueue} writes: by default in a transaction of its own. */
@@ -221,8 +221,8 @@ export interface EnqueueOptions {
 
 /** One event and its deliveries, for {@link DeliveryQueue.enqueue}. */
 export interface EnqueueItem {
-  event: StoredEvent;
-  deliveries: NewDelivery[];
+  /** The event to store. */ event: StoredEvent;
+  /** Its deliveries. */ deliveries: NewDelivery[];
 }
 
 /**
@@ -277,12 +277,12 @@ export interface DeliveryQueue {
 export interface DeliveryLog {
   /** Appends one attempt to the log (no queue change): attempts made outside the queue, such as test sends. */
   recordAttempt(attempt: DeliveryAttempt): Promise<void>;
-  getAttempt(attemptId: string): Promise<DeliveryAttempt | null>;
+  /** One attempt, or null. */ getAttempt(attemptId: string): Promise<DeliveryAttempt | null>;
   /** Newest first. */
   getAttempts(query?: AttemptQuery): Promise<DeliveryAttempt[]>;
   /** The last attempt of each delivery currently dead-lettered, newest first. */
   getDeadLetters(query?: DeadLetterQuery): Promise<DeliveryAttempt[]>;
-  countDeadLetters(query?: Pick<DeadLetterQuery, 'subscription_id'>): Promise<number>;
+  /** How many deliveries are dead-lettered. */ countDeadLetters(query?: Pick<DeadLetterQuery, 'subscription_id'>): Promise<number>;
   /** Failed attempts of the subscription since `since` and after its last success. */
   countRecentFailures(subscriptionId: string, since: Date): Promise<number>;
   /**
