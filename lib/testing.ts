@@ -9,3 +9,4 @@
 export { WebhookTestReceiver, type RecordedWebhookRequest, type WebhookTestReceiverOptions } from './testing/webhook-test-receiver';
 export { signedWebhookHeaders, type SignedWebhookRequest } from './testing/signed-request';
 export { checkReplayStore } from './testing/replay-store-contract';
+export type { WebhookReplayStore } from './receiver/webhook-replay.store';

@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 export interface RecordedWebhookRequest {
   /** The path without the query string. */
   path: string;
+  /** The HTTP method (`POST` for deliveries). */
   method: string;
   /** Headers exactly as Node gives them (lower-case names). */
   headers: IncomingHttpHeaders;
@@ -23,8 +24,8 @@ export interface WebhookTestReceiverOptions {
 /**
  * A real HTTP endpoint for an app's tests: a `node:http` server on 127.0.0.1 (a random free port) that records
  * every request and answers 200, or the statuses it is told to. Point a subscription at `url()`, dispatch, and
- * `waitForRequests(n)`. The module refuses private addresses unless the test config sets `allow_private_urls:
- * true`. `close()` ends open connections, so the test runner exits.
+ * `waitForRequests(n)`. The module refuses private addresses unless the test config sets
+ * `allow_private_urls: true`. `close()` ends open connections, so the test runner exits.
  */
 export class WebhookTestReceiver {
   /** Every request, oldest first. */

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { generateWebhookSecret, WebhookReceiverModule } from '../../lib';
 import { signStandardWebhooks } from '../../lib/signing/signature';
-import { TypeOrmReplayStore, WEBHOOK_RECEIVER_ENTITIES, WEBHOOK_RECEIVER_MIGRATIONS, WebhookReceiverReplayEntity } from '../../lib/typeorm';
+import { TypeOrmReplayStore, WEBHOOK_RECEIVER_ENTITIES, WEBHOOK_RECEIVER_MIGRATIONS } from '../../lib/typeorm';
+import { WebhookReceiverReplayEntity } from '../../lib/receiver/typeorm';
 import { closeTestDataSource, createTestDataSource, describeIfDatabase } from '../support/databases';
 import { post, startReceiverApp, type ReceiverApp } from './receiver-test-app';
 
