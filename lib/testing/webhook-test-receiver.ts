@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /** One request as {@link WebhookTestReceiver} saw it. */
@@ -36,40 +36,28 @@ export class WebhookTestReceiver {
 
   private constructor(
     private readonly server: Server,
-    /** The port the server listens on. */
-    readonly port: number,
-  ) {}
+    private readonly maxBodyBytes: number,
+  ) {
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.handle(req, res));
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
 
   /** Starts a receiver on 127.0.0.1 on a free port. */
   static async start(options: WebhookTestReceiverOptions = {}): Promise<WebhookTestReceiver> {
-    const maxBody = options.max_body_bytes ?? 1024 * 1024;
-    let receiver!: WebhookTestReceiver;
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= maxBody) chunks.push(chunk);
-      });
-      req.on('end', () => {
-        const path = (req.url ?? '/').split('?')[0];
-        const status = size > maxBody ? 413 : receiver.nextStatus(path);
-        const body = size > maxBody ? '' : Buffer.concat(chunks).toString('utf8');
-        receiver.requests.push({ path, method: req.method ?? '', headers: req.headers, body, status });
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : `status ${status}`);
-        for (const wake of receiver.waiters) wake();
-      });
-    });
-    server.on('connection', (socket) => {
-      receiver.sockets.add(socket);
-      socket.on('close', () => receiver.sockets.delete(socket));
-    });
+    const receiver = new WebhookTestReceiver(createServer(), options.max_body_bytes ?? 1024 * 1024);
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      receiver.server.once('error', reject);
+      receiver.server.listen(0, '127.0.0.1', () => resolve());
     });
-    receiver = new WebhookTestReceiver(server, (server.address() as AddressInfo).port);
     return receiver;
+  }
+
+  /** The port the server listens on. */
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
   }
 
   /** The URL of `path` on this receiver. Default path `/`. */
@@ -123,7 +111,20 @@ export class WebhookTestReceiver {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private nextStatus(path: string): number {
-    return this.failures.get(path)?.shift() ?? 200;
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= this.maxBodyBytes) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const path = (req.url ?? '/').split('?')[0];
+      const tooLarge = size > this.maxBodyBytes;
+      const status = tooLarge ? 413 : (this.failures.get(path)?.shift() ?? 200);
+      this.requests.push({ path, method: req.method ?? '', headers: req.headers, body: tooLarge ? '' : Buffer.concat(chunks).toString('utf8'), status });
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : `status ${status}`);
+      for (const wake of this.waiters) wake();
+    });
   }
 }
