@@ -53,8 +53,8 @@ export interface DispatchResult {
 /** Options of `dispatch()` and `dispatchMany()`. */
 export interface DispatchOptions {
   /**
-   * The TypeORM `EntityManager` of a running transaction on the module's DataSource (`dataSource.transaction(
-   * async (manager) => ...)`, or a QueryRunner's manager): the events are stored in that transaction, so they
+   * The TypeORM `EntityManager` of a running transaction on the module's DataSource (the `manager` given to
+   * `dataSource.transaction(...)`'s callback, or a QueryRunner's manager): the events are stored in that transaction, so they
    * exist exactly when it commits, and nothing is sent before the commit. If it rolls back, nothing is sent and
    * nothing of ours remains. TypeORM backend only.
    */
@@ -66,7 +66,7 @@ export interface DispatchOptions {
 export class WebhookDeliveryService implements OnApplicationBootstrap {
   private readonly enqueues: WriteBatcher<EnqueueItem, boolean>;
   private readonly engine: DeliveryEngine;
-  /** The app's @nestjs-cls/transactional host (`transaction_host`), once resolved. */
+  /** The app's `@nestjs-cls/transactional` host (`transaction_host`), once resolved. */
   private transactions: TransactionHostLike | null = null;
 
   constructor(

@@ -29,7 +29,7 @@ export interface AttemptStatsQuery {
   since: Date;
   /** End of the range (rounded up to a slice). */
   until: Date;
-  /** Series bucket length: a positive multiple of {@link STATS_SLICE_MS}; buckets start at `since` rounded down. */
+  /** Series bucket length: a positive multiple of the 5-minute slice (`STATS_SLICE_MS`); buckets start at `since` rounded down. */
   bucket_ms: number;
 }
 
@@ -56,7 +56,7 @@ export interface AttemptStats {
   failed: number;
   /** delivered / attempts; null without attempts. */
   success_rate: number | null;
-  /** Estimated median duration (see {@link DURATION_CLASS_BOUNDS_MS}); null without attempts. */
+  /** Estimated median duration (interpolated within duration classes, `DURATION_CLASS_BOUNDS_MS`); null without attempts. */
   p50_ms: number | null;
   /** Estimated 95th percentile duration; null without attempts. */
   p95_ms: number | null;

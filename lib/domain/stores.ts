@@ -242,7 +242,7 @@ export interface DeliveryQueue {
   /**
    * Leases up to `limit` pending deliveries that are due and not leased (or whose lease expired), oldest due
    * first. A delivery is held by one claimer at a time. Deliveries of rate-limited subscriptions are left to
-   * {@link claimRateLimited}. A laned delivery is claimable only in its turn: while no other pending delivery of
+   * {@link DeliveryQueue.claimRateLimited}. A laned delivery is claimable only in its turn: while no other pending delivery of
    * its lane (same subscription and lane) was enqueued before it or is leased. Enqueue order in a lane is commit
    * order: enqueues to one lane take turns (the later waits for the earlier's transaction to end).
    */
