@@ -68,10 +68,12 @@ const exported = [WEBHOOK_CONFIG, WEBHOOK_SUBSCRIPTION_STORE, WEBHOOK_DELIVERY_S
  */
 @Module({})
 export class WebhookModule extends ConfigurableWebhookModule {
+  /** The module with options given here (all optional: defaults fill in the rest). */
   static override forRoot(options: typeof WEBHOOK_OPTIONS_TYPE = {}): DynamicModule {
     return WebhookModule.complete(super.forRoot(options), options);
   }
 
+  /** The module with options from a factory (`useFactory`, `useClass` or `useExisting`); `isGlobal`, `enable_admin` and `admin_prefix` go beside it. */
   static override forRootAsync(options: typeof WEBHOOK_ASYNC_OPTIONS_TYPE): DynamicModule {
     return WebhookModule.complete(super.forRootAsync(options), options);
   }

@@ -5,7 +5,6 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
   generateWebhookSecret,
-  signStandardWebhooks,
   WEBHOOK_DELIVERY_STORE,
   WebhookDeliveryService,
   WebhookSubscriptionService,
@@ -14,6 +13,7 @@ import {
   type WebhookDeliveryStore,
   type WebhookSubscription,
 } from '../lib';
+import { signedWebhookHeaders } from '../lib/testing';
 import { SAMPLE_ADMIN_KEY } from './api-key.guard';
 import { AppModule, SAMPLE_DB } from './app.module';
 import { startDemoReceiver, type DemoDelivery } from './demo-receiver';
@@ -129,11 +129,9 @@ async function main(): Promise<void> {
 /** A request the receiver must refuse: signed with a key it does not hold. Says what the guard answered. */
 async function forgedRequest(): Promise<string> {
   const body = JSON.stringify({ event_type: 'order.paid', payload: { order_id: 'forged' } });
-  const id = 'msg_forged';
-  const ts = Math.floor(Date.now() / 1000);
   const res = await fetch(`http://127.0.0.1:${RECEIVER_PORT}/ok`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signStandardWebhooks(generateWebhookSecret(), id, ts, body) },
+    headers: { 'content-type': 'application/json', ...signedWebhookHeaders({ secret: generateWebhookSecret(), body, event_id: 'msg_forged' }) },
     body,
   });
   const answer = (await res.json()) as { reason?: string };

@@ -16,6 +16,21 @@ export function loadLibrary() {
   return require(entry);
 }
 
+/** The folder of the build the bench loads: dist/, or the one WEBHOOK_BENCH_DIST points into. */
+function buildDir() {
+  return process.env.WEBHOOK_BENCH_DIST ? resolve(process.env.WEBHOOK_BENCH_DIST, '..') : join(ROOT_DIR, 'dist');
+}
+
+/** The built `nestjs-webhooks/typeorm` entry point: WEBHOOK_ENTITIES and WEBHOOK_MIGRATIONS. */
+export function loadTypeOrmEntry() {
+  return require(join(buildDir(), 'typeorm.js'));
+}
+
+/** A module inside the build (`stores/typeorm/index.js`), for internals the package does not export. */
+export function loadInternal(path) {
+  return require(join(buildDir(), path));
+}
+
 export const PG = {
   host: process.env.PGHOST || '127.0.0.1',
   port: Number(process.env.PGPORT || 5432),
@@ -238,8 +253,8 @@ export function pgDataSourceOptions(lib, schema, extra = {}) {
     username: PG.user,
     database: PG.database,
     schema,
-    entities: [...lib.WEBHOOK_ENTITIES],
-    migrations: [...lib.WEBHOOK_MIGRATIONS],
+    entities: [...loadTypeOrmEntry().WEBHOOK_ENTITIES],
+    migrations: [...loadTypeOrmEntry().WEBHOOK_MIGRATIONS],
     migrationsRun: true,
     synchronize: false,
     logging: false,
@@ -272,8 +287,8 @@ export async function startApp(lib, { store, schema, sqliteFile, webhook = {}, p
         // better-sqlite3 builds with WAL synchronous=NORMAL (commits survive a process crash, not a power
         // loss); FULL syncs every commit, the durability PostgreSQL gives here with fsync on.
         prepareDatabase: (db) => db.pragma('synchronous = FULL'),
-        entities: [...lib.WEBHOOK_ENTITIES],
-        migrations: [...lib.WEBHOOK_MIGRATIONS],
+        entities: [...loadTypeOrmEntry().WEBHOOK_ENTITIES],
+        migrations: [...loadTypeOrmEntry().WEBHOOK_MIGRATIONS],
         migrationsRun: true,
         synchronize: false,
         logging: false,
@@ -308,8 +323,7 @@ export async function startApp(lib, { store, schema, sqliteFile, webhook = {}, p
  * `snapshot.ready` says whether its index is loaded, `match()` answers what dispatch() would match.
  */
 export function subscriptionCacheOf(app) {
-  const entry = process.env.WEBHOOK_BENCH_DIST ? resolve(process.env.WEBHOOK_BENCH_DIST, '..') : join(ROOT_DIR, 'dist');
-  const { SubscriptionCache } = require(join(entry, 'subscriptions', 'subscription-cache.js'));
+  const { SubscriptionCache } = loadInternal('subscriptions/subscription-cache.js');
   return app.get(SubscriptionCache);
 }
 

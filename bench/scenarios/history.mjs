@@ -3,7 +3,7 @@
 // bulk-inserted with generate_series; the 100 due deliveries stay the same; between claims their leases are
 // released. Each size: VACUUM ANALYZE (the steady state autovacuum keeps) and CHECKPOINT, five warm-up claims, then `repeats`
 // timed claims through TypeOrmDeliveryStore.claimDue, median reported.
-import { dropSchema, freshSchema, pgDataSourceOptions, loadLibrary, median, nowMs, require, runScenario } from '../lib/common.mjs';
+import { dropSchema, freshSchema, pgDataSourceOptions, loadInternal, loadLibrary, median, nowMs, require, runScenario } from '../lib/common.mjs';
 
 runScenario(async ({ sizes = [1_000, 1_000_000], repeats = 7, due = 100, schema = 'webhook_bench_history' }) => {
   const lib = loadLibrary();
@@ -11,7 +11,8 @@ runScenario(async ({ sizes = [1_000, 1_000_000], repeats = 7, due = 100, schema 
   await freshSchema(schema);
   const ds = new DataSource(pgDataSourceOptions(lib, schema));
   await ds.initialize();
-  const store = new lib.TypeOrmDeliveryStore(lib.WebhookDataSourceRef.of(ds));
+  const { TypeOrmDeliveryStore, WebhookDataSourceRef } = loadInternal('stores/typeorm/index.js');
+  const store = new TypeOrmDeliveryStore(WebhookDataSourceRef.of(ds));
   const s = `"${schema}"`;
   const old = `((now() AT TIME ZONE 'UTC') - interval '2 days')`;
   const out = [];

@@ -3,11 +3,13 @@
 // verified by verifyWebhook (what a receiver using this package does per request), each timed over `ops` calls
 // after a warm-up. Also the receiver's floor for ed25519: node:crypto verify with a KeyObject built once.
 import { createPublicKey, verify } from 'node:crypto';
-import { EVENT_TYPE, benchPayload, loadLibrary, nowMs, runScenario } from '../lib/common.mjs';
+import { EVENT_TYPE, benchPayload, loadInternal, loadLibrary, nowMs, runScenario } from '../lib/common.mjs';
 
 runScenario(async ({ ops = 20_000, warmup = 2_000 }) => {
   const lib = loadLibrary();
-  const signer = new lib.WebhookSigner(lib.resolveWebhookConfig({}));
+  const { WebhookSigner } = loadInternal('signing/webhook-signer.js');
+  const { resolveWebhookConfig } = loadInternal('config/index.js');
+  const signer = new WebhookSigner(resolveWebhookConfig({}));
   const hmac = lib.generateWebhookSecret();
   const ed = lib.generateEd25519KeyPair();
   const sub = (secret, signature_type) => ({ subscription_id: `sub_${signature_type}`, url: 'https://h.example/', secret, signature_type, headers: {} });

@@ -5,7 +5,7 @@
 // attempts go to one busy endpoint, the rest spread over 1,000; 3% fail, 0.5% are dead letters; one event type in a
 // thousand is rare. After VACUUM ANALYZE, each query runs `repeats` times through the built library (the store and
 // the subscription store, as the admin routes call them); p50 and p95 are reported per query.
-import { dropSchema, freshSchema, loadLibrary, median, nowMs, percentile, pgDataSourceOptions, require, runScenario } from '../lib/common.mjs';
+import { dropSchema, freshSchema, loadInternal, loadLibrary, median, nowMs, percentile, pgDataSourceOptions, require, runScenario } from '../lib/common.mjs';
 
 runScenario(async ({ attempts = 1_000_000, subscriptions = 10_000, repeats = 30, schema = 'webhook_bench_stats' }) => {
   const lib = loadLibrary();
@@ -13,9 +13,10 @@ runScenario(async ({ attempts = 1_000_000, subscriptions = 10_000, repeats = 30,
   await freshSchema(schema);
   const ds = new DataSource(pgDataSourceOptions(lib, schema));
   await ds.initialize();
-  const ref = lib.WebhookDataSourceRef.of(ds);
-  const store = new lib.TypeOrmDeliveryStore(ref);
-  const subs = new lib.TypeOrmSubscriptionStore(ref);
+  const { TypeOrmDeliveryStore, TypeOrmSubscriptionStore, WebhookDataSourceRef } = loadInternal('stores/typeorm/index.js');
+  const ref = WebhookDataSourceRef.of(ds);
+  const store = new TypeOrmDeliveryStore(ref);
+  const subs = new TypeOrmSubscriptionStore(ref);
   const s = `"${schema}"`;
   const now = `(now() AT TIME ZONE 'UTC')`;
   try {
@@ -37,7 +38,7 @@ runScenario(async ({ attempts = 1_000_000, subscriptions = 10_000, repeats = 30,
         CASE WHEN g % 100 < 3 OR g % 200 = 3 THEN 'HTTP 500: upstream error' END,
         5 + floor(power((g * 2654435761::bigint % 1000) / 1000.0, 3) * 800)::int
       FROM generate_series(1, ${attempts}) g`);
-    const bounds = `ARRAY[${lib.DURATION_CLASS_BOUNDS_MS.join(',')}]`;
+    const bounds = `ARRAY[${loadInternal('domain/stats.js').DURATION_CLASS_BOUNDS_MS.join(',')}]`;
     const rollup = (key) => `INSERT INTO ${s}.webhook_attempt_stats (subscription_id, slice_start, duration_class, attempts, delivered, failed)
       SELECT ${key}, date_bin('5 minutes', attempted_at, TIMESTAMP '1970-01-01'), width_bucket(duration_ms, ${bounds}), count(*), count(*) FILTER (WHERE status = 'delivered'), count(*) FILTER (WHERE status <> 'delivered')
       FROM ${s}.webhook_delivery_attempts WHERE status <> 'cancelled' GROUP BY 1, 2, 3`;

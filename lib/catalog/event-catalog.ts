@@ -108,7 +108,7 @@ export class EventCatalog {
     }
   }
 
-  /** {@link checkPayload} for a serialized event (the payload is read back from its body, when there is a catalog). */
+  /** {@link EventCatalog.checkPayload} for a serialized event (the payload is read back from its body, when there is a catalog). */
   async checkEvent(event: Pick<StoredEvent, 'event_type' | 'body'>): Promise<void> {
     if (!this.enabled) return;
     const type = this.types.get(event.event_type);

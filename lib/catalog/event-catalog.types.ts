@@ -25,7 +25,9 @@ export interface EventCatalogEntry {
 
 /** One event type as `GET /<prefix>/event-types` (and `EventCatalog.describe()`) returns it. */
 export interface EventTypeDescription {
+  /** The event type's name. */
   event_type: string;
+  /** What it means; null when not given. */
   description: string | null;
   /** The payload schema as JSON Schema: generated from a class-validator class, or the JSON Schema given. */
   schema: JsonSchemaObject;

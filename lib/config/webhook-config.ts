@@ -14,8 +14,8 @@ export type SignatureScheme = 'standard-webhooks' | 'body-hmac';
  * whether a transaction is active in the current context, and its `EntityManager`.
  */
 export interface TransactionHostLike {
-  isTransactionActive(): boolean;
-  readonly tx: unknown;
+  /** Whether a transaction runs in the current context. */ isTransactionActive(): boolean;
+  /** The running transaction's `EntityManager`. */ readonly tx: unknown;
 }
 
 export type { SignatureType };
@@ -189,6 +189,7 @@ export type WebhookModuleOptions = Partial<WebhookConfig>;
 /** Keys whose default is derived from other keys (filled in by `resolveWebhookConfig`). */
 type DerivedKey = 'lease_seconds' | 'retry_max_attempts_ceiling' | 'delivery_timeout_seconds_ceiling' | 'max_concurrent_per_endpoint_ceiling';
 
+/** The default of every option (keys derived from others are filled in by the module). */
 export const DEFAULT_WEBHOOK_CONFIG: Readonly<Omit<WebhookConfig, DerivedKey>> = Object.freeze({
   store_backend: 'memory',
   retry_max_attempts: 5,

@@ -18,9 +18,14 @@ export type WebhookOutcome =
  * starts a new run.
  */
 export interface SubscriptionFailingOutcome {
+  /** The outcome's kind. */
   type: 'subscription_failing';
+  /** The endpoint that keeps failing. */
   subscription_id: string;
+  /** Failures in a row so far. */
   consecutive_failures: number;
+  /** The module's `disable_after_consecutive_failures`. */
   threshold: number;
+  /** Percent of `threshold` reached: 50, then 90. */
   level: 50 | 90;
 }

@@ -29,15 +29,17 @@ export interface AttemptStatsQuery {
   since: Date;
   /** End of the range (rounded up to a slice). */
   until: Date;
-  /** Series bucket length: a positive multiple of {@link STATS_SLICE_MS}; buckets start at `since` rounded down. */
+  /** Series bucket length: a positive multiple of the 5-minute slice (`STATS_SLICE_MS`); buckets start at `since` rounded down. */
   bucket_ms: number;
 }
 
 /** One bucket of a stats series. */
 export interface StatsBucket {
+  /** Start of the bucket. */
   start: Date;
   /** Attempts sent (delivered or failed). */
   attempts: number;
+  /** Of them, failed. */
   failed: number;
 }
 
@@ -46,14 +48,17 @@ export interface StatsBucket {
  * the endpoint(s).
  */
 export interface AttemptStats {
+  /** Attempts sent (delivered or failed). */
   attempts: number;
+  /** Of them, delivered. */
   delivered: number;
   /** Failed attempts, retried or dead-lettered. */
   failed: number;
   /** delivered / attempts; null without attempts. */
   success_rate: number | null;
-  /** Estimated median duration (see {@link DURATION_CLASS_BOUNDS_MS}); null without attempts. */
+  /** Estimated median duration (interpolated within duration classes, `DURATION_CLASS_BOUNDS_MS`); null without attempts. */
   p50_ms: number | null;
+  /** Estimated 95th percentile duration; null without attempts. */
   p95_ms: number | null;
   /** The last delivered attempt before the end of the range, however long ago; null if none is logged. */
   last_success_at: Date | null;

@@ -5,7 +5,9 @@ export const TEST_EVENT_TYPE = 'webhook.test';
 
 /** What a test send carries instead of the `webhook.test` event: a catalogued event type and its example payload. */
 export interface TestEvent {
+  /** The catalogued event type. */
   event_type: string;
+  /** Its example payload. */
   payload: unknown;
 }
 

@@ -42,7 +42,9 @@ export type WebhookEventInput<TPayload = unknown> = Omit<WebhookEvent<TPayload>,
 
 /** A customer's endpoint and what it wants to receive. */
 export interface WebhookSubscription {
+  /** Generated id. */
   subscription_id: string;
+  /** The customer's endpoint (https, or http where allowed). */
   url: string;
   /**
    * Signing secret: `whsec_...` (HMAC) or, for an ed25519 subscription, the signing key `whsk_...`. Shown by the
@@ -62,13 +64,19 @@ export interface WebhookSubscription {
   public_key?: string | null;
   /** Event types to receive (exact names or `prefix.*` wildcards); `null` means all. */
   event_types: string[] | null;
+  /** Whether it receives deliveries. */
   active: boolean;
+  /** Free text for operators; null when not given. */
   description: string | null;
+  /** The customer it belongs to; null for none. */
   tenant_id: string | null;
+  /** When it was created. */
   created_at: Date;
+  /** The app's own data about it, stored as given. Default `{}`. */
   metadata: Record<string, unknown>;
   /** The secret replaced by the last rotation, still signed with until `previous_secret_expires_at`. */
   previous_secret?: string | null;
+  /** When `previous_secret` stops signing. */
   previous_secret_expires_at?: Date | null;
   /** Why the module deactivated it (auto-disable, 410 Gone), null otherwise. */
   disabled_reason?: string | null;
@@ -96,19 +104,27 @@ export interface WebhookSubscription {
 
 /** One HTTP try of one delivery, as logged. */
 export interface DeliveryAttempt {
+  /** Generated id. */
   attempt_id: string;
+  /** The endpoint it was sent to. */
   subscription_id: string;
+  /** The event it carried. */
   event_id: string;
+  /** The event's type. */
   event_type: string;
   /** `delivered` (2xx), `failed` (a retry is scheduled), `dead_letter` (final failure), `cancelled` (not sent). */
   status: DeliveryStatus;
+  /** The HTTP status answered; null when no answer came. */
   status_code: number | null;
   /** 1 for the first try of a delivery cycle. */
   attempt_number: number;
+  /** When the request started. */
   attempted_at: Date;
   /** When the next try is due (failed attempts only). */
   next_retry_at: Date | null;
+  /** Why it failed (status, timeout, refused address...); null on success. */
   error_message: string | null;
+  /** How long the request took, milliseconds. */
   duration_ms: number;
 }
 
@@ -117,12 +133,17 @@ export type Result<T = void, E = Error> = (T extends void ? { ok: true; value?: 
 
 /** The stored form of an accepted event: the body exactly as it is sent. */
 export interface StoredEvent {
+  /** The event's id. */
   event_id: string;
+  /** The event's type. */
   event_type: string;
   /** Serialized JSON body, byte-for-byte what receivers get. */
   body: string;
+  /** When it happened in the app. */
   occurred_at: Date;
+  /** Where it came from; null when not given. */
   source: string | null;
+  /** When it was accepted. */
   created_at: Date;
   /**
    * W3C `traceparent` of the `webhook.dispatch` span that accepted it (null without tracing), so every attempt's
@@ -133,10 +154,15 @@ export interface StoredEvent {
 
 /** One event x subscription: the unit of the delivery queue. */
 export interface DeliveryRecord {
+  /** Generated id. */
   delivery_id: string;
+  /** The event to send. */
   event_id: string;
+  /** The endpoint to send it to. */
   subscription_id: string;
+  /** The event's type. */
   event_type: string;
+  /** Where it is: pending, delivered, dead_letter or cancelled. */
   status: Exclude<DeliveryStatus, 'failed'>;
   /**
    * Its ordering lane, for a subscription with `ordered: true`: the event's `ordering_key` (`''` for none). Null
@@ -145,17 +171,25 @@ export interface DeliveryRecord {
   lane?: string | null;
   /** Attempts made in the current cycle (a redelivery starts a new cycle). */
   attempts: number;
+  /** When the next try is due. */
   next_attempt_at: Date;
+  /** End of the current lease; null when not leased. */
   locked_until: Date | null;
+  /** The worker holding the lease; null when not leased. */
   locked_by: string | null;
+  /** The latest attempt; null before the first. */
   last_attempt_id: string | null;
+  /** When it was created. */
   created_at: Date;
+  /** When it last changed. */
   updated_at: Date;
 }
 
 /** A delivery handed to a worker by a claim, with the event body to send. */
 export interface ClaimedDelivery {
+  /** The claimed delivery. */
   delivery: DeliveryRecord;
+  /** Its event, with the body to send. */
   event: StoredEvent;
 }
 

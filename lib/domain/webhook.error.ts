@@ -19,6 +19,7 @@ export type WebhookErrorCode =
 export class WebhookError extends Error {
   constructor(
     message: string,
+    /** Stable machine-readable code. */
     readonly code: WebhookErrorCode = 'WEBHOOK_ERROR',
   ) {
     super(message);
@@ -56,20 +57,30 @@ export class InvalidSubscriptionError extends WebhookError {
   }
 }
 
+/** No subscription has this id. */
 export class SubscriptionNotFoundError extends WebhookError {
-  constructor(readonly subscriptionId: string) {
+  constructor(
+    /** The id that was not found. */
+    readonly subscriptionId: string,
+  ) {
     super(`subscription ${subscriptionId} not found: create it first or check the id`, 'SUBSCRIPTION_NOT_FOUND');
   }
 }
 
+/** The subscription is inactive, so nothing can be sent to it. */
 export class SubscriptionInactiveError extends WebhookError {
-  constructor(readonly subscriptionId: string) {
+  constructor(
+    /** The inactive subscription. */
+    readonly subscriptionId: string,
+  ) {
     super(`subscription ${subscriptionId} is inactive: activate it before redelivering to it`, 'SUBSCRIPTION_INACTIVE');
   }
 }
 
+/** A subscription URL is refused (malformed, not http(s), or a private address without `allow_private_urls`). */
 export class InvalidWebhookURLError extends WebhookError {
   constructor(
+    /** The URL refused. */
     readonly url: string,
     reason: string,
   ) {
@@ -77,8 +88,12 @@ export class InvalidWebhookURLError extends WebhookError {
   }
 }
 
+/** No logged attempt has this id. */
 export class DeliveryAttemptNotFoundError extends WebhookError {
-  constructor(readonly attemptId: string) {
+  constructor(
+    /** The id that was not found. */
+    readonly attemptId: string,
+  ) {
     super(`delivery attempt ${attemptId} not found: list attempts to find a valid id (old ones are purged after delivery_log_retention_days)`, 'DELIVERY_ATTEMPT_NOT_FOUND');
   }
 }
@@ -95,11 +110,15 @@ export class InvalidTransactionError extends WebhookError {
 
 /** The event of a logged attempt was purged (`delivery_log_retention_days`): it can no longer be re-sent. */
 export class EventPurgedError extends WebhookError {
-  constructor(readonly attemptId: string) {
+  constructor(
+    /** The attempt whose event is gone. */
+    readonly attemptId: string,
+  ) {
     super(`the event of attempt ${attemptId} was purged (delivery_log_retention_days): it can no longer be re-sent`, 'EVENT_PURGED');
   }
 }
 
+/** A secret rotation cannot be done (for example, the subscription is gone). */
 export class SecretRotationError extends WebhookError {
   constructor(message: string) {
     super(message, 'SECRET_ROTATION_FAILED');
@@ -109,6 +128,7 @@ export class SecretRotationError extends WebhookError {
 /** A `WebhookModule` option is invalid; raised at start-up. */
 export class InvalidWebhookConfigError extends WebhookError {
   constructor(
+    /** The config key at fault. */
     readonly key: string,
     message: string,
   ) {

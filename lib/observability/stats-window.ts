@@ -15,6 +15,7 @@ const NICE_BUCKETS_MS = ['5m', '10m', '15m', '30m', '1h', '2h', '3h', '6h', '12h
 /** A stats window or bucket size that cannot be used; `field` is `window` or `bucket`. */
 export class InvalidStatsWindowError extends WebhookError {
   constructor(
+    /** The parameter at fault. */
     readonly field: 'window' | 'bucket',
     message: string,
   ) {

@@ -9,15 +9,19 @@ export const HEALTH_STORE_TIMEOUT_MS = 3000;
 
 /** What {@link WebhookHealthIndicator.isHealthy} reports under its key. */
 export interface WebhookHealthDetails {
+  /** `up`, or `down` when the store cannot be read. */
   status: 'up' | 'down';
   /** `up`, or `down` with `store_error` when the queue could not be read within 3 s. */
   store: 'up' | 'down';
+  /** Why the store could not be read (when `store` is `down`). */
   store_error?: string;
   /** Seconds the oldest due delivery has waited; null when the store could not be read. */
   queue_lag_seconds: number | null;
   /** `health_max_queue_lag_seconds` (0: not checked). */
   max_queue_lag_seconds: number;
+  /** Deliveries waiting; null when the store could not be read. */
   pending: number | null;
+  /** Deliveries dead-lettered; null when the store could not be read. */
   dead_letters: number | null;
   /** `up` while the delivery engine claims and sends; `down` when it is stopping, stopped, or stuck in a claim. */
   worker: 'up' | 'down';
@@ -50,6 +54,7 @@ export class WebhookHealthIndicator {
     @Inject(DeliveryEngine) private readonly engine: Pick<DeliveryEngine, 'liveness'>,
   ) {}
 
+  /** Reads the queue (within 3 s) and reports under `key` (default `'webhooks'`); never throws. */
   async isHealthy<K extends string = 'webhooks'>(key: K = 'webhooks' as K): Promise<WebhookHealthResult<K>> {
     let reading: QueueReading | null = null;
     let storeError: string | undefined;

@@ -12,16 +12,23 @@ const STATS_QUEUE_MAX_AGE_MS = 1000;
 
 /** The window a stats answer covers: `since` is the start of its first bucket, `until` the end of its last (the current) one. */
 export interface StatsRangeInfo {
+  /** The window asked for (`24h`). */
   window: string;
+  /** The series bucket size (`1h`). */
   bucket: string;
+  /** Start of the first bucket. */
   since: Date;
+  /** End of the last bucket. */
   until: Date;
 }
 
 /** One endpoint's health (`GET /<prefix>/subscriptions/:id/stats`). */
 export interface SubscriptionStats extends AttemptStats, StatsRangeInfo {
+  /** The endpoint. */
   subscription_id: string;
+  /** Whether it is active. */
   active: boolean;
+  /** Why the module deactivated it; null otherwise. */
   disabled_reason: string | null;
 }
 
@@ -31,6 +38,7 @@ export interface OverallStats extends AttemptStats, StatsRangeInfo {
   queue_lag_seconds: number;
   /** Deliveries waiting in the store. */
   pending: number;
+  /** Deliveries currently dead-lettered. */
   dead_letters: number;
 }
 

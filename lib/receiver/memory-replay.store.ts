@@ -31,6 +31,7 @@ export class MemoryReplayStore implements WebhookReplayStore {
     return this.entries.size;
   }
 
+  /** {@inheritDoc WebhookReplayStore.remember} */
   async remember(id: string, expires_at: Date): Promise<boolean> {
     const now = this.now().getTime();
     this.dropExpiredFront(now);
@@ -43,6 +44,7 @@ export class MemoryReplayStore implements WebhookReplayStore {
     return true;
   }
 
+  /** {@inheritDoc WebhookReplayStore.forget} */
   async forget(id: string): Promise<void> {
     this.entries.delete(id);
   }

@@ -19,6 +19,8 @@ export type WebhookRefusalReason =
 
 /** A refusal: its reason and a sentence for the sender. */
 export interface WebhookRefusal {
+  /** Why, as a stable code. */
   reason: WebhookRefusalReason;
+  /** Why, as a sentence for the sender. */
   message: string;
 }

@@ -36,6 +36,7 @@ export class WebhookSignatureGuard implements CanActivate {
 
   constructor(@Inject(WebhookSignatureVerifier) private readonly verifier: WebhookSignatureVerifier) {}
 
+  /** Verifies the request; a refused one gets a 401 whose body says why. */
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const req = http.getRequest<ReceiverRequest>();

@@ -29,7 +29,7 @@ export function generateEd25519KeyPair(): Ed25519KeyPair {
 
 /**
  * The `whpk_` public key of a `whsk_` signing key (its second half). Throws a `TypeError` when `secret` is not a
- * well-formed `whsk_` key; see {@link ed25519SigningKeyProblem} to check one first.
+ * well-formed `whsk_` key (`whsk_` and the base64 of 64 bytes, as {@link generateEd25519KeyPair} makes).
  */
 export function ed25519PublicKey(secret: string): string {
   const bytes = signingKeyBytes(secret);

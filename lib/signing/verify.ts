@@ -15,14 +15,18 @@ export interface VerifyWebhookOptions {
   signature_scheme?: 'standard-webhooks' | 'body-hmac';
   /** body-hmac only: default `'sha256'`. */
   signature_algorithm?: 'sha256' | 'sha512';
+  /** Default `webhook-signature`. */
   signature_header?: string;
+  /** Default `webhook-id`. */
   event_id_header?: string;
+  /** Default `webhook-timestamp`. */
   timestamp_header?: string;
   /** The current time, for tests. */
   now?: Date;
 }
 
-type HeaderBag = Record<string, string | string[] | undefined> | Headers | Map<string, string>;
+/** Request headers as Node gives them (`req.headers`), a fetch `Headers`, or a `Map`; names in any case. */
+export type HeaderBag = Record<string, string | string[] | undefined> | Headers | Map<string, string>;
 
 /**
  * Verifies a received webhook: the raw body exactly as received (string or Buffer), the request headers (as

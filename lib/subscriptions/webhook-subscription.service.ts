@@ -19,11 +19,15 @@ import { SUBSCRIPTION_OVERRIDES, validateEventTypes, validateMetadata, validateO
 
 /** What `create()` takes. */
 export interface CreateSubscriptionInput {
+  /** The endpoint: https (http only with `allow_private_urls` or in tests). */
   url: string;
   /** Default null: every event type. */
   event_types?: string[] | null;
+  /** Free text for operators. Default null. */
   description?: string | null;
+  /** The customer it belongs to. Default null. */
   tenant_id?: string | null;
+  /** The app's own data, stored as given. Default `{}`. */
   metadata?: Record<string, unknown> | null;
   /** Extra headers sent with every delivery (null or `{}`: none). Not the module's own headers. */
   headers?: Record<string, string> | null;
@@ -31,7 +35,9 @@ export interface CreateSubscriptionInput {
   filter?: WebhookFilter | null;
   /** Overrides of the module config for this endpoint (null: the module's value). */
   retry_max_attempts?: number | null;
+  /** Request timeout for this endpoint, seconds (null: the module's). */
   delivery_timeout_seconds?: number | null;
+  /** Sends in flight to this endpoint per process (null: the module's). */
   max_concurrent_per_endpoint?: number | null;
   /** Requests per second to this endpoint over all replicas (null: no limit). */
   rate_limit_per_second?: number | null;
@@ -138,6 +144,7 @@ export class WebhookSubscriptionService {
     return withPublicKey(sub);
   }
 
+  /** Lists subscriptions (active ones only unless `active_only: false`), oldest first. */
   async list(query: SubscriptionListQuery = {}): Promise<WebhookSubscription[]> {
     return (await this.store.list(query)).map(withPublicKey);
   }
@@ -172,15 +179,18 @@ export class WebhookSubscriptionService {
     return this.tester.sendTest(sub, event);
   }
 
+  /** Deletes a subscription; throws `SubscriptionNotFoundError` when there is none. */
   async delete(id: string): Promise<void> {
     if (!(typeof id === 'string' && id && (await this.store.delete(id)))) throw new SubscriptionNotFoundError(printable(id));
     this.cache.changed(id, null);
   }
 
+  /** Makes a subscription receive deliveries again (clears `disabled_reason`). */
   async activate(id: string): Promise<WebhookSubscription> {
     return this.save({ ...(await this.get(id)), active: true, disabled_reason: null });
   }
 
+  /** Stops deliveries to a subscription; pending ones are cancelled when their turn comes. */
   async deactivate(id: string): Promise<WebhookSubscription> {
     return this.save({ ...(await this.get(id)), active: false });
   }

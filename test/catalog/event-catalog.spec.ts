@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { IsString } from 'class-validator';
-import { EventCatalog, InvalidEventError, InvalidSubscriptionError, InvalidWebhookConfigError, resolveWebhookConfig, type EventCatalogEntry } from '../../lib';
+import { EventCatalog, InvalidEventError, InvalidSubscriptionError, InvalidWebhookConfigError, type EventCatalogEntry } from '../../lib';
+import { resolveWebhookConfig } from '../../lib/config';
 import { catalogEntries, CUSTOMER_UPDATED_SCHEMA, INVOICE_PAID_EXAMPLE, InvoicePaidDto } from './catalog-fixtures';
 
 /** The error `fn` rejects with. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { InvalidWebhookConfigError, resolveWebhookConfig } from '../../lib';
+import { InvalidWebhookConfigError } from '../../lib';
+import { resolveWebhookConfig } from '../../lib/config';
 
 function refusal(options: Record<string, unknown>): InvalidWebhookConfigError {
   try {

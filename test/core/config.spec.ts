@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_WEBHOOK_CONFIG, InvalidWebhookConfigError, resolveWebhookConfig } from '../../lib';
+import { DEFAULT_WEBHOOK_CONFIG, InvalidWebhookConfigError } from '../../lib';
+import { resolveWebhookConfig } from '../../lib/config';
 import { retryDelayMs } from '../../lib/delivery/engine/retry-policy';
 import { parseRetryAfter } from '../../lib/delivery/http/retry-after';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { InvalidWebhookConfigError, resolveWebhookConfig } from '../../lib';
+import { InvalidWebhookConfigError } from '../../lib';
+import { resolveWebhookConfig } from '../../lib/config';
 import { Capacity } from '../../lib/delivery/engine/capacity';
 import { retryPolicyOf } from '../../lib/delivery/engine/retry-policy';
 import { SendTimeouts } from '../../lib/delivery/engine/send-timeouts';

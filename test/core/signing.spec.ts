@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { verify as octokitVerify } from '@octokit/webhooks-methods';
 import { Webhook } from 'standardwebhooks';
-import { generateWebhookSecret, signBodyHmac, signStandardWebhooks, verifyWebhook, WebhookSigner, WebhookVerificationError } from '../../lib';
+import { generateWebhookSecret, verifyWebhook, WebhookVerificationError } from '../../lib';
+import { signBodyHmac, signStandardWebhooks } from '../../lib/signing/signature';
+import { WebhookSigner } from '../../lib/signing/webhook-signer';
 import { resolveWebhookConfig } from '../../lib/config/webhook-config';
 
 // The Standard Webhooks specification's own example.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { classifyAddress, InvalidEventError, WebhookError, type WebhookSubscription } from '../../lib';
+import { InvalidEventError, WebhookError, type WebhookSubscription } from '../../lib';
+import { classifyAddress } from '../../lib/security/address-policy';
 import { createTestApp, type TestApp } from '../support/app';
 import { ok, TestReceiver } from '../support/receiver';
 

@@ -1,20 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import {
-  MemoryDeliveryStore,
-  MemorySubscriptionStore,
-  standardWebhooksKey,
-  verifyWebhook,
-  WEBHOOK_DELIVERY_STORE,
-  WEBHOOK_SUBSCRIPTION_STORE,
-  WebhookDeliveryService,
-  WebhookModule,
-  WebhookSubscriptionService,
-  WebhookVerificationError,
-  type WebhookModuleOptions,
-  type WebhookOutcome,
-} from '../../lib';
+import { verifyWebhook, WEBHOOK_DELIVERY_STORE, WEBHOOK_SUBSCRIPTION_STORE, WebhookDeliveryService, WebhookModule, WebhookSubscriptionService, WebhookVerificationError, type WebhookModuleOptions, type WebhookOutcome } from '../../lib';
+import { MemoryDeliveryStore, MemorySubscriptionStore } from '../../lib/stores/memory';
+import { standardWebhooksKey } from '../../lib/signing/secret';
 import { createTestApp, FAST, type TestApp } from '../support/app';
 import { hang, ok, TestReceiver, waitFor, type Behaviour } from '../support/receiver';
 import { sleep, storeSubscriptionDirectly } from './helpers';

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import { createHmac, randomUUID } from 'node:crypto';
-import { generateWebhookSecret, signStandardWebhooks, standardWebhooksKey, WEBHOOK_DELIVERY_STORE, WebhookReceiverModule, WebhookSubscriptionService, WebhookDeliveryService, type WebhookDeliveryStore } from '../../lib';
+import { generateWebhookSecret, WEBHOOK_DELIVERY_STORE, WebhookReceiverModule, WebhookSubscriptionService, WebhookDeliveryService, type WebhookDeliveryStore } from '../../lib';
+import { signStandardWebhooks } from '../../lib/signing/signature';
+import { standardWebhooksKey } from '../../lib/signing/secret';
 import { startOnStore } from '../support/app';
 import { describeIfDatabase } from '../support/databases';
 import { waitFor } from '../support/receiver';

@@ -7,7 +7,8 @@ import { sign as octokitSign } from '@octokit/webhooks-methods';
 import { randomUUID } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
-import { generateWebhookSecret, signBodyHmac, signStandardWebhooks, WebhookEvent, WebhookReceiver, WebhookReceiverModule, type WebhookReceiverOptions } from '../../lib';
+import { generateWebhookSecret, WebhookEvent, WebhookReceiver, WebhookReceiverModule, type WebhookReceiverOptions } from '../../lib';
+import { signBodyHmac, signStandardWebhooks } from '../../lib/signing/signature';
 import { post, startReceiverApp, type ReceiverApp } from './receiver-test-app';
 
 const SECRET = generateWebhookSecret();

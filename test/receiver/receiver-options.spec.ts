@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { generateWebhookSecret, InvalidWebhookReceiverOptionError, MemoryReplayStore, resolveReceiverOptions, type WebhookReceiverOptions } from '../../lib';
+import { generateWebhookSecret, InvalidWebhookReceiverOptionError, MemoryReplayStore, type WebhookReceiverOptions } from '../../lib';
+import { resolveReceiverOptions } from '../../lib/receiver/webhook-receiver.options';
 
 const SECRET = generateWebhookSecret();
 const PUBLIC_KEY = 'whpk_' + Buffer.alloc(32, 7).toString('base64');

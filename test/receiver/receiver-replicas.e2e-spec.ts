@@ -2,8 +2,10 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { generateWebhookSecret, signStandardWebhooks, WebhookReceiverModule } from '../../lib';
-import { TypeOrmReplayStore, WEBHOOK_RECEIVER_ENTITIES, WEBHOOK_RECEIVER_MIGRATIONS, WebhookReceiverReplayEntity } from '../../lib/typeorm';
+import { generateWebhookSecret, WebhookReceiverModule } from '../../lib';
+import { signStandardWebhooks } from '../../lib/signing/signature';
+import { TypeOrmReplayStore, WEBHOOK_RECEIVER_ENTITIES, WEBHOOK_RECEIVER_MIGRATIONS } from '../../lib/typeorm';
+import { WebhookReceiverReplayEntity } from '../../lib/receiver/typeorm';
 import { closeTestDataSource, createTestDataSource, describeIfDatabase } from '../support/databases';
 import { post, startReceiverApp, type ReceiverApp } from './receiver-test-app';
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { TypeOrmReplayStore, WEBHOOK_RECEIVER_ENTITIES, WEBHOOK_RECEIVER_MIGRATIONS, WebhookReceiverReplayEntity } from '../../lib/typeorm';
+import { TypeOrmReplayStore, WEBHOOK_RECEIVER_ENTITIES, WEBHOOK_RECEIVER_MIGRATIONS } from '../../lib/typeorm';
+import { WebhookReceiverReplayEntity } from '../../lib/receiver/typeorm';
 import { closeTestDataSource, createTestDataSource, describeIfDatabase, type DatabaseKind } from '../support/databases';
 
 const KINDS: Array<[DatabaseKind, string]> = [

@@ -7,7 +7,8 @@ require('reflect-metadata');
 const { Module } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
 const { TypeOrmModule } = require('@nestjs/typeorm');
-const { WebhookModule, WebhookDeliveryService, WEBHOOK_ENTITIES } = require('../../dist');
+const { WebhookModule, WebhookDeliveryService } = require('../../dist');
+const { WEBHOOK_ENTITIES } = require('../../dist/typeorm');
 
 const env = process.env;
 

@@ -5,17 +5,8 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { DataSource } from 'typeorm';
-import {
-  SecretDecryptionError,
-  standardWebhooksKey,
-  WEBHOOK_DELIVERY_STORE,
-  WebhookDeliveryService,
-  WebhookModule,
-  WebhookSubscriptionService,
-  type WebhookDeliveryStore,
-  type WebhookModuleOptions,
-  type WebhookSubscription,
-} from '../../lib';
+import { SecretDecryptionError, WEBHOOK_DELIVERY_STORE, WebhookDeliveryService, WebhookModule, WebhookSubscriptionService, type WebhookDeliveryStore, type WebhookModuleOptions, type WebhookSubscription } from '../../lib';
+import { standardWebhooksKey } from '../../lib/signing/secret';
 import { secretKeyId } from '../../lib/security/secret-cipher';
 import { WEBHOOK_ENTITIES, WEBHOOK_MIGRATIONS } from '../../lib/stores/typeorm';
 import { FAST } from '../support/app';

@@ -1,18 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHmac, createPublicKey, sign, verify } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import {
-  ed25519PublicKey,
-  generateEd25519KeyPair,
-  generateWebhookSecret,
-  signBodyHmac,
-  signEd25519StandardWebhooks,
-  signStandardWebhooks,
-  verifyWebhook,
-  WebhookSigner,
-  WebhookVerificationError,
-  type WebhookSubscription,
-} from '../../lib';
+import { ed25519PublicKey, generateEd25519KeyPair, generateWebhookSecret, verifyWebhook, WebhookVerificationError, type WebhookSubscription } from '../../lib';
+import { signBodyHmac, signStandardWebhooks } from '../../lib/signing/signature';
+import { signEd25519StandardWebhooks } from '../../lib/signing/ed25519';
+import { WebhookSigner } from '../../lib/signing/webhook-signer';
 import { resolveWebhookConfig } from '../../lib/config/webhook-config';
 import { AttemptSender } from '../../lib/delivery/engine/attempt-sender';
 import type { WebhookTransport } from '../../lib/delivery/http/transport';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { generateWebhookSecret, type WebhookSubscription } from '../../lib';
-import { TypeOrmSubscriptionStore, WebhookDataSourceRef } from '../../lib/typeorm';
+import { TypeOrmSubscriptionStore, WebhookDataSourceRef } from '../../lib/stores/typeorm';
 import { closeTestDataSource, createTestDataSource, describeIfDatabase } from '../support/databases';
 import { startPgReplica, type PgReplica } from '../support/pg-replicas';
 import { ok, sleep, TestReceiver } from '../support/receiver';

@@ -9,8 +9,11 @@ export interface FilterOperators {
   $ne?: FilterScalar;
   /** Greater than: numbers with numbers, strings with strings (by UTF-16 code units); false otherwise. */
   $gt?: number | string;
+  /** Greater than or equal (as `$gt`). */
   $gte?: number | string;
+  /** Less than (as `$gt`). */
   $lt?: number | string;
+  /** Less than or equal (as `$gt`). */
   $lte?: number | string;
   /** Equal to one of the values. */
   $in?: FilterScalar[];
@@ -31,9 +34,13 @@ export type FilterCondition = FilterScalar | FilterOperators;
  * `{ "payload.amount": { "$gte": 100 }, "$or": [{ "payload.currency": "EUR" }, { "payload.currency": { "$in": ["USD", "GBP"] } }] }`.
  */
 export interface WebhookFilter {
+  /** Every filter holds. */
   $and?: WebhookFilter[];
+  /** At least one filter holds. */
   $or?: WebhookFilter[];
+  /** The filter does not hold. */
   $not?: WebhookFilter;
+  /** A field path and its condition. */
   [path: string]: FilterCondition | WebhookFilter | WebhookFilter[] | undefined;
 }
 

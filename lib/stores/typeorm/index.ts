@@ -12,6 +12,7 @@
  *   by `synchronize` use the database's collation (case-insensitive by default).
  * - SQLite: one process only; the stores serialize their own operations on the shared connection.
  */
+import type { MigrationInterface } from 'typeorm';
 import { CreateWebhookTables1795800000000 } from './migrations/1795800000000-CreateWebhookTables';
 import { AddSubscriptionControls1796000000000 } from './migrations/1796000000000-AddSubscriptionControls';
 import { AddOrderedLanes1796200000000 } from './migrations/1796200000000-AddOrderedLanes';
@@ -49,7 +50,7 @@ export {
 };
 
 /** The webhook tables' entity classes: add them to your DataSource's `entities` (or use autoLoadEntities). */
-export const WEBHOOK_ENTITIES = [
+export const WEBHOOK_ENTITIES: Array<new () => object> = [
   WebhookSubscriptionEntity,
   WebhookEventEntity,
   WebhookDeliveryEntity,
@@ -61,7 +62,7 @@ export const WEBHOOK_ENTITIES = [
 ];
 
 /** Migrations creating the webhook tables, oldest first: add them to your DataSource's `migrations`. */
-export const WEBHOOK_MIGRATIONS = [
+export const WEBHOOK_MIGRATIONS: Array<new () => MigrationInterface> = [
   CreateWebhookTables1795800000000,
   AddSubscriptionChanges1795900000000,
   AddSubscriptionControls1796000000000,
