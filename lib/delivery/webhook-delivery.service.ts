@@ -42,6 +42,7 @@ const ENQUEUE_BATCH = 200;
 
 /** What `dispatch()` accepted. */
 export interface DispatchResult {
+  /** The event's id (generated when not given). */
   event_id: string;
   /** Deliveries created: one per matching active subscription (0 for a duplicate). */
   delivery_count: number;
@@ -52,8 +53,8 @@ export interface DispatchResult {
 /** Options of `dispatch()` and `dispatchMany()`. */
 export interface DispatchOptions {
   /**
-   * The TypeORM `EntityManager` of a running transaction on the module's DataSource (`dataSource.transaction(
-   * async (manager) => ...)`, or a QueryRunner's manager): the events are stored in that transaction, so they
+   * The TypeORM `EntityManager` of a running transaction on the module's DataSource (the `manager` given to
+   * `dataSource.transaction(...)`'s callback, or a QueryRunner's manager): the events are stored in that transaction, so they
    * exist exactly when it commits, and nothing is sent before the commit. If it rolls back, nothing is sent and
    * nothing of ours remains. TypeORM backend only.
    */

@@ -3,15 +3,21 @@ import type { DeliveryAttempt, DeliveryRecord, DeliveryStatus, StoredEvent } fro
 
 /** What {@link DeliveryLog.recentFailureRun} finds. */
 export interface FailureRun {
+  /** Failures since the last success. */
   failures: number;
+  /** The last success; null if none. */
   last_success_at: Date | null;
 }
 
 /** Filters of {@link DeliveryLog.getAttempts}. */
 export interface AttemptQuery {
+  /** Only this endpoint's. */
   subscription_id?: string;
+  /** Only this event's. */
   event_id?: string;
+  /** Only attempts with this status. */
   status?: DeliveryStatus;
+  /** Only this event type's. */
   event_type?: string;
   /** Attempted at or after. */
   since?: Date;
@@ -27,15 +33,21 @@ export interface AttemptQuery {
 
 /** Where an attempt stands in log order (newest first: attempted_at, attempt_number, attempt_id, descending). */
 export interface AttemptCursor {
+  /** Of the last attempt seen. */
   attempted_at: Date;
+  /** Of the last attempt seen. */
   attempt_number: number;
+  /** Of the last attempt seen. */
   attempt_id: string;
 }
 
 /** Filters of {@link DeliveryLog.getDeadLetters}. */
 export interface DeadLetterQuery {
+  /** Only this endpoint's. */
   subscription_id?: string;
+  /** Page size. */
   limit?: number;
+  /** Rows to skip. */
   offset?: number;
   /** Keyset paging, as in {@link AttemptQuery.before}. */
   before?: AttemptCursor;
@@ -45,11 +57,13 @@ export interface DeadLetterQuery {
 export interface DeliveryLog {
   /** Appends one attempt to the log (no queue change): attempts made outside the queue, such as test sends. */
   recordAttempt(attempt: DeliveryAttempt): Promise<void>;
+  /** One attempt, or null. */
   getAttempt(attemptId: string): Promise<DeliveryAttempt | null>;
   /** Newest first. */
   getAttempts(query?: AttemptQuery): Promise<DeliveryAttempt[]>;
   /** The last attempt of each delivery currently dead-lettered, newest first. */
   getDeadLetters(query?: DeadLetterQuery): Promise<DeliveryAttempt[]>;
+  /** How many deliveries are dead-lettered. */
   countDeadLetters(query?: Pick<DeadLetterQuery, 'subscription_id'>): Promise<number>;
   /** Failed attempts of the subscription since `since` and after its last success. */
   countRecentFailures(subscriptionId: string, since: Date): Promise<number>;

@@ -3,9 +3,13 @@ import type { ClaimedDelivery, DeliveryAttempt, DeliveryTransition, StoredEvent 
 
 /** Arguments of {@link DeliveryQueue.claimDue}. */
 export interface ClaimOptions {
+  /** The claiming worker. */
   worker_id: string;
+  /** Most deliveries to claim. */
   limit: number;
+  /** Lease length, milliseconds. */
   lease_ms: number;
+  /** The current time. */
   now: Date;
   /** Subscriptions whose deliveries must not be claimed now (endpoint at its concurrency cap). */
   exclude_subscription_ids?: readonly string[];
@@ -17,6 +21,7 @@ export interface ClaimOptions {
 
 /** What {@link DeliveryQueue.claimRateLimited} took, and when a claim would find more. */
 export interface RateLimitedClaim {
+  /** The deliveries claimed. */
   claimed: ClaimedDelivery[];
   /**
    * The earliest time at which a rate-limited subscription that still has due deliveries gets its next token
@@ -28,7 +33,9 @@ export interface RateLimitedClaim {
 
 /** A delivery to create with its event. */
 export interface NewDelivery {
+  /** Generated id. */
   delivery_id: string;
+  /** The endpoint. */
   subscription_id: string;
   /**
    * Created already leased (as if claimed by `worker_id` until `until`): the dispatching process's worker sends
@@ -44,15 +51,21 @@ export interface NewDelivery {
 
 /** Who holds a delivery, and until when. */
 export interface DeliveryLease {
+  /** The worker holding it. */
   worker_id: string;
+  /** When it ends. */
   until: Date;
 }
 
 /** One finished attempt and the delivery's next state, for {@link DeliveryQueue.complete}. */
 export interface AttemptCompletion {
+  /** The delivery tried. */
   delivery_id: string;
+  /** The worker that holds its lease. */
   worker_id: string;
+  /** The attempt to log. */
   attempt: DeliveryAttempt;
+  /** The delivery's next state. */
   next: DeliveryTransition;
 }
 
@@ -80,12 +93,15 @@ export interface EnqueueOptions {
 
 /** One event and its deliveries, for {@link DeliveryQueue.enqueue}. */
 export interface EnqueueItem {
+  /** The event to store. */
   event: StoredEvent;
+  /** Its deliveries. */
   deliveries: NewDelivery[];
 }
 
 /** Which dead letters a redrive revives. */
 export interface RedriveQuery {
+  /** Only this endpoint's. */
   subscription_id?: string;
   /** Dead-lettered at or after. */
   since?: Date;

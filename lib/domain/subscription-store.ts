@@ -9,6 +9,7 @@ export interface SubscriptionListQuery {
   active?: boolean;
   /** Subscriptions that would receive this event type (null event_types, exact name or wildcard). */
   event_type?: string;
+  /** Only this customer's. */
   tenant_id?: string;
   /** Default 100. */
   limit?: number;
@@ -20,7 +21,9 @@ export interface SubscriptionListQuery {
 
 /** Where a subscription stands in list order (created_at, then id). */
 export interface SubscriptionCursor {
+  /** `created_at` of the last one seen. */
   created_at: Date;
+  /** Id of the last one seen. */
   subscription_id: string;
 }
 
@@ -29,12 +32,19 @@ export interface SubscriptionCursor {
  * an active subscription to match an event to it and to hand the delivery over (null where not set).
  */
 export interface SubscriptionIndexEntry {
+  /** The subscription. */
   subscription_id: string;
+  /** Its customer. */
   tenant_id: string | null;
+  /** Its event types; null for all. */
   event_types: string[] | null;
+  /** Its payload filter. */
   filter: WebhookFilter | null;
+  /** Its concurrency override. */
   max_concurrent_per_endpoint: number | null;
+  /** Its rate limit. */
   rate_limit_per_second: number | null;
+  /** Whether it delivers in order. */
   ordered: boolean;
 }
 
@@ -42,19 +52,23 @@ export interface SubscriptionIndexEntry {
 export interface SubscriptionChange {
   /** Increasing (gaps are possible: a rolled-back write, or one not committed yet). */
   change_id: number;
+  /** The subscription that changed. */
   subscription_id: string;
 }
 
 /** Persistence of subscriptions. Implementations: memory, TypeORM. */
 export interface WebhookSubscriptionStore {
+  /** Stores a new subscription. */
   create(sub: WebhookSubscription): Promise<WebhookSubscription>;
   /** Creates several at once, all or nothing (one transaction); a repeated or existing id refuses them all. */
   createMany(subs: readonly WebhookSubscription[]): Promise<WebhookSubscription[]>;
+  /** One subscription, or null. */
   get(id: string): Promise<WebhookSubscription | null>;
   /** The subscriptions of these ids that exist, in no particular order (one query for many: sending reads them). */
   getMany(ids: readonly string[]): Promise<WebhookSubscription[]>;
   /** Oldest first (created_at, then id) so paging is stable; page by `after` so that every page costs the same. */
   list(query?: SubscriptionListQuery): Promise<WebhookSubscription[]>;
+  /** How many match. */
   count(query?: Pick<SubscriptionListQuery, 'active' | 'tenant_id'>): Promise<number>;
   /** Replaces the stored subscription; returns null when it does not exist. */
   update(sub: WebhookSubscription): Promise<WebhookSubscription | null>;
