@@ -66,6 +66,7 @@ export interface DispatchOptions {
 export class WebhookDeliveryService {
   private readonly enqueues: WriteBatcher<EnqueueItem, boolean>;
 
+  /** @internal Made by Nest's injector; its parameters are the module's internals. */
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
     @InjectWebhookDeliveryStore() private readonly deliveries: WebhookDeliveryStore,

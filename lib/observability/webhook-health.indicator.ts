@@ -48,6 +48,7 @@ export type WebhookHealthResult<K extends string = string> = Record<K, WebhookHe
  */
 @Injectable()
 export class WebhookHealthIndicator {
+  /** @internal Made by Nest's injector; its parameters are the module's internals. */
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
     @Inject(QueueMonitor) private readonly queue: QueueMonitor,

@@ -49,6 +49,7 @@ export interface OverallStats extends AttemptStats, StatsRangeInfo {
  */
 @Injectable()
 export class WebhookStatsService {
+  /** @internal Made by Nest's injector; its parameters are the module's internals. */
   constructor(
     @InjectWebhookDeliveryStore() private readonly log: Pick<DeliveryLog, 'attemptStats'>,
     @InjectWebhookSubscriptionStore() private readonly subscriptions: WebhookSubscriptionStore,

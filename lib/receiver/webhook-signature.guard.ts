@@ -34,6 +34,7 @@ export class WebhookSignatureGuard implements CanActivate {
   private readonly logger = new Logger('WebhookReceiver');
   private lastMisconfiguredLog = -Infinity;
 
+  /** @internal Made by Nest's injector; its parameters are the module's internals. */
   constructor(@Inject(WebhookSignatureVerifier) private readonly verifier: WebhookSignatureVerifier) {}
 
   /** Verifies the request; a refused one gets a 401 whose body says why. */

@@ -70,6 +70,7 @@ export class WebhookSubscriptionService {
   private readonly logger = new Logger(WebhookSubscriptionService.name);
   private readonly reservedHeaders: ReadonlySet<string>;
 
+  /** @internal Made by Nest's injector; its parameters are the module's internals. */
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
     @InjectWebhookSubscriptionStore() private readonly store: WebhookSubscriptionStore,
