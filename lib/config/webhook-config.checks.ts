@@ -1,6 +1,7 @@
 import { eventCatalogProblem } from '../catalog/catalog-entries';
 import { SIGNATURE_TYPES } from '../domain/types';
 import { between, bool, cron, encryptionKeys, headerName, nonEmptyString, nonNegativeInt, nonNegativeNumber, oneOf, origins, positiveInt, positiveNumber, stringArray, type Check } from './config-rules';
+import { PORTAL_CHECKS, SELF_DESCRIBED_PORTAL_KEYS } from './portal-config';
 import type { TransactionHostLike, WebhookConfig } from './webhook-config.types';
 
 /** The check of every key, which the compiler keeps complete. */
@@ -57,10 +58,11 @@ export const CHECKS: Record<keyof WebhookConfig, Check> = {
   health_max_queue_lag_seconds: nonNegativeNumber,
   event_catalog: eventCatalogProblem,
   allow_unlisted_event_types: bool,
+  ...PORTAL_CHECKS,
 };
 
 /** Keys whose problems name the part at fault themselves (their whole value would be noise after "got"). */
-export const SELF_DESCRIBED: ReadonlySet<keyof WebhookConfig> = new Set(['event_catalog', 'secret_encryption_keys']);
+export const SELF_DESCRIBED: ReadonlySet<keyof WebhookConfig> = new Set(['event_catalog', 'secret_encryption_keys', ...SELF_DESCRIBED_PORTAL_KEYS]);
 
 /**
  * What is wrong with `value` for the config key `key`, by the same check `resolveWebhookConfig` applies (so that

@@ -1,3 +1,4 @@
+import { DEFAULT_PORTAL_CONFIG } from './portal-config';
 import type { WebhookConfig } from './webhook-config.types';
 
 /** Keys whose default is derived from other keys (filled in by `resolveWebhookConfig`). */
@@ -48,6 +49,7 @@ export const DEFAULT_WEBHOOK_CONFIG: Readonly<Omit<WebhookConfig, DerivedKey>> =
   health_max_queue_lag_seconds: 300,
   event_catalog: [],
   allow_unlisted_event_types: false,
+  ...DEFAULT_PORTAL_CONFIG,
 });
 
 /** Ceilings left unset follow the module's own values (see their docs). */

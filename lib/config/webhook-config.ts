@@ -1,9 +1,11 @@
 import { InvalidWebhookConfigError } from '../domain/webhook.error';
 import { DEFAULT_WEBHOOK_CONFIG, fillDerivedCeilings } from './webhook-config.defaults';
 import { CHECKS, SELF_DESCRIBED, WEBHOOK_CONFIG_KEYS } from './webhook-config.checks';
+import { OPTIONAL_PORTAL_KEYS, portalConfigProblem, type PortalConfig } from './portal-config';
 import type { WebhookConfig, WebhookModuleOptions } from './webhook-config.types';
 
 export * from './webhook-config.types';
+export { PORTAL_SECRET_MIN_LENGTH, type PortalConfig, type PortalTenantResolver, type PortalTheme } from './portal-config';
 export { DEFAULT_WEBHOOK_CONFIG } from './webhook-config.defaults';
 export { WEBHOOK_CONFIG_KEYS, webhookConfigProblem } from './webhook-config.checks';
 
@@ -35,7 +37,7 @@ export function resolveWebhookConfig(options: WebhookModuleOptions | undefined |
   fillDerivedCeilings(merged);
   for (const key of WEBHOOK_CONFIG_KEYS) {
     const value = merged[key];
-    if (value === undefined && (key === 'typeorm_data_source' || key === 'transaction_host')) continue;
+    if (value === undefined && (key === 'typeorm_data_source' || key === 'transaction_host' || OPTIONAL_PORTAL_KEYS.has(key as keyof PortalConfig))) continue;
     const problem = CHECKS[key](value);
     if (problem) throw new InvalidWebhookConfigError(key, SELF_DESCRIBED.has(key) ? problem : `${problem} (got ${describe(value)})`);
   }
@@ -57,6 +59,8 @@ export function resolveWebhookConfig(options: WebhookModuleOptions | undefined |
   if (merged.signature_scheme === 'standard-webhooks' && merged.signature_algorithm !== 'sha256') {
     throw new InvalidWebhookConfigError('signature_algorithm', "Standard Webhooks signatures are HMAC-SHA256 only: use 'sha256', or set signature_scheme: 'body-hmac' for sha512");
   }
+  const portal = portalConfigProblem(merged);
+  if (portal) throw new InvalidWebhookConfigError(portal[0], portal[1]);
   return Object.freeze(merged);
 }
 

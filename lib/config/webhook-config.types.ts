@@ -1,6 +1,7 @@
 import type { CanActivate, Type } from '@nestjs/common';
 import type { EventCatalogEntry } from '../catalog/event-catalog.types';
 import type { SignatureType } from '../domain/types';
+import type { PortalConfig } from './portal-config';
 
 /** Which signature scheme deliveries carry. */
 export type SignatureScheme = 'standard-webhooks' | 'body-hmac';
@@ -20,7 +21,7 @@ export type { SignatureType };
 export type HttpClientKind = 'undici' | 'http-service';
 
 /** Configuration of `WebhookModule`; every key is optional in `forRoot` and defaults as documented. */
-export interface WebhookConfig {
+export interface WebhookConfig extends PortalConfig {
   /** `'memory'` (default; lost on restart) or `'typeorm'` (the host app's TypeORM connection). */
   store_backend: 'memory' | 'typeorm';
   /** TypeORM only: name of the host app's DataSource to use (default: the default DataSource). */
