@@ -13,6 +13,7 @@ import { WebhookDeliveryService } from './delivery/webhook-delivery.service';
 import { StoreSignalsHost } from './delivery/store-signals.host';
 import { WebhookTestSender } from './delivery/test-sender';
 import { WebhookHttpClient } from './delivery/webhook-http.host';
+import { portalParts } from './portal/portal.module-parts';
 import { OBSERVABILITY_EXPORTS, OBSERVABILITY_PROVIDERS } from './observability/observability.providers';
 import { AutoDisable } from './subscriptions/auto-disable';
 import { SubscriptionCache } from './subscriptions/subscription-cache';
@@ -28,7 +29,7 @@ import {
 } from './webhook.module-definition';
 import { createWebhookStores, WEBHOOK_STORES, type WebhookStores } from './webhook-stores';
 
-const STATIC_KEYS = ['enable_admin', 'admin_prefix'] as const;
+const STATIC_KEYS = ['enable_admin', 'admin_prefix', 'enable_portal', 'portal_prefix'] as const;
 
 const providers: Provider[] = [
   {
@@ -40,7 +41,7 @@ const providers: Provider[] = [
           throw new InvalidWebhookConfigError(key, `shapes the module, so it cannot come from an async factory: pass it beside useFactory, as WebhookModule.forRootAsync({ ${key}: ..., useFactory })`);
         }
       }
-      return resolveWebhookConfig({ ...options, enable_admin: extras.enable_admin, admin_prefix: extras.admin_prefix });
+      return resolveWebhookConfig({ ...options, enable_admin: extras.enable_admin, admin_prefix: extras.admin_prefix, enable_portal: extras.enable_portal, portal_prefix: extras.portal_prefix });
     },
   },
   {
@@ -89,11 +90,12 @@ export class WebhookModule extends ConfigurableWebhookModule {
 
   private static complete(definition: DynamicModule, extras: WebhookModuleExtras): DynamicModule {
     const admin = extras.enable_admin === true;
+    const portal = portalParts(extras);
     return {
       ...definition,
-      controllers: admin ? createWebhookAdminControllers(extras.admin_prefix ?? 'webhooks') : [],
-      providers: [...(definition.providers ?? []), ...providers, ...(admin ? WEBHOOK_ADMIN_PROVIDERS : [])],
-      exports: [...(definition.exports ?? []), ...exported],
+      controllers: [...(admin ? createWebhookAdminControllers(extras.admin_prefix ?? 'webhooks') : []), ...portal.controllers],
+      providers: [...(definition.providers ?? []), ...providers, ...(admin ? WEBHOOK_ADMIN_PROVIDERS : []), ...portal.providers],
+      exports: [...(definition.exports ?? []), ...exported, ...portal.exports],
     };
   }
 }

@@ -1,0 +1,68 @@
+import { Controller, type Provider, type Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { routedControllers } from '../admin/routed-controllers';
+import type { WebhookConfig } from '../config/webhook-config';
+import type { PortalRevocationStore } from '../domain/portal-revocations';
+import { MemoryPortalRevocationStore } from '../stores/memory/memory-portal-revocations';
+import { WEBHOOK_CONFIG } from '../webhook.constants';
+import { WebhookPortalDeliveriesController } from './portal-deliveries.controller';
+import { WebhookPortalInfoController } from './portal-info.controller';
+import { PortalScope } from './portal-scope';
+import { WebhookPortalSubscriptionsController } from './portal-subscriptions.controller';
+import { normalizePortalPrefix, PORTAL_REVOCATIONS } from './portal.constants';
+import { WebhookPortalGuard } from './portal.guard';
+import { PORTAL_PAGE, PortalUiController, renderPortalPage } from './ui';
+import { WebhookPortalService } from './webhook-portal.service';
+
+/** The module extras that decide whether and where the portal is routed. */
+export interface PortalExtras {
+  enable_portal?: boolean;
+  portal_prefix?: string;
+}
+
+/** What `enable_portal: true` adds to the module: routes, providers, and `WebhookPortalService` for the app. */
+export interface PortalParts {
+  controllers: Type[];
+  providers: Provider[];
+  exports: Array<Type | symbol>;
+}
+
+const API_BASES: Array<Type<object>> = [WebhookPortalSubscriptionsController, WebhookPortalDeliveriesController, WebhookPortalInfoController];
+
+/**
+ * The revocation cut-offs in the module's backend: TypeORM (loaded only then, like the other TypeORM stores)
+ * or memory.
+ */
+async function createRevocations(config: WebhookConfig, moduleRef: ModuleRef): Promise<PortalRevocationStore> {
+  if (config.store_backend !== 'typeorm') return new MemoryPortalRevocationStore();
+  const [{ TypeOrmPortalRevocationStore }, { WebhookDataSourceRef }] = await Promise.all([import('../stores/typeorm/typeorm-portal-revocation.store.js'), import('../stores/typeorm/data-source.ref.js')]);
+  return new TypeOrmPortalRevocationStore(new WebhookDataSourceRef(moduleRef, config.typeorm_data_source));
+}
+
+const PROVIDERS: Provider[] = [
+  { provide: PORTAL_REVOCATIONS, inject: [WEBHOOK_CONFIG, ModuleRef], useFactory: createRevocations },
+  WebhookPortalService,
+  WebhookPortalGuard,
+  PortalScope,
+  {
+    provide: PORTAL_PAGE,
+    inject: [WEBHOOK_CONFIG],
+    useFactory: (config: WebhookConfig) =>
+      renderPortalPage({ api_base: `/${normalizePortalPrefix(config.portal_prefix)}/api`, theme: config.portal_theme ?? {}, frame_ancestors: config.portal_frame_ancestors ?? [] }),
+  },
+];
+
+/**
+ * The portal's part of the module, nothing without `enable_portal`. The API controllers are routed under
+ * `<portal_prefix>/api` with the portal guard (see `routedControllers`); the page under `<portal_prefix>`, public
+ * (it holds no data).
+ */
+export function portalParts(extras: PortalExtras): PortalParts {
+  if (extras.enable_portal !== true) return { controllers: [], providers: [], exports: [] };
+  const prefix = normalizePortalPrefix(extras.portal_prefix);
+  const api = routedControllers(API_BASES, `${prefix}/api`, WebhookPortalGuard);
+  const Page = class extends PortalUiController {};
+  Object.defineProperty(Page, 'name', { value: PortalUiController.name });
+  Controller(prefix)(Page);
+  return { controllers: [...api, Page], providers: PROVIDERS, exports: [WebhookPortalService] };
+}
