@@ -11,6 +11,7 @@ import { PortalScope } from './portal-scope';
 import { WebhookPortalSubscriptionsController } from './portal-subscriptions.controller';
 import { normalizePortalPrefix, PORTAL_REVOCATIONS } from './portal.constants';
 import { WebhookPortalGuard } from './portal.guard';
+import { WebhookPortalStartupCheck } from './portal.startup-check';
 import { PORTAL_PAGE, PortalUiController, renderPortalPage } from './ui';
 import { WebhookPortalService } from './webhook-portal.service';
 
@@ -43,6 +44,7 @@ const PROVIDERS: Provider[] = [
   { provide: PORTAL_REVOCATIONS, inject: [WEBHOOK_CONFIG, ModuleRef], useFactory: createRevocations },
   WebhookPortalService,
   WebhookPortalGuard,
+  WebhookPortalStartupCheck,
   PortalScope,
   {
     provide: PORTAL_PAGE,
