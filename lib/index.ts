@@ -114,3 +114,8 @@ export type { ReceiverScheme } from './receiver/receiver-keys';
 export type { WebhookReplayStore } from './receiver/webhook-replay.store';
 export { MemoryReplayStore, type MemoryReplayStoreOptions } from './receiver/memory-replay.store';
 export { InvalidWebhookReceiverOptionError } from './receiver/receiver-option.error';
+
+// The customer portal (\`enable_portal: true\`): sessions for a tenant; its config keys are in WebhookConfig.
+export { WebhookPortalService, type CreatePortalSessionInput, type PortalSession } from './portal/webhook-portal.service';
+export { InvalidPortalSessionError } from './portal/portal.errors';
+export type { PortalConfig, PortalTenantResolver, PortalTheme } from './config';

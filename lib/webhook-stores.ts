@@ -14,6 +14,9 @@ export const WEBHOOK_STORE_CAPABILITIES = Symbol('WEBHOOK_STORE_CAPABILITIES');
 /** Injection token of the backend's `StoreSignals`, or null when it has none (internal). */
 export const WEBHOOK_STORE_SIGNALS = Symbol('WEBHOOK_STORE_SIGNALS');
 
+/** Injection token of the backend's portal session cut-offs (`PortalRevocationStore`, internal). */
+export const WEBHOOK_PORTAL_REVOCATIONS = Symbol('WEBHOOK_PORTAL_REVOCATIONS');
+
 /** Injects what the store backend can do. */
 export const InjectStoreCapabilities = (): ParameterDecorator => Inject(WEBHOOK_STORE_CAPABILITIES);
 
@@ -52,7 +55,7 @@ function missingPackage(err: unknown): string | null {
   return TYPEORM_PACKAGES.find((name) => e.message?.includes(`'${name}'`) || e.message?.includes(`"${name}"`)) ?? null;
 }
 
-/** The stores (created once), each under its own token: the two stores, their capabilities and their signals. */
+/** The stores (created once), each under its own token: the two stores, their capabilities, their signals, the portal's cut-offs. */
 export function storeProviders(): Provider[] {
   return [
     { provide: WEBHOOK_STORES, inject: [WEBHOOK_CONFIG, ModuleRef], useFactory: createWebhookStores },
@@ -60,5 +63,6 @@ export function storeProviders(): Provider[] {
     { provide: WEBHOOK_DELIVERY_STORE, inject: [WEBHOOK_STORES], useFactory: (stores: WebhookStores) => stores.deliveries },
     { provide: WEBHOOK_STORE_CAPABILITIES, inject: [WEBHOOK_STORES], useFactory: (stores: WebhookStores) => stores.capabilities },
     { provide: WEBHOOK_STORE_SIGNALS, inject: [WEBHOOK_STORES], useFactory: (stores: WebhookStores) => stores.signals },
+    { provide: WEBHOOK_PORTAL_REVOCATIONS, inject: [WEBHOOK_STORES], useFactory: (stores: WebhookStores) => stores.portalRevocations },
   ];
 }

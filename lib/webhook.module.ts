@@ -6,6 +6,7 @@ import { resolveWebhookConfig, type WebhookConfig, type WebhookModuleOptions } f
 import { InvalidWebhookConfigError } from './domain/webhook.error';
 import { deliveryProviders } from './delivery/delivery.providers';
 import { WebhookDeliveryService } from './delivery/webhook-delivery.service';
+import { portalParts } from './portal/portal.module-parts';
 import { OBSERVABILITY_EXPORTS, OBSERVABILITY_PROVIDERS } from './observability/observability.providers';
 import { AutoDisable } from './subscriptions/auto-disable';
 import { SubscriptionCache } from './subscriptions/subscription-cache';
@@ -21,7 +22,7 @@ import {
 } from './webhook.module-definition';
 import { storeProviders } from './webhook-stores';
 
-const STATIC_KEYS = ['enable_admin', 'admin_prefix'] as const;
+const STATIC_KEYS = ['enable_admin', 'admin_prefix', 'enable_portal', 'portal_prefix'] as const;
 
 /** The resolved config (`WEBHOOK_CONFIG`), checked once: keys that shape the module cannot come from a factory. */
 function configProviders(): Provider[] {
@@ -35,7 +36,7 @@ function configProviders(): Provider[] {
             throw new InvalidWebhookConfigError(key, `shapes the module, so it cannot come from an async factory: pass it beside useFactory, as WebhookModule.forRootAsync({ ${key}: ..., useFactory })`);
           }
         }
-        return resolveWebhookConfig({ ...options, enable_admin: extras.enable_admin, admin_prefix: extras.admin_prefix });
+        return resolveWebhookConfig({ ...options, enable_admin: extras.enable_admin, admin_prefix: extras.admin_prefix, enable_portal: extras.enable_portal, portal_prefix: extras.portal_prefix });
       },
     },
   ];
@@ -53,7 +54,7 @@ function moduleProviders(extras: WebhookModuleExtras): Provider[] {
 }
 
 /** The controllers of one module instance: the admin API with `enable_admin`, none otherwise. */
-function moduleControllers(extras: WebhookModuleExtras): DynamicModule['controllers'] {
+function moduleControllers(extras: WebhookModuleExtras): NonNullable<DynamicModule['controllers']> {
   return extras.enable_admin === true ? createWebhookAdminControllers(extras.admin_prefix ?? 'webhooks') : [];
 }
 
@@ -79,11 +80,12 @@ export class WebhookModule extends ConfigurableWebhookModule {
   }
 
   private static complete(definition: DynamicModule, extras: WebhookModuleExtras): DynamicModule {
+    const portal = portalParts(extras);
     return {
       ...definition,
-      controllers: moduleControllers(extras),
-      providers: [...(definition.providers ?? []), ...moduleProviders(extras)],
-      exports: [...(definition.exports ?? []), ...exported],
+      controllers: [...moduleControllers(extras), ...portal.controllers],
+      providers: [...(definition.providers ?? []), ...moduleProviders(extras), ...portal.providers],
+      exports: [...(definition.exports ?? []), ...exported, ...portal.exports],
     };
   }
 }

@@ -12,6 +12,7 @@ import {
   type DeliveryAttempt,
   type WebhookDeliveryStore,
   type WebhookSubscription,
+  WebhookPortalService,
 } from '../lib';
 import { signedWebhookHeaders } from '../lib/testing';
 import { SAMPLE_ADMIN_KEY } from './api-key.guard';
@@ -118,6 +119,10 @@ async function main(): Promise<void> {
   line(`Admin dashboard (guarded): http://127.0.0.1:${HTTP_PORT}/webhooks/ui?key=${SAMPLE_ADMIN_KEY}`);
 
   if (SERVE) {
+    // The customer portal of a demo tenant: an endpoint of its own, and a link that signs the customer in.
+    await findOrCreate(subscriptions, earlier, `http://127.0.0.1:${RECEIVER_PORT}/ok`, ['order.*'], 'sample: demo tenant endpoint', { tenant_id: 'demo-tenant' });
+    const portal = await app.get(WebhookPortalService).createSession({ tenant_id: 'demo-tenant', expires_in_seconds: 8 * 3600 });
+    line(`Customer portal of demo-tenant (valid 8 h): http://127.0.0.1:${HTTP_PORT}${portal.url}`);
     line('\nServing; press Ctrl+C to stop.');
     return;
   }

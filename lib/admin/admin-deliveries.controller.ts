@@ -1,11 +1,24 @@
-import { BadRequestException, Body, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import type { WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
+import { Body, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import type { AttemptQuery, WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
 import { DeliveryAttemptNotFoundError } from '../domain/webhook.error';
 import { WebhookDeliveryService } from '../delivery/webhook-delivery.service';
 import { InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
 import { attemptCursor, parseAttemptCursor, setNextCursor } from './admin-cursor';
 import { toAttemptDetailView, toAttemptView, type AdminHealthView, type AttemptDetailView, type DeliveryAttemptView } from './admin.views';
 import { ListDeadLettersQueryDto, ListDeliveriesQueryDto, RedriveDto } from './dto/delivery.dto';
+import { validationFailure } from './validation-failure';
+
+/** The store filters of a `GET deliveries` query (paging aside). */
+export function attemptQueryOf(query: ListDeliveriesQueryDto): AttemptQuery {
+  return {
+    subscription_id: query.subscription_id,
+    event_id: query.event_id,
+    status: query.status,
+    event_type: query.event_type,
+    since: query.since ? new Date(query.since) : undefined,
+    until: query.until ? new Date(query.until) : undefined,
+  };
+}
 
 /** Delivery log, dead letters, redelivery and health routes of the admin API. */
 export class WebhookAdminDeliveriesController {
@@ -19,17 +32,7 @@ export class WebhookAdminDeliveriesController {
   @Get('deliveries')
   async list(@Query() query: ListDeliveriesQueryDto, @Res({ passthrough: true }) res: unknown): Promise<DeliveryAttemptView[]> {
     const limit = query.limit ?? 100;
-    const attempts = await this.deliveries.getAttempts({
-      subscription_id: query.subscription_id,
-      event_id: query.event_id,
-      status: query.status,
-      event_type: query.event_type,
-      since: query.since ? new Date(query.since) : undefined,
-      until: query.until ? new Date(query.until) : undefined,
-      limit,
-      offset: query.offset ?? 0,
-      before: parseAttemptCursor(query.cursor),
-    });
+    const attempts = await this.deliveries.getAttempts({ ...attemptQueryOf(query), limit, offset: query.offset ?? 0, before: parseAttemptCursor(query.cursor) });
     setNextCursor(res, attemptCursor(attempts, limit));
     return attempts.map(toAttemptView);
   }
@@ -67,9 +70,9 @@ export class WebhookAdminDeliveriesController {
   async redrive(@Body() body: RedriveDto): Promise<{ requeued: number }> {
     const since = body.since ? new Date(body.since) : undefined;
     const until = body.until ? new Date(body.until) : undefined;
-    if (since && Number.isNaN(since.getTime())) throw badField('since', 'since is not a valid date');
-    if (until && Number.isNaN(until.getTime())) throw badField('until', 'until is not a valid date');
-    if (since && until && since.getTime() >= until.getTime()) throw badField('until', 'until must be later than since');
+    if (since && Number.isNaN(since.getTime())) throw validationFailure('since', 'since is not a valid date');
+    if (until && Number.isNaN(until.getTime())) throw validationFailure('until', 'until is not a valid date');
+    if (since && until && since.getTime() >= until.getTime()) throw validationFailure('until', 'until must be later than since');
     const requeued = await this.delivery.redrive({ subscription_id: body.subscription_id ?? undefined, since, until });
     return { requeued };
   }
@@ -79,8 +82,4 @@ export class WebhookAdminDeliveriesController {
     const [total, active, dead] = await Promise.all([this.subscriptions.count(), this.subscriptions.count({ active: true }), this.deliveries.countDeadLetters()]);
     return { total_subscriptions: total, active_subscriptions: active, dead_letter_count: dead };
   }
-}
-
-function badField(field: string, message: string): BadRequestException {
-  return new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [message], code: 'VALIDATION_FAILED', fields: [field] });
 }

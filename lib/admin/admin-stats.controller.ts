@@ -1,8 +1,9 @@
-import { BadRequestException, Get, Inject, Param, Query } from '@nestjs/common';
+import { Get, Inject, Param, Query } from '@nestjs/common';
 import { InvalidStatsWindowError } from '../observability/stats-window';
 import { WebhookStatsService } from '../observability/webhook-stats.service';
 import { toOverallStatsView, toSubscriptionStatsView, type OverallStatsView, type SubscriptionStatsView } from './admin-stats.views';
 import { StatsQueryDto } from './dto/stats.dto';
+import { validationFailure } from './validation-failure';
 
 /** Endpoint health routes of the admin API: one subscription's stats, and every subscription's with the queue lag. */
 export class WebhookAdminStatsController {
@@ -25,6 +26,6 @@ async function validated<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (!(err instanceof InvalidStatsWindowError)) throw err;
-    throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [err.message], code: 'VALIDATION_FAILED', fields: [err.field] });
+    throw validationFailure(err.field, err.message);
   }
 }

@@ -1,10 +1,10 @@
-import { HttpException, Inject, Injectable, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { isObservable, lastValueFrom } from 'rxjs';
 import type { WebhookConfig } from '../config/webhook-config';
 import { InjectWebhookConfig } from '../webhook.constants';
-import { crossSiteProblem } from './csrf';
-import { requestOrigin, type OriginRequest } from './request-origin';
+import { refuseCrossSite } from './cross-site-refusal';
+import { HostGuards } from './host-guards';
+import type { OriginRequest } from './request-origin';
 
 /**
  * The one guard on every admin route (API and dashboard): runs each guard of `admin_guards` in order and lets
@@ -14,50 +14,23 @@ import { requestOrigin, type OriginRequest } from './request-origin';
  * guard instances are used as they are.
  *
  * Before them, a state-changing request (POST, PATCH, DELETE) that a browser sent from another site, or with a
- * body that is not JSON, is refused ({@link crossSiteProblem}: 403 or 415, with a JSON body saying why), so a
+ * body that is not JSON, is refused ({@link refuseCrossSite}: 403 or 415, with a JSON body saying why), so a
  * cookie-session guard cannot be ridden by a form or script on another site.
  */
 @Injectable()
 export class WebhookAdminGuard implements CanActivate {
-  private readonly resolved = new Map<Type<CanActivate>, Promise<CanActivate>>();
+  private readonly guards: HostGuards;
 
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
-    @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
-  ) {}
+    @Inject(ModuleRef) moduleRef: ModuleRef,
+  ) {
+    this.guards = new HostGuards(moduleRef);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<OriginRequest & { method: string }>();
-    const problem = crossSiteProblem(req.method, req.headers, requestOrigin(req), this.config.admin_allowed_origins ?? []);
-    if (problem) {
-      const error = problem.status === 403 ? 'Forbidden' : 'Unsupported Media Type';
-      throw new HttpException({ statusCode: problem.status, error, message: problem.message, code: problem.code }, problem.status);
-    }
-    for (const entry of this.config.admin_guards ?? []) {
-      const guard = typeof entry === 'function' ? await this.instance(entry) : entry;
-      let allowed = guard.canActivate(context);
-      if (isObservable(allowed)) allowed = lastValueFrom(allowed);
-      if (!(await allowed)) return false;
-    }
-    return true;
-  }
-
-  private instance(cls: Type<CanActivate>): Promise<CanActivate> {
-    let pending = this.resolved.get(cls);
-    if (!pending) {
-      pending = this.resolve(cls);
-      this.resolved.set(cls, pending);
-      // A failed creation is retried on the next request rather than cached.
-      pending.catch(() => this.resolved.delete(cls));
-    }
-    return pending;
-  }
-
-  private async resolve(cls: Type<CanActivate>): Promise<CanActivate> {
-    try {
-      return this.moduleRef.get(cls, { strict: false });
-    } catch {
-      return this.moduleRef.create(cls);
-    }
+    refuseCrossSite(req, this.config.admin_allowed_origins ?? []);
+    return this.guards.allow(this.config.admin_guards ?? [], context);
   }
 }

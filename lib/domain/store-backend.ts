@@ -1,3 +1,4 @@
+import type { PortalRevocationStore } from './portal-revocations';
 import type { StoreSignals, WebhookDeliveryStore, WebhookSubscriptionStore } from './stores';
 
 /**
@@ -24,4 +25,6 @@ export interface StoreBackend {
   /** How it tells of committed deliveries and subscription changes; null when it cannot. */
   signals: StoreSignals | null;
   capabilities: StoreCapabilities;
+  /** The customer portal's per-tenant session cut-offs (used only with `enable_portal`; nothing is read before). */
+  portalRevocations: PortalRevocationStore;
 }

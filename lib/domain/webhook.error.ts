@@ -13,7 +13,8 @@ export type WebhookErrorCode =
   | 'INVALID_CONFIG'
   | 'INVALID_STATS_WINDOW'
   | 'WEBHOOK_VERIFICATION_FAILED'
-  | 'SECRET_DECRYPTION_FAILED';
+  | 'SECRET_DECRYPTION_FAILED'
+  | 'INVALID_PORTAL_SESSION';
 
 /** Base class of every error the module throws or returns; `code` is stable across releases. */
 export class WebhookError extends Error {

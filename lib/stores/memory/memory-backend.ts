@@ -1,5 +1,6 @@
 import type { StoreBackend, StoreCapabilities } from '../../domain/store-backend';
 import { MemoryDeliveryStore } from './memory-delivery.store';
+import { MemoryPortalRevocationStore } from './memory-portal-revocations';
 import { MemorySubscriptionStore } from './memory-subscription.store';
 
 /**
@@ -11,5 +12,5 @@ export const MEMORY_STORE_CAPABILITIES: StoreCapabilities = { groupCommit: false
 /** The stores of `store_backend: 'memory'`: nothing kept at rest, nothing shared between processes. */
 export function createMemoryStores(): StoreBackend {
   const subscriptions = new MemorySubscriptionStore();
-  return { subscriptions, deliveries: new MemoryDeliveryStore(subscriptions.rateLimits), signals: null, capabilities: MEMORY_STORE_CAPABILITIES };
+  return { subscriptions, deliveries: new MemoryDeliveryStore(subscriptions.rateLimits), signals: null, capabilities: MEMORY_STORE_CAPABILITIES, portalRevocations: new MemoryPortalRevocationStore() };
 }

@@ -18,6 +18,8 @@ import { AddSubscriptionControls1796000000000 } from './migrations/1796000000000
 import { AddOrderedLanes1796200000000 } from './migrations/1796200000000-AddOrderedLanes';
 import { AddObservability1796100000000 } from './migrations/1796100000000-AddObservability';
 import { AddSignatureType1796300000000 } from './migrations/1796300000000-AddSignatureType';
+import { AddPortalRevocations1796500000000 } from './migrations/1796500000000-AddPortalRevocations';
+import { WebhookPortalRevocationEntity } from './webhook-portal-revocation.entity';
 import { WebhookAttemptStatsEntity } from './webhook-attempt-stats.entity';
 import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
@@ -38,12 +40,15 @@ export { AddSubscriptionControls1796000000000 } from './migrations/1796000000000
 export { AddObservability1796100000000 } from './migrations/1796100000000-AddObservability';
 export { AddOrderedLanes1796200000000 };
 export { AddSignatureType1796300000000 };
+export { AddPortalRevocations1796500000000 };
+export { TypeOrmPortalRevocationStore } from './typeorm-portal-revocation.store';
 export {
   WebhookAttemptStatsEntity,
   WebhookDeliveryAttemptEntity,
   WebhookDeliveryEntity,
   WebhookEventEntity,
   WebhookLaneEntity,
+  WebhookPortalRevocationEntity,
   WebhookRateLimitEntity,
   WebhookSubscriptionChangeEntity,
   WebhookSubscriptionEntity,
@@ -59,6 +64,7 @@ export const WEBHOOK_ENTITIES: Array<new () => object> = [
   WebhookRateLimitEntity,
   WebhookAttemptStatsEntity,
   WebhookLaneEntity,
+  WebhookPortalRevocationEntity,
 ];
 
 /** Migrations creating the webhook tables, oldest first: add them to your DataSource's `migrations`. */
@@ -69,4 +75,5 @@ export const WEBHOOK_MIGRATIONS: Array<new () => MigrationInterface> = [
   AddObservability1796100000000,
   AddOrderedLanes1796200000000,
   AddSignatureType1796300000000,
+  AddPortalRevocations1796500000000,
 ];

@@ -4,6 +4,7 @@ import type { StoreSignals } from '../../domain/stores';
 import { SecretCipher } from '../../security/secret-cipher';
 import { WebhookDataSourceRef } from './data-source.ref';
 import { TypeOrmDeliveryStore } from './typeorm-delivery.store';
+import { TypeOrmPortalRevocationStore } from './typeorm-portal-revocation.store';
 import { TypeOrmSignals } from './typeorm-signals';
 import { TypeOrmSubscriptionStore } from './typeorm-subscription.store';
 
@@ -36,5 +37,6 @@ export function createTypeOrmStores(moduleRef: ModuleRef, dataSourceName: string
     dataSource,
     signals,
     capabilities: TYPEORM_STORE_CAPABILITIES,
+    portalRevocations: new TypeOrmPortalRevocationStore(dataSource),
   };
 }
