@@ -40,7 +40,7 @@ const DIALOGS = `
       </fieldset>
       <label>Custom headers <span class="hint" id="headers-hint">one per line, Name: value</span><textarea name="headers" rows="3" spellcheck="false"></textarea></label>
       <label class="check" id="clear-headers-field"><input type="checkbox" name="clear_headers"> Remove the current custom headers</label>
-      <label>Payload filter <span class="hint">JSON, such as {"amount": {"$gte": 100}}; empty: every event</span><textarea name="filter" rows="3" spellcheck="false"></textarea></label>
+      <label>Payload filter <span class="hint">JSON, such as {"payload.amount": {"$gte": 100}}; empty: every event</span><textarea name="filter" rows="3" spellcheck="false"></textarea></label>
       <p class="form-error" id="endpoint-form-error" role="alert"></p>
     </div>
     <div class="buttons"><button type="button" id="endpoint-cancel">Cancel</button><button type="submit" class="primary" id="endpoint-save">Save</button></div>

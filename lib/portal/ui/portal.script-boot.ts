@@ -24,7 +24,7 @@ async function loadAttempt(id) {
   ]);
   // error_message holds what went wrong: 'HTTP 500: <start of the body>', a timeout, a refused address...
   $('attempt-response').textContent = a.error_message || (a.status_code !== null ? 'HTTP ' + a.status_code + ' (the body of a successful answer is not kept)' : 'No response.');
-  $('attempt-payload').textContent = a.payload === null ? 'No longer kept (old events are purged).' : JSON.stringify(a.payload, null, 2);
+  $('attempt-payload').textContent = a.payload === null ? 'Not kept: test sends are not stored, and old events are purged.' : JSON.stringify(a.payload, null, 2);
   $('redeliver-attempt').disabled = a.payload === null;
 }
 
