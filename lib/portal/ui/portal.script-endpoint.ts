@@ -70,12 +70,23 @@ async function loadEndpoint(id) {
   await endpointLog.load();
 }
 
-/** Catalogued types with an example, for "Send example" (the server refuses a type the endpoint does not take). */
-function fillExamples() {
-  var types = catalog.filter(function (t) { return t.example !== null && t.example !== undefined; });
-  var select = $('example-type');
+/** Whether a subscription pattern (* is any run of characters) matches a type, in linear time: no RegExp. */
+function matches(pattern, type) {
+  var pieces = pattern.split('*');
+  var last = pieces.pop();
+  if (pieces.length === 0) return pattern === type;
+  var at = pieces[0].length;
+  var end = type.length - last.length;
+  if (end < at || type.slice(0, at) !== pieces[0] || type.slice(end) !== last) return false;
+  return pieces.slice(1).every(function (p) { var i = type.indexOf(p, at); at = i + p.length; return i >= 0 && at <= end; });
+}
+
+/** The catalogued types this endpoint receives that have an example, for "Send example". */
+function fillExamples(s) {
+  var types = catalog.filter(function (t) {
+    return t.example !== null && t.example !== undefined && (s.event_types === null || s.event_types.some(function (p) { return matches(p, t.event_type); }));
+  });
   fill('example-type', types.map(function (t) { var o = el('option', '', t.event_type); o.value = t.event_type; return o; }));
-  select.value = types.length ? types[0].event_type : '';
   $('example-row').hidden = types.length === 0;
 }
 
