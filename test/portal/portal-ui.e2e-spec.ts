@@ -270,11 +270,11 @@ describeIfChromium('customer portal page in headless Chromium', () => {
     await endpointRows(p, await acmeEndpoints());
     await p.locator('#read-only-note').waitFor();
     const visibleButtons = () => p.locator('button:visible').allTextContents();
-    expect(await visibleButtons()).toEqual(['Refresh', 'Show']);
-    await p.locator('#endpoints-body tr', { hasText: 'Shop' }).locator('a').click();
-    await p.waitForFunction(() => (document.querySelector('#endpoint-url')?.textContent ?? '').endsWith('/shop'));
+    expect(await visibleButtons()).toEqual(['Refresh', 'Apply']);
+    await p.locator('#endpoints-body tr', { hasText: 'Legacy ERP' }).locator('a').click();
+    await p.waitForFunction(() => (document.querySelector('#endpoint-url')?.textContent ?? '').endsWith('/flaky'));
     await p.waitForFunction(() => document.querySelectorAll('#endpoint-log-body tr').length >= 1);
-    expect(await visibleButtons()).toEqual(['Refresh', 'Show']);
+    expect(await visibleButtons()).toEqual(['Refresh', 'Apply']);
     await p.locator('#endpoint-log-body a').first().click();
     await p.locator('#view-attempt:not([hidden])').waitFor();
     await p.waitForFunction(() => (document.querySelector('#attempt-payload')?.textContent ?? '').length > 2);

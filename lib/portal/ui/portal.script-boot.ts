@@ -9,11 +9,9 @@ var attempt = null;
 async function loadAttempt(id) {
   var a = await api('deliveries/' + encodeURIComponent(id));
   attempt = a;
-  var back = $('attempt-endpoint-link');
-  back.textContent = endpointLabel(a.subscription_id);
-  back.href = '#/endpoints/' + encodeURIComponent(a.subscription_id);
+  attemptHead(a);
   $('attempt-title').textContent = a.event_type + ', try ' + a.attempt_number;
-  pairs('attempt-detail', [
+  detail('attempt-detail', [
     ['Status', badge(a.status)],
     ['Sent', fmtTime(a.attempted_at)],
     ['Response code', a.status_code],

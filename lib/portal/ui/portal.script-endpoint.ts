@@ -9,15 +9,6 @@ var current = null;
 var secrets = {};
 var endpointLog = new AttemptList('endpoint-log', false, function () { return { subscription_id: current ? current.subscription_id : '' }; });
 
-function pairs(id, rows) {
-  fill(id, rows.reduce(function (nodes, r) {
-    var dd = el('dd', r[2] || '');
-    if (r[1] instanceof Node) dd.appendChild(r[1]);
-    else dd.textContent = r[1] === null || r[1] === undefined || r[1] === '' ? '\u2014' : String(r[1]);
-    return nodes.concat([el('dt', '', r[0]), dd]);
-  }, []));
-}
-
 function headerList(headers) {
   var names = Object.keys(headers || {});
   return names.length ? names.map(function (n) { return n + ': ' + headers[n]; }).join('\n') : 'none';
@@ -48,14 +39,12 @@ function showSecret(secret, text) {
 }
 
 async function loadEndpoint(id) {
-  var r = await Promise.all([api('subscriptions/' + encodeURIComponent(id)), api('subscriptions/' + encodeURIComponent(id) + '/stats?' + qs({ window: state.window }))]);
+  var r = await fetchEndpoint(id);
   var s = r[0];
   current = s;
-  state.urls[s.subscription_id] = s.url;
-  $('endpoint-url').textContent = s.url;
   $('endpoint-meta').textContent = s.description || '';
   $('toggle-endpoint').textContent = s.active ? 'Turn off' : 'Turn on';
-  pairs('endpoint-detail', [
+  detail('endpoint-detail', [
     ['State', stateNode(s)],
     ['Events', s.event_types ? s.event_types.join(', ') : 'all event types', 'mono'],
     [s.public_key ? 'Public key (ed25519)' : 'Signing secret', secretNode(s)],

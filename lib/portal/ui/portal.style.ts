@@ -39,6 +39,9 @@ button.primary:hover:not(:disabled) { background: var(--primary); filter: bright
 .form-error:empty { display: none; }
 dialog { width: min(600px, calc(100vw - 24px)); max-height: calc(100vh - 24px); }
 .pager:empty { display: none; }
+.page-head { margin-bottom: 12px; }
+.page-head .hint { margin: 4px 0 0; }
+.section-note { margin: 0; padding: 8px 16px 0; }
 .secret-row { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
 @media (max-width: 720px) {
   .toolbar .example select { max-width: 100%; }
