@@ -29,6 +29,10 @@ export const SAMPLE_DB = process.env.SAMPLE_DB ?? join(process.cwd(), 'sample-we
       delivery_timeout_seconds: 5,
       enable_admin: true,
       admin_guards: [ApiKeyGuard],
+      // The customer portal: session links from WebhookPortalService (see main.ts --serve).
+      enable_portal: true,
+      portal_secret: process.env.SAMPLE_PORTAL_SECRET ?? 'sample-portal-secret-change-me-0123456789',
+      portal_theme: { title: 'Sample shop webhooks' },
     }),
   ],
 })

@@ -14,6 +14,7 @@ import {
   type WebhookDeliveryStore,
   type WebhookSubscription,
 } from '../lib';
+import { WebhookPortalService } from '../lib/portal';
 import { SAMPLE_ADMIN_KEY } from './api-key.guard';
 import { AppModule, SAMPLE_DB } from './app.module';
 import { startDemoReceiver, type DemoDelivery } from './demo-receiver';
@@ -118,6 +119,10 @@ async function main(): Promise<void> {
   line(`Admin dashboard (guarded): http://127.0.0.1:${HTTP_PORT}/webhooks/ui?key=${SAMPLE_ADMIN_KEY}`);
 
   if (SERVE) {
+    // The customer portal of a demo tenant: an endpoint of its own, and a link that signs the customer in.
+    await findOrCreate(subscriptions, earlier, `http://127.0.0.1:${RECEIVER_PORT}/ok`, ['order.*'], 'sample: demo tenant endpoint', { tenant_id: 'demo-tenant' });
+    const portal = await app.get(WebhookPortalService).createSession({ tenant_id: 'demo-tenant', expires_in_seconds: 8 * 3600 });
+    line(`Customer portal of demo-tenant (valid 8 h): http://127.0.0.1:${HTTP_PORT}${portal.url}`);
     line('\nServing; press Ctrl+C to stop.');
     return;
   }

@@ -44,8 +44,10 @@ export function readPortalToken(token: unknown, key: Buffer): PortalTokenClaims 
   if (typeof token !== 'string' || token.length > PORTAL_TOKEN_MAX_LENGTH) return null;
   const m = TOKEN_SHAPE.exec(token);
   if (!m) return null;
-  const given = Buffer.from(m[2], 'base64url');
-  const expected = createHmac('sha256', key).update(m[1]).digest();
+  // The encoded strings are compared, not the decoded bytes: the last character of 32 bytes in base64url has two
+  // bits that decoding ignores, so comparing bytes would accept four spellings of one signature.
+  const given = Buffer.from(m[2], 'latin1');
+  const expected = Buffer.from(createHmac('sha256', key).update(m[1]).digest('base64url'), 'latin1');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   let raw: unknown;
   try {

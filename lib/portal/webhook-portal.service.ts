@@ -64,7 +64,10 @@ export class WebhookPortalService {
 
   /** Ends every session issued to `tenant_id` until now, on every replica sharing the store. */
   async revokeSessions(tenant_id: string): Promise<void> {
-    await this.revocations.revoke(checkTenant(tenant_id), Date.now());
+    const tenant = checkTenant(tenant_id);
+    // Sessions issued after the last revocation carry at least its cut-off + 1, maybe ahead of the clock: move past it.
+    const cutoff = await this.revocations.cutoff(tenant);
+    await this.revocations.revoke(tenant, Math.max(Date.now(), cutoff === null ? 0 : cutoff + 1));
   }
 
   /** Checks a bearer token: signature, expiry, then the tenant's revocation cut-off. */

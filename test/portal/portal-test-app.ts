@@ -72,7 +72,8 @@ export async function startPortalApp(options: WebhookModuleOptions & WebhookModu
   return {
     app,
     port: (app.getHttpServer().address() as AddressInfo).port,
-    portal: app.get(WebhookPortalService),
+    // Absent with enable_portal: false (a test that checks no portal exists).
+    portal: options.enable_portal === false ? (undefined as never) : app.get(WebhookPortalService),
     subscriptions: app.get(WebhookSubscriptionService),
     delivery: app.get(WebhookDeliveryService),
     deliveries: app.get<WebhookDeliveryStore>(WEBHOOK_DELIVERY_STORE),
@@ -97,14 +98,17 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** Sent as JSON (with `Content-Type: application/json`). */
   json?: unknown;
+  /** Sent as it is (set its Content-Type in `headers`). */
+  raw?: string;
 }
 
 /** One real HTTP request with exactly these headers (plus Host, Content-Length), as a browser or client sends it. */
 export function call(port: number, method: string, path: string, options: CallOptions = {}): Promise<Reply> {
-  const body = options.json === undefined ? undefined : JSON.stringify(options.json);
+  const body = options.json === undefined ? options.raw : JSON.stringify(options.json);
   const headers: Record<string, string> = {
     ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
-    ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }),
+    ...(options.json === undefined ? {} : { 'content-type': 'application/json' }),
+    ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
     ...options.headers,
   };
   return new Promise((resolve, reject) => {
