@@ -198,6 +198,42 @@ describeIfChromium('customer portal page in headless Chromium', () => {
     await c.close();
   });
 
+  it('edits an endpoint: masked header values are kept unless replaced or removed, an emptied filter is cleared', async () => {
+    const sub = await t.subscriptions.create({ url: receiver.url('/edit-me'), event_types: ['order.paid'], tenant_id: 'acme', headers: { 'x-api-key': 'key-that-stays-secret-1234' }, filter: { 'payload.amount': { $gt: 1 } } });
+    const p = await (await context()).newPage();
+    await p.goto(`${appUrl}/webhooks/portal/ui#token=${await token()}`);
+    await p.waitForFunction(() => document.querySelectorAll('#endpoints-body tr').length > 0);
+    await p.goto(`${appUrl}/webhooks/portal/ui#/endpoints/${sub.subscription_id}`);
+    await p.waitForFunction(() => (document.querySelector('#endpoint-url')?.textContent ?? '').endsWith('/edit-me'));
+    expect(await p.locator('#endpoint-detail').textContent()).not.toContain('key-that-stays-secret');
+    // first edit: new description and types, headers left empty (kept as they are)
+    await p.locator('#edit-endpoint').click();
+    expect(await p.locator('#endpoint-form input[name=url]').inputValue()).toBe(receiver.url('/edit-me'));
+    expect(await p.locator('.type-option', { hasText: 'order.paid' }).locator('input').isChecked()).toBe(true);
+    expect(await p.locator('#headers-hint').textContent()).toContain('x-api-key');
+    await p.locator('#endpoint-form input[name=description]').fill('Edited');
+    // a pattern the catalog refuses: the form stays open and says why
+    await p.locator('#endpoint-form input[name=patterns]').fill('invoice.*');
+    await p.locator('#endpoint-save').click();
+    await p.waitForFunction(() => (document.querySelector('#endpoint-form-error')?.textContent ?? '').includes('matches no event type in the event catalog'));
+    await p.locator('#endpoint-form input[name=patterns]').fill('order.refund*');
+    await p.locator('#endpoint-save').click();
+    await p.waitForFunction(() => (document.querySelector('#endpoint-meta')?.textContent ?? '') === 'Edited');
+    let stored = await t.subscriptions.get(sub.subscription_id);
+    expect(stored).toMatchObject({ description: 'Edited', event_types: ['order.paid', 'order.refund*'], headers: { 'x-api-key': 'key-that-stays-secret-1234' }, filter: { 'payload.amount': { $gt: 1 } } });
+    // second edit: remove the headers, empty the filter
+    await p.locator('#edit-endpoint').click();
+    await p.locator('#endpoint-form input[name=clear_headers]').check();
+    await p.locator('#endpoint-form textarea[name=filter]').fill('');
+    await p.locator('#endpoint-save').click();
+    await p.waitForFunction(() => (document.querySelector('#message')?.textContent ?? '') === 'Endpoint saved.');
+    stored = await t.subscriptions.get(sub.subscription_id);
+    expect(stored.headers ?? {}).toEqual({});
+    expect(stored.filter ?? null).toBeNull();
+    await p.context().close();
+    await t.subscriptions.delete(sub.subscription_id);
+  });
+
   it('is refused by the CSP when the embedding origin is not listed: the frame does not render the portal', async () => {
     const c = await context();
     const host = await c.newPage();

@@ -50,13 +50,20 @@ function route() {
   Object.keys(VIEWS).forEach(function (v) { $('view-' + v).hidden = v !== view.name; });
 }
 
+/** Loads the current view; asked again while a load runs (a click on a link), it loads once more after it. */
+var again = false;
 function refresh() {
-  if (loading || ended()) return loading;
+  if (ended()) return Promise.resolve();
+  if (loading) { again = true; return loading; }
   $('refresh').disabled = true;
   loading = VIEWS[view.name](view.id)
     .then(function () { $('updated').textContent = 'Updated ' + new Date().toLocaleTimeString(); })
     .catch(function (err) { fail(err); })
-    .finally(function () { loading = null; $('refresh').disabled = false; });
+    .finally(function () {
+      loading = null;
+      $('refresh').disabled = false;
+      if (again) { again = false; refresh(); }
+    });
   return loading;
 }
 
