@@ -50,21 +50,29 @@ export class WebhookAdminStartupCheck implements OnModuleInit {
     );
   }
 
-  private async checkCatalog(): Promise<void> {
-    const classTypes = this.catalog.eventTypes.filter((t) => isClass(this.catalog.get(t)?.schema));
-    if (classTypes.length > 0) {
-      try {
-        await loadClassJsonSchemaSupport();
-      } catch (err) {
-        if (!(err instanceof InvalidWebhookConfigError)) throw err;
-        const named = classTypes.slice(0, NAMES_SHOWN).join(', ') + (classTypes.length > NAMES_SHOWN ? `, and ${classTypes.length - NAMES_SHOWN} more` : '');
-        throw new InvalidWebhookConfigError(
-          'event_catalog',
-          `the admin API (enable_admin) serves GET /${normalizeAdminPrefix(this.config.admin_prefix)}/event-types, which shows class-validator schemas (here of ${named}) as JSON Schema with the optional package ${CLASS_VALIDATOR_JSONSCHEMA}; it is not installed: npm install ${CLASS_VALIDATOR_JSONSCHEMA} (or give those entries a JSON Schema object)`,
-        );
-      }
-    }
-    // Renders (and keeps) every schema now: a schema that cannot be shown stops the start, not a request later.
-    await this.catalog.describe();
+  private checkCatalog(): Promise<void> {
+    return checkCatalogRenders(this.catalog, `the admin API (enable_admin) serves GET /${normalizeAdminPrefix(this.config.admin_prefix)}/event-types`);
   }
+}
+
+/**
+ * Stops the start when the catalog's schemas cannot all be shown as JSON Schema by an `event-types` route
+ * (`served` says which, for the message): class-validator classes need the optional class-validator-jsonschema.
+ * Renders (and keeps) every schema now, so the route never fails later.
+ */
+export async function checkCatalogRenders(catalog: EventCatalog, served: string): Promise<void> {
+  const classTypes = catalog.eventTypes.filter((t) => isClass(catalog.get(t)?.schema));
+  if (classTypes.length > 0) {
+    try {
+      await loadClassJsonSchemaSupport();
+    } catch (err) {
+      if (!(err instanceof InvalidWebhookConfigError)) throw err;
+      const named = classTypes.slice(0, NAMES_SHOWN).join(', ') + (classTypes.length > NAMES_SHOWN ? `, and ${classTypes.length - NAMES_SHOWN} more` : '');
+      throw new InvalidWebhookConfigError(
+        'event_catalog',
+        `${served}, which shows class-validator schemas (here of ${named}) as JSON Schema with the optional package ${CLASS_VALIDATOR_JSONSCHEMA}; it is not installed: npm install ${CLASS_VALIDATOR_JSONSCHEMA} (or give those entries a JSON Schema object)`,
+      );
+    }
+  }
+  await catalog.describe();
 }

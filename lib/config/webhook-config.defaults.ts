@@ -4,7 +4,7 @@ import type { WebhookConfig } from './webhook-config.types';
 /** Keys whose default is derived from other keys (filled in by `resolveWebhookConfig`). */
 export type DerivedKey = 'lease_seconds' | 'retry_max_attempts_ceiling' | 'delivery_timeout_seconds_ceiling' | 'max_concurrent_per_endpoint_ceiling';
 
-/** Defaults of every key, in the one place they are filled in. */
+/** The default of every option (keys derived from others are filled in by the module). */
 export const DEFAULT_WEBHOOK_CONFIG: Readonly<Omit<WebhookConfig, DerivedKey>> = Object.freeze({
   store_backend: 'memory',
   retry_max_attempts: 5,

@@ -11,7 +11,9 @@ export type SignatureScheme = 'standard-webhooks' | 'body-hmac';
  * whether a transaction is active in the current context, and its `EntityManager`.
  */
 export interface TransactionHostLike {
+  /** Whether a transaction runs in the current context. */
   isTransactionActive(): boolean;
+  /** The running transaction's `EntityManager`. */
   readonly tx: unknown;
 }
 

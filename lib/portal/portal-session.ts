@@ -2,7 +2,9 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 
 /** Who a portal request acts for, as the portal guard established it. */
 export interface PortalRequestSession {
+  /** The tenant the request is limited to. */
   tenant_id: string;
+  /** True: GET routes only (a token created with `read_only`). */
   read_only: boolean;
   /** When the token ends; null in app-auth mode (the app's own session decides). */
   expires_at: Date | null;

@@ -11,19 +11,25 @@ import { PortalScope } from './portal-scope';
 import { WebhookPortalSubscriptionsController } from './portal-subscriptions.controller';
 import { normalizePortalPrefix, PORTAL_REVOCATIONS } from './portal.constants';
 import { WebhookPortalGuard } from './portal.guard';
+import { WebhookPortalStartupCheck } from './portal.startup-check';
 import { PORTAL_PAGE, PortalUiController, renderPortalPage } from './ui';
 import { WebhookPortalService } from './webhook-portal.service';
 
 /** The module extras that decide whether and where the portal is routed. */
 export interface PortalExtras {
+  /** Register the portal. Default false. */
   enable_portal?: boolean;
+  /** Its route prefix. Default `'webhooks/portal'`. */
   portal_prefix?: string;
 }
 
 /** What `enable_portal: true` adds to the module: routes, providers, and `WebhookPortalService` for the app. */
 export interface PortalParts {
+  /** The API controllers and the page's. */
   controllers: Type[];
+  /** The service, guard, scope, revocation store, start-up check and rendered page. */
   providers: Provider[];
+  /** What the app may inject: `WebhookPortalService`. */
   exports: Array<Type | symbol>;
 }
 
@@ -43,6 +49,7 @@ const PROVIDERS: Provider[] = [
   { provide: PORTAL_REVOCATIONS, inject: [WEBHOOK_CONFIG, ModuleRef], useFactory: createRevocations },
   WebhookPortalService,
   WebhookPortalGuard,
+  WebhookPortalStartupCheck,
   PortalScope,
   {
     provide: PORTAL_PAGE,

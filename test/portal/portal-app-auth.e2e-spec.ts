@@ -130,3 +130,18 @@ describe('portal start-up', () => {
     }
   });
 });
+
+describe('portal event types', () => {
+  it('lists the catalog as the admin route does, rendered at start-up', async () => {
+    const schema = { type: 'object', properties: { order_id: { type: 'string' } }, required: ['order_id'] };
+    const p = await startPortalApp({ event_catalog: [{ event_type: 'order.created', description: 'An order was placed', schema, example: { order_id: 'A-1' } }] });
+    try {
+      const token = (await p.portal.createSession({ tenant_id: 'acme' })).token;
+      const r = await call(p.port, 'GET', api('/event-types'), { token });
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual([expect.objectContaining({ event_type: 'order.created', description: 'An order was placed', example: { order_id: 'A-1' }, schema: expect.objectContaining({ required: ['order_id'] }) })]);
+    } finally {
+      await p.close();
+    }
+  });
+});

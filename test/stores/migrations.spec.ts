@@ -25,6 +25,7 @@ const TABLES = [
   'webhook_subscription_changes',
   'webhook_attempt_stats',
   'webhook_lanes',
+  'webhook_portal_revocations',
 ];
 
 /** Whether a table (and a column of it) exists, through a query runner that is released again. */
@@ -77,7 +78,10 @@ for (const [kind, label] of KINDS) {
 
       it('are recorded as run, and revert cleanly, one at a time', async () => {
         expect(await ds.showMigrations()).toBe(false);
-        // Newest first: the signature type, the lanes, observability, the controls, then the change log, then the tables.
+        // Newest first: the portal revocations, the signature type, the lanes, observability, the controls, then the change log, then the tables.
+        await ds.undoLastMigration();
+        expect(await has(ds, 'webhook_portal_revocations')).toBe(false);
+        expect(await has(ds, 'webhook_subscriptions', 'signature_type')).toBe(true);
         await ds.undoLastMigration();
         expect(await has(ds, 'webhook_subscriptions', 'signature_type')).toBe(false);
         expect(await has(ds, 'webhook_lanes')).toBe(true);
