@@ -1,7 +1,7 @@
 import { CATALOG_SECTION } from './dashboard.catalog';
 
-/** Filters of an attempt list (the same controls in the overview and on an endpoint's page). */
-function attemptFilters(prefix: string): string {
+/** Filters of an attempt list (the same controls in the overview and on an endpoint's page; the portal's too). */
+export function attemptFilters(prefix: string): string {
   return `<form class="filters" id="${prefix}-filters" aria-label="Filter attempts">
       <label>Status<select name="status"><option value="">any</option><option>delivered</option><option>failed</option><option value="dead_letter">dead letter</option><option>cancelled</option></select></label>
       <label>Event type<input name="event_type" placeholder="order.paid" maxlength="200"></label>
@@ -12,7 +12,7 @@ function attemptFilters(prefix: string): string {
 }
 
 /** An attempt table with its empty note and pager. */
-function attemptTable(prefix: string, withEndpoint: boolean): string {
+export function attemptTable(prefix: string, withEndpoint: boolean): string {
   return `<div class="scroll"><table id="${prefix}-table">
       <thead><tr><th>Time</th><th>Event type</th>${withEndpoint ? '<th class="opt">Endpoint</th>' : ''}<th>Status</th><th>Code</th><th class="opt">Duration</th><th class="opt">Try</th><th>Error</th></tr></thead>
       <tbody id="${prefix}-body"></tbody>
@@ -21,8 +21,45 @@ function attemptTable(prefix: string, withEndpoint: boolean): string {
     <div class="pager" id="${prefix}-pager"></div>`;
 }
 
-/** Cards and charts of a stats answer (overview and endpoint page). */
-function statsBlock(prefix: string): string {
+/** A section listing attempts: its title, the filters, the table. */
+export function attemptSection(prefix: string, title: string, withEndpoint: boolean): string {
+  return `<section>
+      <div class="section-head"><h2>${title}</h2></div>
+      ${attemptFilters(prefix)}
+      ${attemptTable(prefix, withEndpoint)}
+    </section>`;
+}
+
+/** An attempt's view: what was sent and what came back, with a Redeliver button in a toolbar of class `toolbarClass`. */
+export function attemptView(toolbarClass: string): string {
+  return `<div id="view-attempt" hidden>
+    <p class="crumbs"><a href="#/">All endpoints</a> / <a id="attempt-endpoint-link" href="#/">endpoint</a></p>
+    <h2 class="page" id="attempt-title">Attempt</h2>
+    <section>
+      <div class="${toolbarClass}"><button type="button" class="primary" id="redeliver-attempt">Redeliver</button></div>
+      <dl class="detail" id="attempt-detail"></dl>
+    </section>
+    <section><h2>Response</h2><pre id="attempt-response"></pre></section>
+    <section><h2>Event payload</h2><pre id="attempt-payload"></pre></section>
+  </div>`;
+}
+
+/** The dialog every action is confirmed in (see confirmAction in the script). */
+export const CONFIRM_DIALOG = `<dialog id="confirm-dialog" aria-labelledby="confirm-title">
+  <h2 id="confirm-title">Are you sure?</h2>
+  <div class="body" id="confirm-text"></div>
+  <div class="buttons"><button type="button" id="confirm-cancel">Cancel</button><button type="button" class="primary" id="confirm-ok">Confirm</button></div>
+</dialog>`;
+
+/** The dialog that hands over a new secret (or an ed25519 public key) once; the script sets its text. */
+export const SECRET_DIALOG = `<dialog id="secret-dialog" aria-labelledby="secret-title">
+  <h2 id="secret-title">Signing secret</h2>
+  <div class="body"><p id="secret-text">Give this secret to the receiver now: it is not shown again.</p><code class="secret" id="secret-value"></code></div>
+  <div class="buttons"><button type="button" id="secret-copy">Copy</button><button type="button" class="primary" id="secret-close">Done</button></div>
+</dialog>`;
+
+/** Cards and charts of a stats answer (overview and endpoint page; the portal's endpoint page too). */
+export function statsBlock(prefix: string): string {
   return `<div class="cards" id="${prefix}-cards"></div>
   <div class="charts">
     <div class="chart"><h3>Delivery volume</h3><div id="${prefix}-volume"></div>
@@ -71,11 +108,7 @@ export const DASHBOARD_MARKUP = `
       <p class="empty" id="dead-letters-empty" hidden>No dead letters.</p>
       <div class="pager" id="dead-letters-pager"></div>
     </section>${CATALOG_SECTION}
-    <section>
-      <div class="section-head"><h2>Attempts</h2></div>
-      ${attemptFilters('attempts')}
-      ${attemptTable('attempts', true)}
-    </section>
+    ${attemptSection('attempts', 'Attempts', true)}
   </div>
 
   <div id="view-endpoint" hidden>
@@ -93,30 +126,13 @@ export const DASHBOARD_MARKUP = `
       <dl class="detail" id="endpoint-detail"></dl>
     </section>
     ${statsBlock('endpoint')}
-    <section>
-      <div class="section-head"><h2>Attempts to this endpoint</h2></div>
-      ${attemptFilters('endpoint-attempts')}
-      ${attemptTable('endpoint-attempts', false)}
-    </section>
+    ${attemptSection('endpoint-attempts', 'Attempts to this endpoint', false)}
   </div>
 
-  <div id="view-attempt" hidden>
-    <p class="crumbs"><a href="#/">All endpoints</a> / <a id="attempt-endpoint-link" href="#/">endpoint</a></p>
-    <h2 class="page" id="attempt-title">Attempt</h2>
-    <section>
-      <div class="toolbar"><button type="button" class="primary" id="redeliver-attempt">Redeliver</button></div>
-      <dl class="detail" id="attempt-detail"></dl>
-    </section>
-    <section><h2>Response</h2><pre id="attempt-response"></pre></section>
-    <section><h2>Event payload</h2><pre id="attempt-payload"></pre></section>
-  </div>
+  ${attemptView("toolbar")}
 </main>
 
-<dialog id="confirm-dialog" aria-labelledby="confirm-title">
-  <h2 id="confirm-title">Are you sure?</h2>
-  <div class="body" id="confirm-text"></div>
-  <div class="buttons"><button type="button" id="confirm-cancel">Cancel</button><button type="button" class="primary" id="confirm-ok">Confirm</button></div>
-</dialog>
+${CONFIRM_DIALOG}
 
 <dialog id="endpoint-dialog" aria-labelledby="endpoint-dialog-title">
   <form id="endpoint-form" method="dialog">
@@ -145,9 +161,5 @@ export const DASHBOARD_MARKUP = `
   </form>
 </dialog>
 
-<dialog id="secret-dialog" aria-labelledby="secret-title">
-  <h2 id="secret-title">Signing secret</h2>
-  <div class="body"><p id="secret-text">Give this secret to the receiver now: it is not shown again.</p><code class="secret" id="secret-value"></code></div>
-  <div class="buttons"><button type="button" id="secret-copy">Copy</button><button type="button" class="primary" id="secret-close">Done</button></div>
-</dialog>
+${SECRET_DIALOG}
 `;

@@ -7,24 +7,10 @@ export const SCRIPT_DETAIL = String.raw`
 var current = null;
 var endpointAttempts = new AttemptList('endpoint-attempts', false, function () { return { subscription_id: current ? current.subscription_id : '' }; });
 
-function detail(id, pairs) {
-  var nodes = [];
-  pairs.forEach(function (p) {
-    nodes.push(el('dt', '', p[0]));
-    var dd = el('dd', p[2] || '');
-    if (p[1] instanceof Node) dd.appendChild(p[1]);
-    else dd.textContent = p[1] === null || p[1] === undefined || p[1] === '' ? '\u2014' : String(p[1]);
-    nodes.push(dd);
-  });
-  fill(id, nodes);
-}
-
 async function loadEndpoint(id) {
-  var r = await Promise.all([api('subscriptions/' + encodeURIComponent(id)), api('subscriptions/' + encodeURIComponent(id) + '/stats?' + qs({ window: state.window }))]);
+  var r = await fetchEndpoint(id);
   var s = r[0];
   current = s;
-  state.urls[s.subscription_id] = s.url;
-  $('endpoint-url').textContent = s.url;
   $('endpoint-meta').textContent = (s.description ? s.description + ' \u00b7 ' : '') + 'id ' + s.subscription_id;
   $('toggle-endpoint').textContent = s.active ? 'Deactivate' : 'Activate';
   $('toggle-endpoint').className = s.active ? 'danger' : 'primary';
@@ -62,9 +48,7 @@ function controlsSummary(s) {
 async function loadAttempt(id) {
   var a = await api('deliveries/' + encodeURIComponent(id));
   current = a;
-  var endpoint = $('attempt-endpoint-link');
-  endpoint.textContent = endpointLabel(a.subscription_id);
-  endpoint.href = '#/endpoints/' + encodeURIComponent(a.subscription_id);
+  attemptHead(a);
   $('attempt-title').textContent = a.event_type + ' \u2192 attempt ' + a.attempt_number;
   detail('attempt-detail', [
     ['Status', badge(a.status)],

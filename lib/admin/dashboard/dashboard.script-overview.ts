@@ -33,13 +33,9 @@ async function loadEndpoints() {
   var subs = endpointsPager.render(await api('subscriptions?' + qs(query)));
   var tasks = [];
   var rows = subs.map(function (s) {
-    state.urls[s.subscription_id] = s.url;
     var tr = el('tr');
     tr.dataset.subscriptionId = s.subscription_id;
-    var name = el('td', 'url');
-    name.appendChild(link(s.url, '#/endpoints/' + encodeURIComponent(s.subscription_id)));
-    if (s.description) name.appendChild(el('span', 'reason', s.description));
-    tr.appendChild(name);
+    tr.appendChild(endpointCell(s));
     var st = el('td');
     st.appendChild(s.active ? badge('active', 'active') : badge('disabled', 'disabled'));
     if (!s.active && s.disabled_reason) st.appendChild(el('span', 'reason', s.disabled_reason));

@@ -127,6 +127,43 @@ window.addEventListener('resize', function () {
   resizeTimer = setTimeout(function () { Object.keys(lastStats).forEach(drawCharts); }, 150);
 });
 
+/** Term and description pairs into a <dl>; a value is a node or text (empty: a dash). */
+function detail(id, pairs) {
+  var nodes = [];
+  pairs.forEach(function (p) {
+    nodes.push(el('dt', '', p[0]));
+    var dd = el('dd', p[2] || '');
+    if (p[1] instanceof Node) dd.appendChild(p[1]);
+    else dd.textContent = p[1] === null || p[1] === undefined || p[1] === '' ? '\u2014' : String(p[1]);
+    nodes.push(dd);
+  });
+  fill(id, nodes);
+}
+
+/** An endpoints table's first cell: the URL, linking to the endpoint's page, and its description. */
+function endpointCell(s) {
+  state.urls[s.subscription_id] = s.url;
+  var name = el('td', 'url');
+  name.appendChild(link(s.url, '#/endpoints/' + encodeURIComponent(s.subscription_id)));
+  if (s.description) name.appendChild(el('span', 'reason', s.description));
+  return name;
+}
+
+/** An endpoint and its stats in the window; its URL becomes the page's title. */
+async function fetchEndpoint(id) {
+  var r = await Promise.all([api('subscriptions/' + encodeURIComponent(id)), api('subscriptions/' + encodeURIComponent(id) + '/stats?' + qs({ window: state.window }))]);
+  state.urls[r[0].subscription_id] = r[0].url;
+  $('endpoint-url').textContent = r[0].url;
+  return r;
+}
+
+/** An attempt's page head: the link back to its endpoint. */
+function attemptHead(a) {
+  var back = $('attempt-endpoint-link');
+  back.textContent = endpointLabel(a.subscription_id);
+  back.href = '#/endpoints/' + encodeURIComponent(a.subscription_id);
+}
+
 /** Rows of an attempt table; each links to the attempt's page. */
 function renderAttempts(prefix, list, withEndpoint) {
   var rows = list.map(function (a) {

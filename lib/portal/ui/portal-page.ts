@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { PortalTheme } from '../../config/webhook-config';
 import { SCRIPT_CORE } from '../../admin/dashboard/dashboard.script-core';
 import { SCRIPT_VIEWS } from '../../admin/dashboard/dashboard.script-views';
 import { DASHBOARD_STYLE } from '../../admin/dashboard/dashboard.style';
@@ -6,20 +7,11 @@ import { portalMarkup } from './portal.markup';
 import { PORTAL_SCRIPTS } from './portal.scripts';
 import { PORTAL_STYLE } from './portal.style';
 
-/** The portal's look: `portal_theme`. */
-export interface PortalTheme {
-  /** Shown in the page header and as the document title. Default `'Webhooks'`. */
-  title?: string;
-  /** Buttons, links and the header accent: `#rgb` or `#rrggbb`. Default `#0969da`. */
-  primary_color?: string;
-  /** An image in the header: an absolute http(s) URL (its origin joins the CSP `img-src`) or a path. Default none. */
-  logo_url?: string;
-}
-
 /** What {@link renderPortalPage} needs. */
 export interface PortalPageOptions {
   /** Where the tenant API is (`/<portal_prefix>/api`); a relative one (`api`) resolves against the page's URL. */
   api_base: string;
+  /** `portal_theme`: title (default `'Webhooks'`), primary color (default `#0969da`), logo (default none). */
   theme: PortalTheme;
   /** Origins (`https://app.example.com`) allowed to embed the page in a frame, besides its own. */
   frame_ancestors: string[];

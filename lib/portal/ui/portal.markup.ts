@@ -1,36 +1,21 @@
-/** Filters of an attempt log: status, event type and a time range. */
-function logFilters(prefix: string): string {
-  return `<form class="filters" id="${prefix}-filters" aria-label="Filter the attempt log">
-      <label>Status<select name="status"><option value="">any</option><option value="delivered">delivered</option><option value="failed">failed</option><option value="dead_letter">failed for good</option></select></label>
-      <label>Event type<input name="event_type" maxlength="200" list="catalog-types" autocomplete="off"></label>
-      <label>From<input name="since" type="datetime-local"></label>
-      <label>To<input name="until" type="datetime-local"></label>
-      <button type="submit">Show</button>
-    </form>`;
-}
+import { attemptFilters, attemptSection, attemptTable, attemptView, CONFIRM_DIALOG, SECRET_DIALOG, statsBlock } from '../../admin/dashboard/dashboard.markup';
 
-/** An attempt log's table (rows link to the attempt), its empty note and pager. */
-function logTable(prefix: string, withEndpoint: boolean): string {
-  const endpoint = withEndpoint ? '<th class="opt">Endpoint</th>' : '';
-  return `<div class="scroll"><table id="${prefix}-table">
-      <thead><tr><th>Time</th><th>Event type</th>${endpoint}<th>Status</th><th>Code</th><th class="opt">Duration</th><th class="opt">Try</th><th>Error</th></tr></thead>
-      <tbody id="${prefix}-body"></tbody>
-    </table></div>
-    <p class="empty" id="${prefix}-empty" hidden>No attempts match.</p>
-    <div class="pager" id="${prefix}-pager"></div>`;
+/** A dialog holding a form (`<name>-form`): a title, the fields, Cancel (`<name>-cancel`) and submit (`<name>-save`). */
+function formDialog(name: string, title: string, fields: string, submit: string): string {
+  return `<dialog id="${name}-dialog" aria-labelledby="${name}-title">
+  <form id="${name}-form" method="dialog">
+    <h2 id="${name}-title">${title}</h2>
+    <div class="body form">${fields}
+    </div>
+    <div class="buttons"><button type="button" id="${name}-cancel">Cancel</button><button type="submit" class="primary" id="${name}-save">${submit}</button></div>
+  </form>
+</dialog>`;
 }
 
 const DIALOGS = `
-<dialog id="confirm-dialog" aria-labelledby="confirm-title">
-  <h2 id="confirm-title"></h2>
-  <div class="body" id="confirm-text"></div>
-  <div class="buttons"><button type="button" id="confirm-cancel">Cancel</button><button type="button" class="primary" id="confirm-ok">OK</button></div>
-</dialog>
+${CONFIRM_DIALOG}
 
-<dialog id="endpoint-dialog" aria-labelledby="endpoint-dialog-title">
-  <form id="endpoint-form" method="dialog">
-    <h2 id="endpoint-dialog-title">Add an endpoint</h2>
-    <div class="body form">
+${formDialog('endpoint', 'Add an endpoint', `
       <label>Endpoint URL<input name="url" type="url" required maxlength="2048" placeholder="https://"></label>
       <label>Description<input name="description" maxlength="1000"></label>
       <fieldset class="types"><legend>Events to receive</legend>
@@ -40,30 +25,14 @@ const DIALOGS = `
       </fieldset>
       <label>Custom headers <span class="hint" id="headers-hint">one per line, Name: value</span><textarea name="headers" rows="3" spellcheck="false"></textarea></label>
       <label class="check" id="clear-headers-field"><input type="checkbox" name="clear_headers"> Remove the current custom headers</label>
-      <label>Payload filter <span class="hint">JSON, such as {"amount": {"$gte": 100}}; empty: every event</span><textarea name="filter" rows="3" spellcheck="false"></textarea></label>
-      <p class="form-error" id="endpoint-form-error" role="alert"></p>
-    </div>
-    <div class="buttons"><button type="button" id="endpoint-cancel">Cancel</button><button type="submit" class="primary" id="endpoint-save">Save</button></div>
-  </form>
-</dialog>
+      <label>Payload filter <span class="hint">JSON, such as {"payload.amount": {"$gte": 100}}; empty: every event</span><textarea name="filter" rows="3" spellcheck="false"></textarea></label>
+      <p class="form-error" id="endpoint-form-error" role="alert"></p>`, 'Save')}
 
-<dialog id="redrive-dialog" aria-labelledby="redrive-title">
-  <form id="redrive-form" method="dialog">
-    <h2 id="redrive-title">Redeliver failed events</h2>
-    <div class="body form">
+${formDialog('redrive', 'Redeliver failed events', `
       <p class="hint" id="redrive-scope"></p>
-      <label>Failed since<input name="since" type="datetime-local" required></label>
-    </div>
-    <div class="buttons"><button type="button" id="redrive-cancel">Cancel</button><button type="submit" class="primary">Redeliver&hellip;</button></div>
-  </form>
-</dialog>
+      <label>Failed since<input name="since" type="datetime-local" required></label>`, 'Redeliver&hellip;')}
 
-<dialog id="secret-dialog" aria-labelledby="secret-title">
-  <h2 id="secret-title">Signing secret</h2>
-  <div class="body"><p id="secret-text"></p><code class="secret" id="secret-value"></code></div>
-  <div class="buttons"><button type="button" id="secret-copy">Copy</button><button type="button" class="primary" id="secret-close">Done</button></div>
-</dialog>
-<datalist id="catalog-types"></datalist>
+${SECRET_DIALOG}
 `;
 
 /**
@@ -99,15 +68,15 @@ export function portalMarkup(title: string, logo: string | null): string {
     </section>
     <section>
       <div class="section-head"><h2>Attempt log</h2></div>
-      ${logFilters('log')}
-      ${logTable('log', true)}
+      <p class="hint section-note">Every try to deliver an event to your endpoints, newest first. Open one to see what was sent and what came back.</p>
+      ${attemptFilters('log')}
+      ${attemptTable('log', true)}
     </section>
   </div>
 
   <div id="view-endpoint" hidden>
-    <p class="crumbs"><a href="#/">All endpoints</a></p>
-    <h2 class="page" id="endpoint-url"></h2>
-    <p class="hint" id="endpoint-meta"></p>
+    <nav class="crumbs" aria-label="Breadcrumb"><a href="#/">All endpoints</a></nav>
+    <div class="page-head"><h2 class="page" id="endpoint-url"></h2><p class="hint" id="endpoint-meta"></p></div>
     <section>
       <div class="toolbar act" id="endpoint-actions">
         <button type="button" id="edit-endpoint">Edit</button>
@@ -120,29 +89,11 @@ export function portalMarkup(title: string, logo: string | null): string {
       </div>
       <dl class="detail" id="endpoint-detail"></dl>
     </section>
-    <div class="cards" id="endpoint-cards"></div>
-    <div class="charts">
-      <div class="chart"><h3>Volume</h3><div id="endpoint-volume"></div>
-        <div class="legend"><span><span class="swatch ok"></span>delivered</span><span><span class="swatch bad"></span>failed</span></div></div>
-      <div class="chart"><h3>Failure rate</h3><div id="endpoint-rate"></div></div>
-    </div>
-    <section>
-      <div class="section-head"><h2>Attempts to this endpoint</h2></div>
-      ${logFilters('endpoint-log')}
-      ${logTable('endpoint-log', false)}
-    </section>
+    ${statsBlock('endpoint')}
+    ${attemptSection('endpoint-log', 'Attempts to this endpoint', false)}
   </div>
 
-  <div id="view-attempt" hidden>
-    <p class="crumbs"><a href="#/">All endpoints</a> / <a id="attempt-endpoint-link" href="#/">endpoint</a></p>
-    <h2 class="page" id="attempt-title">Attempt</h2>
-    <section>
-      <div class="toolbar act"><button type="button" class="primary" id="redeliver-attempt">Redeliver</button></div>
-      <dl class="detail" id="attempt-detail"></dl>
-    </section>
-    <section><h2>Response</h2><pre id="attempt-response"></pre></section>
-    <section><h2>Payload</h2><pre id="attempt-payload"></pre></section>
-  </div>
+  ${attemptView('toolbar act')}
 </main>
 ${DIALOGS}`;
 }

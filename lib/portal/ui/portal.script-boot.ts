@@ -9,11 +9,9 @@ var attempt = null;
 async function loadAttempt(id) {
   var a = await api('deliveries/' + encodeURIComponent(id));
   attempt = a;
-  var back = $('attempt-endpoint-link');
-  back.textContent = endpointLabel(a.subscription_id);
-  back.href = '#/endpoints/' + encodeURIComponent(a.subscription_id);
+  attemptHead(a);
   $('attempt-title').textContent = a.event_type + ', try ' + a.attempt_number;
-  pairs('attempt-detail', [
+  detail('attempt-detail', [
     ['Status', badge(a.status)],
     ['Sent', fmtTime(a.attempted_at)],
     ['Response code', a.status_code],
@@ -24,7 +22,7 @@ async function loadAttempt(id) {
   ]);
   // error_message holds what went wrong: 'HTTP 500: <start of the body>', a timeout, a refused address...
   $('attempt-response').textContent = a.error_message || (a.status_code !== null ? 'HTTP ' + a.status_code + ' (the body of a successful answer is not kept)' : 'No response.');
-  $('attempt-payload').textContent = a.payload === null ? 'No longer kept (old events are purged).' : JSON.stringify(a.payload, null, 2);
+  $('attempt-payload').textContent = a.payload === null ? 'Not kept: test sends are not stored, and old events are purged.' : JSON.stringify(a.payload, null, 2);
   $('redeliver-attempt').disabled = a.payload === null;
 }
 
@@ -52,13 +50,20 @@ function route() {
   Object.keys(VIEWS).forEach(function (v) { $('view-' + v).hidden = v !== view.name; });
 }
 
+/** Loads the current view; asked again while a load runs (a click on a link), it loads once more after it. */
+var again = false;
 function refresh() {
-  if (loading || ended()) return loading;
+  if (ended()) return Promise.resolve();
+  if (loading) { again = true; return loading; }
   $('refresh').disabled = true;
   loading = VIEWS[view.name](view.id)
     .then(function () { $('updated').textContent = 'Updated ' + new Date().toLocaleTimeString(); })
     .catch(function (err) { fail(err); })
-    .finally(function () { loading = null; $('refresh').disabled = false; });
+    .finally(function () {
+      loading = null;
+      $('refresh').disabled = false;
+      if (again) { again = false; refresh(); }
+    });
   return loading;
 }
 

@@ -9,15 +9,6 @@ var current = null;
 var secrets = {};
 var endpointLog = new AttemptList('endpoint-log', false, function () { return { subscription_id: current ? current.subscription_id : '' }; });
 
-function pairs(id, rows) {
-  fill(id, rows.reduce(function (nodes, r) {
-    var dd = el('dd', r[2] || '');
-    if (r[1] instanceof Node) dd.appendChild(r[1]);
-    else dd.textContent = r[1] === null || r[1] === undefined || r[1] === '' ? '\u2014' : String(r[1]);
-    return nodes.concat([el('dt', '', r[0]), dd]);
-  }, []));
-}
-
 function headerList(headers) {
   var names = Object.keys(headers || {});
   return names.length ? names.map(function (n) { return n + ': ' + headers[n]; }).join('\n') : 'none';
@@ -48,14 +39,12 @@ function showSecret(secret, text) {
 }
 
 async function loadEndpoint(id) {
-  var r = await Promise.all([api('subscriptions/' + encodeURIComponent(id)), api('subscriptions/' + encodeURIComponent(id) + '/stats?' + qs({ window: state.window }))]);
+  var r = await fetchEndpoint(id);
   var s = r[0];
   current = s;
-  state.urls[s.subscription_id] = s.url;
-  $('endpoint-url').textContent = s.url;
   $('endpoint-meta').textContent = s.description || '';
   $('toggle-endpoint').textContent = s.active ? 'Turn off' : 'Turn on';
-  pairs('endpoint-detail', [
+  detail('endpoint-detail', [
     ['State', stateNode(s)],
     ['Events', s.event_types ? s.event_types.join(', ') : 'all event types', 'mono'],
     [s.public_key ? 'Public key (ed25519)' : 'Signing secret', secretNode(s)],
@@ -70,12 +59,23 @@ async function loadEndpoint(id) {
   await endpointLog.load();
 }
 
-/** Catalogued types with an example, for "Send example" (the server refuses a type the endpoint does not take). */
-function fillExamples() {
-  var types = catalog.filter(function (t) { return t.example !== null && t.example !== undefined; });
-  var select = $('example-type');
+/** Whether a subscription pattern (* is any run of characters) matches a type, in linear time: no RegExp. */
+function matches(pattern, type) {
+  var pieces = pattern.split('*');
+  var last = pieces.pop();
+  if (pieces.length === 0) return pattern === type;
+  var at = pieces[0].length;
+  var end = type.length - last.length;
+  if (end < at || type.slice(0, at) !== pieces[0] || type.slice(end) !== last) return false;
+  return pieces.slice(1).every(function (p) { var i = type.indexOf(p, at); at = i + p.length; return i >= 0 && at <= end; });
+}
+
+/** The catalogued types this endpoint receives that have an example, for "Send example". */
+function fillExamples(s) {
+  var types = catalog.filter(function (t) {
+    return t.example !== null && t.example !== undefined && (s.event_types === null || s.event_types.some(function (p) { return matches(p, t.event_type); }));
+  });
   fill('example-type', types.map(function (t) { var o = el('option', '', t.event_type); o.value = t.event_type; return o; }));
-  select.value = types.length ? types[0].event_type : '';
   $('example-row').hidden = types.length === 0;
 }
 

@@ -8,7 +8,6 @@ var catalog = [];
 
 async function loadCatalog() {
   catalog = await api('event-types');
-  fill('catalog-types', catalog.map(function (t) { var o = el('option'); o.value = t.event_type; return o; }));
 }
 
 /** One checkbox per catalogued type, with its description and example. */
@@ -66,7 +65,7 @@ function endpointBody(form, sub) {
 function editEndpoint(sub) {
   var form = $('endpoint-form');
   form.reset();
-  $('endpoint-dialog-title').textContent = sub ? 'Edit endpoint' : 'Add an endpoint';
+  $('endpoint-title').textContent = sub ? 'Edit endpoint' : 'Add an endpoint';
   $('endpoint-form-error').textContent = '';
   var chosen = sub && sub.event_types ? sub.event_types : [];
   var known = catalog.map(function (t) { return t.event_type; });

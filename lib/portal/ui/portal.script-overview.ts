@@ -28,13 +28,9 @@ function showHealth(cells, h) {
 async function loadEndpoints() {
   var subs = endpointsPager.render(await api('subscriptions?' + qs(endpointsPager.query())));
   var tasks = subs.map(function (s) {
-    state.urls[s.subscription_id] = s.url;
     var tr = el('tr');
     tr.dataset.subscriptionId = s.subscription_id;
-    var name = el('td', 'url');
-    name.appendChild(link(s.url, '#/endpoints/' + encodeURIComponent(s.subscription_id)));
-    if (s.description) name.appendChild(el('span', 'reason', s.description));
-    tr.appendChild(name);
+    tr.appendChild(endpointCell(s));
     tr.appendChild(cell(stateNode(s)));
     var cells = { rate: cell('\u2026', 'num'), last: cell('\u2026', 'time opt'), failures: cell('\u2026', 'num') };
     tr.appendChild(cells.rate);

@@ -41,7 +41,7 @@ api = async function (path, init) {
 
 fail = function (err, what) {
   if (ended()) return;
-  if (err instanceof ApiError && err.status === 403) showMessage('error', 'This session is read-only: it can look but not change anything.');
+  if (err instanceof ApiError && err.body.code === 'READ_ONLY_SESSION') showMessage('error', 'This session is read-only: it can look but not change anything.');
   else showMessage('error', (what || 'Could not load the portal') + ': ' + (err && err.message ? err.message : String(err)));
 };
 

@@ -18,6 +18,7 @@ button.primary:hover:not(:disabled) { background: var(--primary); filter: bright
 .ended main > :not(#session-ended) { display: none !important; }
 #session-ended { max-width: 560px; margin: 48px auto; padding: 24px; background: var(--card); border: 1px solid var(--line);
   border-left: 4px solid var(--primary); border-radius: 8px; }
+#session-ended:focus { outline: none; }
 #session-ended h2 { margin: 0 0 8px; font-size: 18px; }
 #session-ended p { margin: 0; color: var(--muted); }
 .note { margin: 0 0 12px; padding: 8px 12px; border-radius: 6px; background: var(--info-bg); color: var(--fg); }
@@ -37,6 +38,10 @@ button.primary:hover:not(:disabled) { background: var(--primary); filter: bright
 .form-error { margin: 0; color: var(--bad); font-size: 13px; }
 .form-error:empty { display: none; }
 dialog { width: min(600px, calc(100vw - 24px)); max-height: calc(100vh - 24px); }
+.pager:empty { display: none; }
+.page-head { margin-bottom: 12px; }
+.page-head .hint { margin: 4px 0 0; }
+.section-note { margin: 0; padding: 8px 16px 0; }
 .secret-row { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
 @media (max-width: 720px) {
   .toolbar .example select { max-width: 100%; }
