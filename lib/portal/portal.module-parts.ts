@@ -41,8 +41,8 @@ const PROVIDERS: Provider[] = [
   {
     provide: PORTAL_PAGE,
     inject: [WEBHOOK_CONFIG],
-    useFactory: (config: WebhookConfig) =>
-      renderPortalPage({ api_base: `/${normalizePortalPrefix(config.portal_prefix)}/api`, theme: config.portal_theme ?? {}, frame_ancestors: config.portal_frame_ancestors ?? [] }),
+    // The API is `api` relative to the page (`<prefix>/ui` -> `<prefix>/api`), so a host's global prefix applies to both.
+    useFactory: (config: WebhookConfig) => renderPortalPage({ api_base: 'api', theme: config.portal_theme ?? {}, frame_ancestors: config.portal_frame_ancestors ?? [] }),
   },
 ];
 
