@@ -651,7 +651,8 @@ async function paired(list, started) {
   const lines = ['| figure | before (baseline) | after (this build) | target | ratio before -> after | result after |', '| --- | --- | --- | --- | --- | --- |'];
   after.forEach((row, i) => {
     // Rows of scenarios left out by --only have no value on either side.
-    if (row.value == null && before[i]?.value == null) return;
+    const none = (v) => v == null || v === 'n/a';
+    if (none(row.value) && none(before[i]?.value)) return;
     lines.push(`| ${row.figure} | ${before[i]?.value ?? 'n/a'} | ${row.value ?? 'n/a'} | ${row.target} | ${before[i]?.ratio ?? 'n/a'} -> ${row.ratio} | ${row.result} |`);
   });
   const wallSeconds = Math.round((Date.now() - started) / 1000);
