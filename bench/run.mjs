@@ -16,7 +16,8 @@
 //   --no-write                    do not write bench/results/latest.json and bench/RESULTS.md
 //   --baseline=<dir>              paired run: every scenario also runs against <dir>/dist (another checkout, built,
 //                                 e.g. `git worktree add --detach ../base main && (cd ../base && npm run build)`),
-//                                 each pair back to back (order alternating), and one table shows both; writes
+//                                 each pair back to back (which side goes first alternates per repetition), one
+//                                 table shows both (full mode: median of 3 per side); writes
 //                                 bench/results/paired.json and bench/results/PAIRED.md instead of RESULTS.md
 //
 // Loads the library from a private copy of dist/ taken at start (run `npm run build` first; `npm run bench` does),
@@ -629,15 +630,20 @@ async function main() {
 }
 
 /**
- * `--baseline`: each scenario runs for this build and for the baseline, back to back (which goes first alternates),
+ * `--baseline`: each scenario runs for this build and for the baseline, back to back (which goes first alternates
+ * per repetition),
  * so both sides see the same machine; the rows of each side are built as usual and shown side by side.
  */
 async function paired(list, started) {
   process.stderr.write(`bench (${MODE} mode, paired with ${BASELINE}): ${2 * list.length} scenario runs${PROFILE ? ', profiling' : ''}\n`);
   if (PROFILE || CPU_PROF) mkdirSync(PROFILE_DIR, { recursive: true });
   const runs = { base: [], ours: [] };
-  for (const [i, s] of list.entries()) {
-    for (const side of i % 2 === 0 ? ['base', 'ours'] : ['ours', 'base']) {
+  // Which side goes first alternates per repetition of a group (the first run of a pair was measured slower on a
+  // busy machine, so a fixed order would favour one side in every repetition).
+  const turns = {};
+  for (const s of list) {
+    const k = (turns[s.group] = (turns[s.group] ?? -1) + 1);
+    for (const side of k % 2 === 0 ? ['base', 'ours'] : ['ours', 'base']) {
       process.stderr.write(`- ${s.id} (${side}) ...\n`);
       const result = await runOne(s, side === 'base' ? 'base' : null);
       if (result?.error) process.stderr.write(`  ERROR: ${String(result.error).split('\n').slice(0, 3).join(' | ')}\n`);
