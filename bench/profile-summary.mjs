@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Summarizes V8 .cpuprofile files (from `node bench/run.mjs --profile`, or any `node --cpu-prof`):
-// top functions by self time, and self time per package / library file.
+// top functions by self time, and self time per package / library file; for a .heapprofile (--heap-sampling),
+// bytes allocated per function and per file.
 //   node bench/profile-summary.mjs bench/results/profiles/ours-postgres-pe64.cpuprofile [--top=30]
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 
 const args = process.argv.slice(2);
 const TOP = Number((args.find((a) => a.startsWith('--top=')) ?? '--top=25').slice(6));
+// --callers=name[,name]: who calls these functions, with the inclusive time spent in them from each caller.
+const CALLERS = (args.find((a) => a.startsWith('--callers=')) ?? '--callers=').slice(10).split(',').filter(Boolean);
 const files = args.filter((a) => !a.startsWith('--'));
 if (files.length === 0) {
   console.error('usage: node bench/profile-summary.mjs <file.cpuprofile>... [--top=N]');
@@ -28,7 +31,8 @@ function place(url, precise = false) {
   if (nm >= 0) {
     const rest = path.slice(nm + '/node_modules/'.length).split('/');
     const pkg = rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
-    if (pkg === '.cache' && rest[1] === 'webhook-bench-dist') return 'lib/' + rest.slice(2).join('/').replace(/\.js$/, '.ts');
+    // run.mjs's private copies of dist/: node_modules/.cache/webhook-bench/dist-<pid>/... (base-<pid>: --baseline)
+    if (pkg === '.cache' && rest[1] === 'webhook-bench' && (rest[2]?.startsWith('dist-') || rest[2]?.startsWith('base-'))) return 'lib/' + rest.slice(3).join('/').replace(/\.js$/, '.ts');
     return precise ? rest.join('/') : pkg;
   }
   const dist = path.indexOf('/dist/');
@@ -36,8 +40,36 @@ function place(url, precise = false) {
   return relative(process.cwd(), path);
 }
 
+/** A sampling heap profile (.heapprofile): bytes allocated by function (self), and by library file. */
+function heapSummary(file, profile) {
+  const byFn = new Map();
+  const byArea = new Map();
+  let total = 0;
+  const walk = (node) => {
+    const cf = node.callFrame;
+    const bytes = node.selfSize;
+    total += bytes;
+    const key = `${cf.functionName || '(anonymous)'}  ${fileOf(cf.url)}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
+    byFn.set(key, (byFn.get(key) ?? 0) + bytes);
+    const area = place(cf.url);
+    byArea.set(area, (byArea.get(area) ?? 0) + bytes);
+    for (const c of node.children ?? []) walk(c);
+  };
+  walk(profile.head);
+  const pct = (b) => ((100 * b) / total).toFixed(1).padStart(5) + '%';
+  console.log(`\n# ${file}  (${(total / 2 ** 20).toFixed(1)} MB allocated, sampled)`);
+  console.log('\n## allocated by package / library file');
+  for (const [k, b] of [...byArea].sort((a, b2) => b2[1] - a[1]).slice(0, TOP)) console.log(`${pct(b)} ${(b / 2 ** 20).toFixed(1).padStart(7)} MB  ${k}`);
+  console.log('\n## allocated by function (self)');
+  for (const [k, b] of [...byFn].sort((a, b2) => b2[1] - a[1]).slice(0, TOP)) console.log(`${pct(b)} ${(b / 2 ** 20).toFixed(1).padStart(7)} MB  ${k}`);
+}
+
 for (const file of files) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
+  if (file.endsWith('.heapprofile')) {
+    heapSummary(file, profile);
+    continue;
+  }
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
   // timeDeltas[i] is the time before samples[i].
@@ -94,4 +126,23 @@ for (const file of files) {
   for (const [k, us] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${pct(us)} ${ms(us)}  ${k}`);
   console.log('\n## library functions by inclusive time (self + everything they call)');
   for (const [k, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${pct(us)} ${ms(us)}  ${k}`);
+  if (CALLERS.length > 0) {
+    const parentOf = new Map();
+    for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+    const label = (id) => {
+      const cf = byId.get(id).callFrame;
+      return `${cf.functionName || '(anonymous)'}  ${fileOf(cf.url)}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
+    };
+    for (const name of CALLERS) {
+      const from = new Map();
+      for (const n of profile.nodes) {
+        if (n.callFrame.functionName !== name) continue;
+        const parent = parentOf.get(n.id);
+        const k = parent === undefined ? '(root)' : label(parent);
+        from.set(k, (from.get(k) ?? 0) + sumTotal(n.id));
+      }
+      console.log(`\n## callers of ${name} (inclusive time under each)`);
+      for (const [k, us] of [...from].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${pct(us)} ${ms(us)}  ${k}`);
+    }
+  }
 }

@@ -9,7 +9,16 @@
 //                                 bench/results/profiles/<id>.cpuprofile; summarize with bench/profile-summary.mjs
 //   --cpu-prof                    also run each scenario process under `node --cpu-prof` (whole process, start-up
 //                                 included): bench/results/profiles/<id>.whole.cpuprofile
+//   --scale=N                     subscriptions of the large scale cases (default 1,000,000; quick 100,000)
+//   --heap-sampling               with --profile: also a sampling heap profile of the measured phase (<id>.heapprofile:
+//                                 what allocates, including what the young generation collects)
+//   --heap-snapshot               scenarios that support it (scale-create-postgres) write V8 heap snapshots there too
 //   --no-write                    do not write bench/results/latest.json and bench/RESULTS.md
+//   --baseline=<dir>              paired run: every scenario also runs against <dir>/dist (another checkout, built,
+//                                 e.g. `git worktree add --detach ../base main && (cd ../base && npm run build)`),
+//                                 each pair back to back (which side goes first alternates per repetition), one
+//                                 table shows both (full mode: median of 3 per side); writes
+//                                 bench/results/paired.json and bench/results/PAIRED.md instead of RESULTS.md
 //
 // Loads the library from a private copy of dist/ taken at start (run `npm run build` first; `npm run bench` does),
 // or from WEBHOOK_BENCH_DIST=/path/to/index.js.
@@ -25,6 +34,9 @@ const PROFILE = argv.includes('--profile');
 const CPU_PROF = argv.includes('--cpu-prof');
 const WRITE = !argv.includes('--no-write');
 const ONLY = (argv.find((a) => a.startsWith('--only=')) ?? '').slice('--only='.length).split(',').filter(Boolean);
+const HEAP_SNAPSHOT = argv.includes('--heap-snapshot');
+const HEAP_SAMPLING = argv.includes('--heap-sampling');
+const BASELINE = (argv.find((a) => a.startsWith('--baseline=')) ?? '').slice('--baseline='.length) || null;
 const MODE = QUICK ? 'quick' : 'full';
 const RESULTS_DIR = join(BENCH_DIR, 'results');
 const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
@@ -33,6 +45,10 @@ const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
 const SIZE = QUICK
   ? { scale: 100_000, broadcast: 20_000, idleMs: 5_000, raw: 10_000, ours: 10_000, oursDb: 2_000, peer: 1_000, reps: 1, latencySeconds: 2, latencyDrainMs: 5_000, latencyLow: false, fanout: 10_000, fanoutDeliverMs: 3_000, history: [1_000, 100_000], statsAttempts: 200_000, laneKeys: 200, lanePerKey: 5, pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 1_000, settleMs: 1_500 }
   : { scale: 1_000_000, broadcast: 100_000, idleMs: 10_000, raw: 50_000, ours: 12_000, oursDb: 4_000, peer: 2_000, reps: 3, latencySeconds: 10, latencyDrainMs: 30_000, fanout: 10_000, fanoutDeliverMs: 120_000, history: [1_000, 1_000_000], statsAttempts: 1_000_000, laneKeys: 1_000, lanePerKey: 10, pendingMemory: 100_000, pendingPg: 100_000, pendingPgDispatched: 20_000, latencyLow: true, settleMs: 3_000 };
+
+// --scale=N: subscriptions of the large scale cases (scale-*-large, scale-create-postgres) instead of the mode's.
+const SCALE = Number((argv.find((a) => a.startsWith('--scale=')) ?? '').slice('--scale='.length));
+if (SCALE > 0) SIZE.scale = SCALE;
 
 const CONCURRENCY = 64;
 /**
@@ -84,6 +100,10 @@ function scenarios() {
   }
   list.push({ id: 'latency-postgres', group: 'latency-postgres', script: 'latency.mjs', args: { rate: 1000, seconds: SIZE.latencySeconds, drain_ms: SIZE.latencyDrainMs, per_endpoint: 8 }, limit: 60_000 + 3 * SIZE.latencyDrainMs });
   list.push({ id: 'latency-postgres-pe64', group: 'latency-postgres-pe64', script: 'latency.mjs', args: { rate: 1000, seconds: SIZE.latencySeconds, drain_ms: SIZE.latencyDrainMs, per_endpoint: 64 }, limit: 60_000 + 3 * SIZE.latencyDrainMs });
+  // Issue 22: what a caller sees with every setting at its default, from the moment dispatch() is called.
+  for (const rate of [250, 1000]) {
+    list.push({ id: `latency-defaults-${rate}`, group: `latency-defaults-${rate}`, script: 'latency.mjs', args: { rate, seconds: SIZE.latencySeconds, drain_ms: SIZE.latencyDrainMs, per_endpoint: null, from: 'called', schema: 'webhook_bench_latency_defaults' }, limit: 60_000 + 3 * SIZE.latencyDrainMs });
+  }
   if (SIZE.latencyLow) list.push({ id: 'latency-postgres-100', group: 'latency-postgres-100', script: 'latency.mjs', args: { rate: 100, seconds: SIZE.latencySeconds, drain_ms: SIZE.latencyDrainMs, per_endpoint: 8 }, limit: 60_000 + 3 * SIZE.latencyDrainMs });
   list.push({ id: 'transactional-postgres', group: 'transactional-postgres', script: 'transactional.mjs', args: { rate: 1000, seconds: SIZE.latencySeconds, cross_rate: 200, cross_seconds: QUICK ? 3 : 5 }, limit: 240_000 });
   list.push({ id: 'broadcast-postgres', group: 'broadcast-postgres', script: 'fanout.mjs', node_args: ['--max-old-space-size=4096'], args: { store: 'postgres', subscriptions: SIZE.broadcast, deliver_timeout_ms: 5_000, schema: 'webhook_bench_broadcast' }, limit: 300_000 });
@@ -99,6 +119,15 @@ function scenarios() {
       });
     }
   }
+  // The process that created the subscriptions (createMany, 1,000 per call) against a fresh replica that loaded them.
+  list.push({
+    id: 'scale-create-postgres',
+    group: 'scale-create-postgres',
+    script: 'scale-create.mjs',
+    node_args: ['--expose-gc', '--max-old-space-size=4096'],
+    args: { subscriptions: SIZE.scale, batch: 1000, events: 2000, heap_snapshot: HEAP_SNAPSHOT },
+    limit: 1_800_000,
+  });
   for (const store of ['memory', 'postgres']) {
     list.push({ id: `ordered-${store}`, group: `ordered-${store}`, script: 'ordered.mjs', args: { store, keys: SIZE.laneKeys, per_key: SIZE.lanePerKey, per_endpoint: 16, delay_ms: 20 }, limit: 600_000 });
   }
@@ -142,15 +171,18 @@ async function stopChild(child, graceMs = 3000) {
   clearTimeout(timer);
 }
 
-async function runOne(scenario) {
+/** Runs one scenario in its own process against a fresh receiver; `side` ('base') loads the baseline build. */
+async function runOne(scenario, side = null) {
   const receiver = await startReceiver();
+  const sideEnv = side === 'base' ? { WEBHOOK_BENCH_DIST: baseEntry } : {};
+  const sideSuffix = side === 'base' ? '_base' : '';
   const started = Date.now();
-  const execArgv = [...(scenario.node_args ?? []), ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${scenario.id.replace(/[^a-z0-9-]/gi, '_')}.whole.cpuprofile`] : [])];
+  const execArgv = [...(scenario.node_args ?? []), ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${scenario.id.replace(/[^a-z0-9-]/gi, '_')}${sideSuffix}.whole.cpuprofile`] : [])];
   try {
     return await new Promise((resolveRun) => {
       const child = fork(join(BENCH_DIR, 'scenarios', scenario.script), [JSON.stringify(scenario.args)], {
         execArgv,
-        env: { ...process.env, ...(PROFILE ? { BENCH_PROFILE_DIR: PROFILE_DIR, BENCH_PROFILE_SUFFIX: scenario.id.includes('#') ? `_${scenario.id.split('#')[1]}` : '' } : {}), TZ: 'UTC', BENCH_RECEIVER_PORT: String(receiver.port), BENCH_RECEIVER_CONTROL: String(receiver.control) },
+        env: { ...process.env, ...sideEnv, ...(PROFILE ? { BENCH_HEAP_SAMPLING: HEAP_SAMPLING ? '1' : '0', BENCH_PROFILE_DIR: PROFILE_DIR, BENCH_PROFILE_SUFFIX: `${scenario.id.includes('#') ? `_${scenario.id.split('#')[1]}` : ''}${sideSuffix}` } : {}), TZ: 'UTC', BENCH_RECEIVER_PORT: String(receiver.port), BENCH_RECEIVER_CONTROL: String(receiver.control) },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       children.add(child);
@@ -171,7 +203,7 @@ async function runOne(scenario) {
   } finally {
     await stopChild(receiver.child);
     const secs = ((Date.now() - started) / 1000).toFixed(1);
-    process.stderr.write(`  ${scenario.id} done in ${secs} s\n`);
+    process.stderr.write(`  ${scenario.id}${side ? ` (${side})` : ''} done in ${secs} s\n`);
   }
 }
 
@@ -330,6 +362,20 @@ function buildRows(g) {
       result: status(lat && !lat.error ? lat.p99_ms < 50 : undefined),
     });
   }
+  for (const [rate, limit] of [
+    [250, 10],
+    [1000, 25],
+  ]) {
+    const l = g[`latency-defaults-${rate}`];
+    const ok = l && !l.error;
+    rows.push({
+      figure: `latency dispatch() called -> received, open loop at ${fmt(rate)} events/s to one endpoint, PostgreSQL, default settings (p50 / p99)`,
+      value: ok ? `${fmt(l.p50_ms, 1)} / ${fmt(l.p99_ms, 1)} ms` : why(`latency-defaults-${rate}`),
+      target: `p99 < ${limit} ms`,
+      ratio: ok ? `achieved ${fmt(l.achieved_rate)}/s` : '-',
+      result: status(ok ? l.p99_ms < limit : undefined),
+    });
+  }
   const lat100 = g['latency-postgres-100'];
   if (lat100) rows.push({
     figure: `latency at ${fmt(lat100?.target_rate ?? 100)} events/s (a rate PostgreSQL keeps up with), same setup`,
@@ -419,6 +465,24 @@ function buildRows(g) {
       });
     }
   }
+  const sc = g['scale-create-postgres'];
+  const scOk = sc && !sc.error;
+  const scN = fmt(sc?.subscriptions ?? SIZE.scale);
+  rows.push({
+    figure: `RSS after a collection, ${scN} subscriptions on PostgreSQL: the process that created them (createMany, ${fmt(sc?.batch ?? 1000)} per call) vs a fresh replica that loaded them`,
+    value: scOk ? `${fmt(sc.creating_rss_mb)} MB vs ${fmt(sc.replica_rss_mb)} MB (heap ${fmt(sc.creating_heap_used_mb)} vs ${fmt(sc.replica_heap_used_mb)} MB; created in ${fmt(sc.create_ms / 1000, 1)} s, loaded in ${fmt(sc.replica_load_ms / 1000, 1)} s)` : why('scale-create-postgres'),
+    target: 'creating <= 1.5x replica; replica < 500 MB',
+    ratio: scOk ? `${fmt(sc.ratio, 2)}x` : '-',
+    result: status(scOk ? sc.ratio <= 1.5 && sc.replica_rss_mb < 500 : undefined),
+  });
+  const smallPg = g['scale-postgres-small'];
+  rows.push({
+    figure: `tenant-scoped dispatch p99 in the creating process, ${scN} subscriptions on PostgreSQL, vs the 1,000 case (scale-postgres-small)`,
+    value: scOk ? `${fmt(sc.p99_ms, 2)} ms (p50 ${fmt(sc.p50_ms, 2)} ms)${smallPg && !smallPg.error ? ` vs ${fmt(smallPg.p99_ms, 2)} ms` : ''}` : why('scale-create-postgres'),
+    target: 'within 1.5x of 1,000',
+    ratio: scOk && smallPg && !smallPg.error ? `${fmt(sc.p99_ms / smallPg.p99_ms, 2)}x` : '-',
+    result: status(scOk && smallPg && !smallPg.error ? sc.p99_ms <= 1.5 * smallPg.p99_ms : undefined),
+  });
   const sig = g.signing && !g.signing.error ? g.signing : undefined;
   rows.push({
     figure: `signing cost per delivery, HMAC-SHA256 (v1) vs ed25519 (v1a): WebhookSigner.headers() and verifyWebhook(), µs per call over ${fmt(sig?.ops ?? 20_000)} calls`,
@@ -497,6 +561,18 @@ function markdownTable(rows) {
  * a private copy is taken first (under node_modules/.cache, where the package's dependencies still resolve).
  */
 let snapshotDir = null;
+let baseDir = null;
+let baseEntry = null;
+/** A private copy of `<dir>/dist` for the baseline side of a paired run. */
+function snapshotBaseline(dir) {
+  const dist = join(dir, 'dist');
+  if (!existsSync(join(dist, 'index.js'))) throw new Error(`--baseline: ${dist}/index.js not found: build that checkout first (cd ${dir} && npm run build)`);
+  baseDir = join(BENCH_DIR, '..', 'node_modules', '.cache', 'webhook-bench', `base-${process.pid}`);
+  rmSync(baseDir, { recursive: true, force: true });
+  cpSync(dist, baseDir, { recursive: true });
+  return join(baseDir, 'index.js');
+}
+
 function snapshotLibrary() {
   if (process.env.WEBHOOK_BENCH_DIST) return process.env.WEBHOOK_BENCH_DIST;
   const dist = join(BENCH_DIR, '..', 'dist');
@@ -510,7 +586,9 @@ function snapshotLibrary() {
 async function main() {
   const started = Date.now();
   process.env.WEBHOOK_BENCH_DIST = snapshotLibrary();
+  if (BASELINE) baseEntry = snapshotBaseline(BASELINE);
   const list = scenarios();
+  if (BASELINE) return paired(list, started);
   process.stderr.write(`bench (${MODE} mode): ${list.length} scenario runs${PROFILE ? ', profiling' : ''}\n`);
   if (PROFILE || CPU_PROF) mkdirSync(PROFILE_DIR, { recursive: true });
   const loadAtStart = loadavg()[0];
@@ -551,9 +629,54 @@ async function main() {
   }
 }
 
+/**
+ * `--baseline`: each scenario runs for this build and for the baseline, back to back (which goes first alternates
+ * per repetition),
+ * so both sides see the same machine; the rows of each side are built as usual and shown side by side.
+ */
+async function paired(list, started) {
+  process.stderr.write(`bench (${MODE} mode, paired with ${BASELINE}): ${2 * list.length} scenario runs${PROFILE ? ', profiling' : ''}\n`);
+  if (PROFILE || CPU_PROF) mkdirSync(PROFILE_DIR, { recursive: true });
+  const runs = { base: [], ours: [] };
+  // Which side goes first alternates per repetition of a group (the first run of a pair was measured slower on a
+  // busy machine, so a fixed order would favour one side in every repetition).
+  const turns = {};
+  for (const s of list) {
+    const k = (turns[s.group] = (turns[s.group] ?? -1) + 1);
+    for (const side of k % 2 === 0 ? ['base', 'ours'] : ['ours', 'base']) {
+      process.stderr.write(`- ${s.id} (${side}) ...\n`);
+      const result = await runOne(s, side === 'base' ? 'base' : null);
+      if (result?.error) process.stderr.write(`  ERROR: ${String(result.error).split('\n').slice(0, 3).join(' | ')}\n`);
+      else if (result && !result.skipped) process.stderr.write(`  ${JSON.stringify(result)}\n`);
+      runs[side].push({ id: s.id, group: s.group, args: s.args, result });
+    }
+  }
+  const grouped = { base: groupResults(runs.base), ours: groupResults(runs.ours) };
+  const before = buildRows(grouped.base);
+  const after = buildRows(grouped.ours);
+  const lines = ['| figure | before (baseline) | after (this build) | target | ratio before -> after | result after |', '| --- | --- | --- | --- | --- | --- |'];
+  after.forEach((row, i) => {
+    // Rows of scenarios left out by --only have no value on either side.
+    const none = (v) => v == null || v === 'n/a';
+    if (none(row.value) && none(before[i]?.value)) return;
+    lines.push(`| ${row.figure} | ${before[i]?.value ?? 'n/a'} | ${row.value ?? 'n/a'} | ${row.target} | ${before[i]?.ratio ?? 'n/a'} -> ${row.ratio} | ${row.result} |`);
+  });
+  const wallSeconds = Math.round((Date.now() - started) / 1000);
+  const m = machine();
+  const text = `## Paired run (${MODE} mode): baseline ${BASELINE} vs this build\n\n${lines.join('\n')}\n\n- One run of \`node bench/run.mjs ${argv.join(' ')}\` (${new Date().toISOString()}, ${wallSeconds} s wall time): ${m.cores} x ${m.cpu}, Node ${m.node}, 1-minute load average ${loadavg()[0].toFixed(2)} at end.\n\n### CPU cost per delivery, before\n\n${cpuTable(grouped.base)}\n\n### CPU cost per delivery, after\n\n${cpuTable(grouped.ours)}\n`;
+  console.log('\n' + text);
+  if (WRITE) {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(join(RESULTS_DIR, 'paired.json'), JSON.stringify({ mode: MODE, baseline: BASELINE, started_at: new Date(started).toISOString(), wall_seconds: wallSeconds, grouped, runs, before, after }, null, 2));
+    writeFileSync(join(RESULTS_DIR, 'PAIRED.md'), `# Paired benchmark\n\n${text}`);
+    process.stderr.write(`wrote bench/results/paired.json and bench/results/PAIRED.md (${wallSeconds} s)\n`);
+  }
+}
+
 async function cleanup() {
   await Promise.all([...children].map((c) => stopChild(c, 1000)));
   if (snapshotDir) rmSync(snapshotDir, { recursive: true, force: true });
+  if (baseDir) rmSync(baseDir, { recursive: true, force: true });
 }
 
 process.on('SIGINT', () => cleanup().then(() => process.exit(130)));

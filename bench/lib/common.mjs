@@ -406,14 +406,19 @@ export async function startProfile(name) {
   await post('Profiler.enable');
   await post('Profiler.setSamplingInterval', { interval: 200 });
   await post('Profiler.start');
+  // BENCH_HEAP_SAMPLING=1 (run.mjs --heap-sampling): also where the measured phase allocates (sampled every 32 KB).
+  const heap = process.env.BENCH_HEAP_SAMPLING === '1';
+  if (heap) await post('HeapProfiler.startSampling', { samplingInterval: 32_768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   return {
     async stop() {
       const { profile } = await post('Profiler.stop');
+      const sampled = heap ? (await post('HeapProfiler.stopSampling')).profile : null;
       session.disconnect();
       mkdirSync(dir, { recursive: true });
-      const file = join(dir, `${name}${process.env.BENCH_PROFILE_SUFFIX ?? ''}.cpuprofile`);
-      writeFileSync(file, JSON.stringify(profile));
-      return file;
+      const base = join(dir, `${name}${process.env.BENCH_PROFILE_SUFFIX ?? ''}`);
+      writeFileSync(`${base}.cpuprofile`, JSON.stringify(profile));
+      if (sampled) writeFileSync(`${base}.heapprofile`, JSON.stringify(sampled));
+      return `${base}.cpuprofile`;
     },
   };
 }

@@ -45,7 +45,8 @@ export function cloneSubscription(sub: WebhookSubscription): WebhookSubscription
     signature_type: sub.signature_type ?? 'hmac-sha256',
     event_types: sub.event_types ? [...sub.event_types] : null,
     created_at: new Date(sub.created_at),
-    metadata: structuredClone(sub.metadata ?? {}),
+    // structuredClone of an empty object took half of this function's time in a memory-store profile.
+    metadata: isEmpty(sub.metadata) ? {} : structuredClone(sub.metadata),
     previous_secret: sub.previous_secret ?? null,
     previous_secret_expires_at: sub.previous_secret_expires_at ? new Date(sub.previous_secret_expires_at) : null,
     disabled_reason: sub.disabled_reason ?? null,
@@ -53,6 +54,14 @@ export function cloneSubscription(sub: WebhookSubscription): WebhookSubscription
     ...subscriptionControls(sub),
     filter: sub.filter ? structuredClone(sub.filter) : null,
   };
+}
+
+/** A plain object with no enumerable key (or none): its structuredClone would be `{}`. */
+function isEmpty(value: Record<string, unknown> | null | undefined): boolean {
+  if (value === null || value === undefined) return true;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const _ in value) return false;
+  return true;
 }
 
 const NO_HEADERS: Record<string, string> = Object.freeze({});

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { EventCatalog } from '../catalog/event-catalog';
 import type { SignatureType, WebhookConfig } from '../config/webhook-config';
 import { reservedHeaderNames, validateHeaders } from '../domain/custom-headers';
 import { validateFilter } from '../domain/filter/filter-validation';
 import type { WebhookFilter } from '../domain/filter/webhook-filter';
+import { newId } from '../domain/ids';
 import { printable } from '../domain/printable';
 import type { SubscriptionListQuery, WebhookSubscriptionStore } from '../domain/stores';
 import type { SubscriptionTestSender } from '../domain/test-send';
@@ -118,7 +118,8 @@ export class WebhookSubscriptionService {
     const url = await this.checkUrl(input.url);
     const signatureType = validateSignatureType(input.signature_type, this.config);
     const sub: WebhookSubscription = {
-      subscription_id: randomUUID(),
+      // A flat string (newId): the process-local index keys on it, and a raw randomUUID() is a ~500-byte rope.
+      subscription_id: newId(),
       url,
       secret: newSecret(signatureType, this.config),
       signature_type: signatureType,

@@ -36,6 +36,21 @@ describe('SubscriptionIndex', () => {
     expect(index.size).toBe(0);
   });
 
+  it('replaces an entry with the same tenant and event types in place: the new entry is matched, and deleting it leaves nothing', () => {
+    const index = new SubscriptionIndex<IndexedSubscription & { version: number }>();
+    index.set({ ...sub('a', 't1', ['order.*', 'user.created']), version: 1 });
+    // As the change log brings back a write this process made: an equal copy, not the same object.
+    index.set({ ...sub('a', 't1', ['order.*', 'user.created']), version: 2 });
+    expect(index.size).toBe(1);
+    expect(index.match('order.paid', 't1').map((s) => s.version)).toEqual([2]);
+    expect(index.match('user.created', null).map((s) => s.version)).toEqual([2]);
+    expect(index.get('a')?.version).toBe(2);
+    expect(index.delete('a')).toBe(true);
+    expect(index.match('order.paid', 't1')).toEqual([]);
+    expect(index.match('user.created', null)).toEqual([]);
+    expect(index.size).toBe(0);
+  });
+
   it('agrees with eventTypeMatches on random subscriptions and events', () => {
     const word = fc.constantFrom('a', 'b', 'ab', 'order', 'x');
     const type = fc.array(word, { minLength: 1, maxLength: 3 }).map((parts) => parts.join('.'));
@@ -50,6 +65,10 @@ describe('SubscriptionIndex', () => {
         for (const s of all.filter((_, i) => i % 3 === 0)) index.delete(s.subscription_id);
         for (const s of all.filter((_, i) => i % 6 === 0)) index.set(s);
         const present = all.filter((_, i) => i % 3 !== 0 || i % 6 === 0);
+        // Replace some with equal copies (in place) and some with other types and back (moved twice).
+        for (const s of present.filter((_, i) => i % 4 === 1)) index.set({ ...s, event_types: s.event_types && [...s.event_types] });
+        for (const s of present.filter((_, i) => i % 5 === 2)) index.set(sub(s.subscription_id, s.tenant_id, ['moved']));
+        for (const s of present.filter((_, i) => i % 5 === 2)) index.set(s);
         const expected = present.filter((s) => (tenant === null || s.tenant_id === tenant) && eventTypeMatches(s.event_types, eventType));
         expect(ids(index.match(eventType, tenant))).toEqual(ids(expected));
       }),

@@ -1,3 +1,6 @@
+/** Items moved one by one to insert near the end; a splice beyond. */
+const NEAR_END = 64;
+
 /**
  * An array kept in order by `compare`, for keyset paging in the memory stores: inserting is a binary search
  * (an append when items arrive in order, as they mostly do), and a page starts with a binary search for its
@@ -14,8 +17,14 @@ export class SortedList<T> {
 
   insert(item: T): void {
     const items = this.items;
-    if (items.length === 0 || this.compare(items[items.length - 1], item) <= 0) items.push(item);
-    else items.splice(this.firstAfter(item, true), 0, item);
+    if (items.length === 0 || this.compare(items[items.length - 1], item) <= 0) return void items.push(item);
+    const at = this.firstAfter(item, true);
+    // Concurrent attempts end slightly out of order: a place near the end is made by moving the few after it
+    // (a splice allocates and took 1% of a memory-store profile at 64 in flight).
+    if (items.length - at > NEAR_END) return void items.splice(at, 0, item);
+    items.push(item);
+    for (let i = items.length - 1; i > at; i--) items[i] = items[i - 1];
+    items[at] = item;
   }
 
   /** Removes the item equal to `item` by `compare`; false when absent. */
