@@ -624,7 +624,7 @@ async function main() {
     const json = { mode: MODE, started_at: new Date(started).toISOString(), wall_seconds: wallSeconds, command, env, rows, grouped, runs };
     writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(json, null, 2));
     writeFileSync(join(RESULTS_DIR, `${MODE}.json`), JSON.stringify(json, null, 2));
-    writeFileSync(join(BENCH_DIR, 'RESULTS.md'), `# Benchmark results\n\nWritten by \`bench/run.mjs\`; see the Performance section of the README for how to read it.\n\n${text}`);
+    writeFileSync(join(BENCH_DIR, 'RESULTS.md'), `# Benchmark results\n\nWritten by \`bench/run.mjs\`; see docs/performance.md for how to read it.\n\n${text}`);
     process.stderr.write(`wrote bench/results/latest.json and bench/RESULTS.md (${wallSeconds} s)\n`);
   }
 }
