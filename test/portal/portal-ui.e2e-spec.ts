@@ -445,9 +445,12 @@ describeIfChromium('customer portal page in app-auth mode (the host app\'s own s
     expect((await t.subscriptions.list({ active_only: false, tenant_id: 'acme' })).map((s) => s.url).sort()).toEqual([receiver.url('/crm'), receiver.url('/erp')]);
     expect(calls.length).toBeGreaterThan(2);
     expect(calls.filter((r) => r.authorization !== undefined)).toEqual([]);
+    await p.locator('#secret-close').click();
+    // the new endpoint's page has loaded (the create moved the page there) before the user signs out, so the
+    // sign-out is what the next call meets, not a load still in flight
+    await p.waitForFunction(() => (document.querySelector('#endpoint-url')?.textContent ?? '').includes('/crm'));
     // signed out of the app: the portal says so instead of breaking
     await c.clearCookies();
-    await p.locator('#secret-close').click();
     await p.locator('#refresh').click();
     await p.locator('#session-ended:not([hidden])').waitFor();
     expect(await p.locator('#ended-title').textContent()).toBe('Sign-in needed');
