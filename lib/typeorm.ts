@@ -1,6 +1,6 @@
 /**
  * `nestjs-webhooks/typeorm`: the tables of the TypeORM backend (`store_backend: 'typeorm'`) and the receiver's
- * TypeORM replay store. Importing this loads `typeorm`, an optional peer of the package, needed only by apps that
+ * TypeORM replay store. Importing this loads `typeorm` and `@nestjs/typeorm`, optional peers of the package, needed only by apps that
  * use it. The tables are made and changed by the package's migrations; their entity classes are internal.
  * `npm run api:check` compares this surface with `api/nestjs-webhooks-typeorm.api.md`.
  *
