@@ -35,6 +35,8 @@ export class WebhookRuntimeHost implements OnApplicationBootstrap, BeforeApplica
   private readonly logger = new Logger(WebhookRuntimeHost.name);
   /** What has started, in order: stopped from the last. */
   private readonly started: Started[] = [];
+  /** Whether the engine and the transport are in {@link started} (or {@link stop} has stopped them without a start). */
+  private startedOnce = false;
 
   constructor(
     @InjectWebhookConfig() private readonly config: Pick<WebhookConfig, 'shutdown_timeout_seconds'>,
@@ -74,6 +76,7 @@ export class WebhookRuntimeHost implements OnApplicationBootstrap, BeforeApplica
     await this.step('subscription cache', () => this.cache.start(), () => this.cache.stop());
     await this.step('HTTP transport', () => undefined, () => this.transport.close());
     await this.step('delivery engine', () => this.engine.wake(), () => this.engine.stop(this.config.shutdown_timeout_seconds * 1000));
+    this.startedOnce = true;
     await this.step('scheduler registry', () => this.scheduler.lookUp(), () => undefined);
     await this.step('retry job', () => this.retry.start(), () => this.retry.stop());
     await this.step('retention job', () => this.retention.start(), () => this.retention.stop());
@@ -86,6 +89,14 @@ export class WebhookRuntimeHost implements OnApplicationBootstrap, BeforeApplica
    * the first failure is thrown at the end. Calling it again stops nothing more.
    */
   async stop(): Promise<void> {
+    if (!this.startedOnce) {
+      // Not started as far as the engine (a testing module compiled and closed without init, or a start that
+      // failed before the engine's step): the engine and the transport exist from construction and may hold
+      // timers or sockets (a dispatch sends without a start), so they are stopped all the same.
+      this.startedOnce = true;
+      if (!this.started.some((part) => part.name === 'HTTP transport')) this.started.push({ name: 'HTTP transport', stop: () => this.transport.close() });
+      this.started.push({ name: 'delivery engine', stop: () => this.engine.stop(this.config.shutdown_timeout_seconds * 1000) });
+    }
     let failure: { error: unknown } | null = null;
     for (let part = this.started.pop(); part; part = this.started.pop()) {
       try {

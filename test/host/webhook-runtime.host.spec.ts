@@ -79,9 +79,10 @@ describe('WebhookRuntimeHost', () => {
   });
 
   it.each([
-    ['signals.start', ['signals.start']],
-    ['cache.start', ['signals.start', 'cache.start', 'signals.stop']],
-    ['engine.wake', ['signals.start', 'cache.start', 'engine.wake', 'transport.close', 'cache.stop', 'signals.stop']],
+    // Before the engine's step the engine and the transport are stopped too: they exist from construction.
+    ['signals.start', ['signals.start', 'engine.stop(30000)', 'transport.close']],
+    ['cache.start', ['signals.start', 'cache.start', 'engine.stop(30000)', 'transport.close', 'signals.stop']],
+    ['engine.wake', ['signals.start', 'cache.start', 'engine.wake', 'engine.stop(30000)', 'transport.close', 'cache.stop', 'signals.stop']],
     ['retention.start', ['signals.start', 'cache.start', 'engine.wake', 'scheduler.lookUp', 'retry.start', 'retention.start', 'retry.stop', 'engine.stop(30000)', 'transport.close', 'cache.stop', 'signals.stop']],
   ])('when %s fails, what had started is stopped (in reverse) and the start-up fails with its error', async (failing, expected) => {
     const { runtime, calls } = host({ failing });
@@ -96,7 +97,16 @@ describe('WebhookRuntimeHost', () => {
   it('a transaction host that cannot be found fails the start-up before anything runs', async () => {
     const { runtime, calls } = host({ failing: 'transactions.resolve' });
     await quietly(() => expect(runtime.start()).rejects.toThrow('transactions.resolve broke'));
-    expect(calls).toEqual(['transactions.resolve']);
+    expect(calls).toEqual(['transactions.resolve', 'engine.stop(30000)', 'transport.close']);
+  });
+
+  it('closed without a start (a testing module compiled and closed without init): the engine and the transport are stopped all the same, once', async () => {
+    const { runtime, calls } = host();
+    await runtime.beforeApplicationShutdown();
+    expect(calls).toEqual(['engine.stop(30000)', 'transport.close']);
+    calls.length = 0;
+    await runtime.stop();
+    expect(calls).toEqual([]);
   });
 
   it('a part that fails to stop does not keep the others running: all are stopped, then the first failure is thrown', async () => {
