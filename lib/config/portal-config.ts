@@ -113,10 +113,19 @@ export const PORTAL_CHECKS: Record<keyof PortalConfig, Check> = {
 /** Keys whose problems describe the part at fault themselves. */
 export const SELF_DESCRIBED_PORTAL_KEYS: ReadonlySet<keyof PortalConfig> = new Set(['portal_secret', 'portal_theme']);
 
-/** The cross-key rule of the portal: a secret is required once it is enabled. Returns [key, problem] or null. */
+/**
+ * The cross-key rules of the portal: a secret is required once it is enabled, and app-auth mode takes both its
+ * keys (one without the other would answer 401 to every request without a token). Returns [key, problem] or null.
+ */
 export function portalConfigProblem(config: PortalConfig): [keyof PortalConfig, string] | null {
   if (config.enable_portal && config.portal_secret === undefined) {
     return ['portal_secret', `is required with enable_portal: set it to a random string of at least ${PORTAL_SECRET_MIN_LENGTH} characters (e.g. \`openssl rand -base64 48\`)`];
+  }
+  if (config.enable_portal && config.portal_tenant_resolver !== undefined && config.portal_guards.length === 0) {
+    return ['portal_guards', 'is empty while portal_tenant_resolver is set: app-auth mode lets a request in when your guards allow it, so list the guards that check your users (or leave both out to use session links only)'];
+  }
+  if (config.enable_portal && config.portal_tenant_resolver === undefined && config.portal_guards.length > 0) {
+    return ['portal_tenant_resolver', 'is required with portal_guards: it names the tenant of a request your guards allowed, (request) => tenant id | null'];
   }
   return null;
 }

@@ -24,6 +24,14 @@ const KEY_LABEL = 'nestjs-webhooks portal session v1';
 /** base64url payload, a dot, the base64url HMAC-SHA256 of the payload (32 bytes: 43 characters). */
 const TOKEN_SHAPE = /^([A-Za-z0-9_-]{1,900})\.([A-Za-z0-9_-]{43})$/;
 
+/**
+ * Whether `token` has the shape of a portal session token (not whether it is valid): a bearer token of another
+ * shape (the host app's own JWT, say) is the app's business, for app-auth mode.
+ */
+export function isPortalTokenShaped(token: string): boolean {
+  return token.length <= PORTAL_TOKEN_MAX_LENGTH && TOKEN_SHAPE.test(token);
+}
+
 /** The signing key of portal sessions, derived from `portal_secret` with HKDF-SHA256. */
 export function portalSigningKey(secret: string): Buffer {
   return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), KEY_LABEL, 32));

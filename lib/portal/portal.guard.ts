@@ -1,18 +1,22 @@
 import { HttpException, HttpStatus, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { refuseCrossSite } from '../admin/cross-site-refusal';
+import { crossSiteProblem } from '../admin/csrf';
 import { HostGuards } from '../admin/host-guards';
-import type { OriginRequest } from '../admin/request-origin';
+import { requestOrigin, type OriginRequest } from '../admin/request-origin';
 import type { WebhookConfig } from '../config/webhook-config';
 import { InjectWebhookConfig } from '../webhook.constants';
 import { PORTAL_SESSION_KEY, type PortalRequestSession } from './portal-session';
+import { isPortalTokenShaped } from './portal-token';
 import { WebhookPortalService } from './webhook-portal.service';
 
 /** Methods a read-only session may use. */
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
-/** What the CSRF refusal tells a cross-site caller of the portal API (it has no allow-list). */
-const PORTAL_ORIGIN_RULE = 'nothing: the portal API takes state-changing requests from its own page only';
+/**
+ * What a cross-site caller of the portal API is told: no origin (the server's own can be an internal host behind a
+ * proxy) and no operator advice (the portal has no allow-list to add to).
+ */
+const PORTAL_CROSS_SITE = 'cross-site request refused: the portal API takes state-changing requests from its own page only';
 
 type PortalRequest = OriginRequest & { method: string; [PORTAL_SESSION_KEY]?: PortalRequestSession };
 
@@ -36,7 +40,10 @@ export class WebhookPortalGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<PortalRequest>();
-    refuseCrossSite(req, [], PORTAL_ORIGIN_RULE);
+    const crossSite = crossSiteProblem(req.method, req.headers, requestOrigin(req), []);
+    if (crossSite) {
+      throw problem(crossSite.status, crossSite.status === 403 ? 'Forbidden' : 'Unsupported Media Type', crossSite.code, crossSite.status === 403 ? PORTAL_CROSS_SITE : crossSite.message);
+    }
     const session = await this.authenticate(req, context);
     if (session.read_only && !READ_METHODS.has(req.method.toUpperCase())) {
       throw problem(HttpStatus.FORBIDDEN, 'Forbidden', 'READ_ONLY_SESSION', 'this session is read-only: it can look but not change anything');
@@ -47,16 +54,19 @@ export class WebhookPortalGuard implements CanActivate {
 
   private async authenticate(req: PortalRequest, context: ExecutionContext): Promise<PortalRequestSession> {
     const auth = req.headers.authorization;
-    if (auth !== undefined) {
-      const m = typeof auth === 'string' ? /^Bearer ([^\s]{1,2048})$/i.exec(auth.trim()) : null;
-      const check = m ? await this.portal.verify(m[1]) : { ok: false as const, reason: 'invalid' as const };
+    const appAuth = this.config.portal_tenant_resolver !== undefined && this.config.portal_guards.length > 0;
+    // With app-auth configured, an Authorization header that is not a portal token (the host's own JWT or Basic
+    // credentials) belongs to the host's guards; without it, any Authorization header must be a portal token.
+    const bearer = typeof auth === 'string' ? /^Bearer ([^\s]+)$/i.exec(auth.trim())?.[1] : undefined;
+    if (auth !== undefined && (!appAuth || (bearer !== undefined && isPortalTokenShaped(bearer)))) {
+      const check = bearer !== undefined ? await this.portal.verify(bearer) : { ok: false as const, reason: 'invalid' as const };
       if (check.ok) return { tenant_id: check.claims.tenant_id, read_only: check.claims.read_only, expires_at: new Date(check.claims.expires_at) };
       throw check.reason === 'expired'
         ? problem(HttpStatus.UNAUTHORIZED, 'Unauthorized', 'SESSION_EXPIRED', 'session expired or revoked: ask the app for a new portal link')
         : problem(HttpStatus.UNAUTHORIZED, 'Unauthorized', 'INVALID_TOKEN', 'invalid token');
     }
     const resolver = this.config.portal_tenant_resolver;
-    if (!resolver || (this.config.portal_guards ?? []).length === 0) throw unauthenticated();
+    if (!resolver || !appAuth) throw unauthenticated();
     if (!(await this.guards.allow(this.config.portal_guards, context))) throw unauthenticated();
     const tenant = await resolver(req);
     if (typeof tenant !== 'string' || tenant === '') throw unauthenticated();
