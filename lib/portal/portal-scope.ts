@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
 import type { DeliveryAttempt, WebhookSubscription } from '../domain/types';
 import { DeliveryAttemptNotFoundError, SubscriptionNotFoundError } from '../domain/webhook.error';
+import { validationFailure } from '../admin/validation-failure';
 import { compareAttemptsNewestFirst } from '../stores/store.utils';
 import { InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
 
@@ -9,6 +10,11 @@ import { InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../w
 const ID_PAGE = 500;
 /** Per-subscription reads in flight at once when a tenant-wide list merges them. */
 const READS_AT_ONCE = 8;
+/**
+ * Largest `offset` of a tenant-wide list: each endpoint's log is read up to `offset + limit` rows to merge them, so
+ * deep pages go by the `X-Next-Cursor` cursor (or one endpoint's `subscription_id`), whose pages cost the same.
+ */
+export const PORTAL_MERGED_MAX_OFFSET = 1000;
 
 /**
  * What a portal session may touch: its tenant's subscriptions and their attempts. Anything else is reported
@@ -60,6 +66,9 @@ export class PortalScope {
    * and the page is the `[offset, offset + limit)` of their merge, in the store's own order.
    */
   async mergedLog(tenant: string, limit: number, offset: number, read: (subscriptionId: string, n: number) => Promise<DeliveryAttempt[]>): Promise<DeliveryAttempt[]> {
+    if (offset > PORTAL_MERGED_MAX_OFFSET) {
+      throw validationFailure('offset', `offset may be at most ${PORTAL_MERGED_MAX_OFFSET} across all endpoints: page on with the X-Next-Cursor cursor, or list one endpoint with subscription_id`);
+    }
     const ids = await this.subscriptionIds(tenant);
     const all: DeliveryAttempt[] = [];
     for (let i = 0; i < ids.length; i += READS_AT_ONCE) {

@@ -77,6 +77,12 @@ function isolationSuite(label: string, postgres: boolean): void {
   });
 
   it(`${label}: pages the merged log with X-Next-Cursor, newest first, without repeats`, async () => {
+    // deep offsets across all endpoints are refused (each endpoint would be read up to offset + limit rows)
+    for (const path of ['/deliveries?offset=1001', '/dead-letters?offset=1001']) {
+      const deep = await call(p.port, 'GET', api(path), { token: tokenA });
+      expect([path, deep.status, deep.body.fields]).toEqual([path, 400, ['offset']]);
+    }
+    expect((await call(p.port, 'GET', api('/deliveries?offset=1000'), { token: tokenA })).status).toBe(200);
     const seen: string[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 10; page++) {

@@ -434,7 +434,8 @@ describeIfChromium('customer portal page in app-auth mode (the host app\'s own s
     const p = await c.newPage();
     const calls: Array<{ url: string; authorization: string | undefined }> = [];
     p.on('request', (r) => { if (r.url().includes('/webhooks/portal/api/')) calls.push({ url: r.url(), authorization: r.headers().authorization }); });
-    await p.goto(`${appUrl}/webhooks/portal/ui`);
+    // with a trailing slash: the page still finds its API beside ui
+    await p.goto(`${appUrl}/webhooks/portal/ui/`);
     await p.waitForFunction(() => document.querySelectorAll('#endpoints-body tr').length === 1);
     expect(await p.locator('#endpoints-body').textContent()).toContain('ERP');
     await p.locator('#new-endpoint').click();

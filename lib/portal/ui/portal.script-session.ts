@@ -6,6 +6,9 @@
  */
 export const SCRIPT_SESSION = String.raw`
 var apiBase = document.body.dataset.apiBase.replace(/\/+$/, '') + '/';
+// A relative base (the default, 'api') belongs beside 'ui' in the portal's prefix, also when the page was opened
+// as '.../ui/' (where the browser would resolve it under 'ui/').
+if (apiBase.charAt(0) !== '/') apiBase = location.pathname.replace(/\/ui\/?$/, '/') + apiBase;
 var token = null;
 var session = null;
 (function takeToken() {
