@@ -38,6 +38,7 @@ export type PortalTokenCheck = { ok: true; claims: PortalTokenClaims } | { ok: f
 export class WebhookPortalService {
   private readonly key: Buffer;
 
+  /** @internal Made by Nest's injector; its parameters are the module's internals. */
   constructor(
     @InjectWebhookConfig() private readonly config: WebhookConfig,
     @Inject(WEBHOOK_PORTAL_REVOCATIONS) private readonly revocations: PortalRevocationStore,

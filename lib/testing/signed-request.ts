@@ -28,7 +28,8 @@ export interface SignedWebhookRequest {
 }
 
 /**
- * The headers a sender of this package puts on a delivery of `body`, for tests of a receiving endpoint
+ * The signature headers a sender of this package puts on a delivery of `body` (not its `content-type`,
+ * `user-agent` or event-type header), for tests of a receiving endpoint
  * (`WebhookReceiverModule`, `verifyWebhook`, or another Standard Webhooks verifier). Standard Webhooks: id,
  * timestamp and `v1,` (HMAC) or `v1a,` (ed25519) signature; body-hmac: the signature header alone.
  */

@@ -33,6 +33,8 @@ export class WebhookTestReceiver {
   private readonly failures = new Map<string, number[]>();
   private readonly sockets = new Set<Socket>();
   private readonly waiters = new Set<() => void>();
+  /** Rejects each pending `waitForRequests` when the receiver closes (so no timer outlives it). */
+  private readonly closers = new Set<() => void>();
 
   private constructor(
     private readonly server: Server,
@@ -99,14 +101,21 @@ export class WebhookTestReceiver {
       const done = () => {
         clearTimeout(timer);
         this.waiters.delete(check);
+        this.closers.delete(closed);
       };
+      const closed = () => {
+        done();
+        reject(new Error(`the test receiver was closed while waiting for ${count} request(s)${options.path ? ` to ${options.path}` : ''}, got ${matching().length}`));
+      };
+      this.closers.add(closed);
       this.waiters.add(check);
       check();
     });
   }
 
-  /** Stops the server and ends open connections. */
+  /** Stops the server and ends open connections; a `waitForRequests` still waiting rejects. */
   async close(): Promise<void> {
+    for (const closed of [...this.closers]) closed();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

@@ -9,11 +9,11 @@ export interface FilterOperators {
   $ne?: FilterScalar;
   /** Greater than: numbers with numbers, strings with strings (by UTF-16 code units); false otherwise. */
   $gt?: number | string;
-  /** Greater than or equal (as `$gt`). */
+  /** Greater than or equal (compared like `$gt`). */
   $gte?: number | string;
-  /** Less than (as `$gt`). */
+  /** Less than (compared like `$gt`). */
   $lt?: number | string;
-  /** Less than or equal (as `$gt`). */
+  /** Less than or equal (compared like `$gt`). */
   $lte?: number | string;
   /** Equal to one of the values. */
   $in?: FilterScalar[];

@@ -1,5 +1,6 @@
 import type { PortalRevocationStore } from '../../domain/portal-revocations';
 import type { WebhookDataSourceRef } from './data-source.ref';
+import { isUniqueViolation } from './dialects/driver-errors';
 import { WebhookPortalRevocationEntity } from './webhook-portal-revocation.entity';
 
 /** Portal revocation cut-offs in `webhook_portal_revocations`, shared by every replica on the database. */
@@ -23,7 +24,9 @@ export class TypeOrmPortalRevocationStore implements PortalRevocationStore {
         try {
           await this.repo().insert({ tenant_id, revoked_before: at });
           return at;
-        } catch {
+        } catch (err) {
+          // Only a lost insert race goes round again; a lost connection or a missing table is the caller's error.
+          if (!isUniqueViolation(err)) throw err;
           continue;
         }
       }
