@@ -1,6 +1,5 @@
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
-import { quotedTable } from '../typeorm.utils';
-import { WebhookDeliveryEntity } from '../webhook-delivery.entity';
+import { dateCodec, quotedTable } from '../typeorm.utils';
 import type { QueryExecutor } from './queue-dialect';
 
 /**
@@ -53,13 +52,12 @@ function namesOf(ds: DataSource): SqlNames {
 
 const dateWriters = new WeakMap<DataSource, (d: Date | null) => unknown>();
 
-/** A Date as the driver writes a `timestamp(3)` / `datetime(3)` column of the queue (null stays null). */
+/**
+ * A Date as the driver writes a `timestamp(3)` / `datetime(3)` column of the queue (null stays null): the `write`
+ * of {@link dateCodec}, the one date rule of the hand-written SQL, made once per DataSource.
+ */
 export function dateParam(ds: DataSource): (d: Date | null) => unknown {
   let write = dateWriters.get(ds);
-  if (!write) {
-    const column = ds.getMetadata(WebhookDeliveryEntity).findColumnWithPropertyName('next_attempt_at')!;
-    write = (d) => (d ? ds.driver.preparePersistentValue(d, column) : null);
-    dateWriters.set(ds, write);
-  }
+  if (!write) dateWriters.set(ds, (write = dateCodec(ds.driver).write));
   return write;
 }
