@@ -3,8 +3,10 @@ import { attemptCursor, parseAttemptCursor, setNextCursor } from '../admin/admin
 import { attemptQueryOf, WebhookAdminDeliveriesController } from '../admin/admin-deliveries.controller';
 import { toAttemptView, type AttemptDetailView, type DeliveryAttemptView } from '../admin/admin.views';
 import { ListDeadLettersQueryDto, ListDeliveriesQueryDto, RedriveDto } from '../admin/dto/delivery.dto';
+import type { PaginationQueryDto } from '../admin/dto/pagination.dto';
 import { validationFailure } from '../admin/validation-failure';
 import type { WebhookDeliveryStore, WebhookSubscriptionStore } from '../domain/stores';
+import type { DeliveryAttempt } from '../domain/types';
 import { WebhookDeliveryService } from '../delivery/webhook-delivery.service';
 import { InjectWebhookDeliveryStore, InjectWebhookSubscriptionStore } from '../webhook.constants';
 import { PortalScope } from './portal-scope';
@@ -31,12 +33,8 @@ export class WebhookPortalDeliveriesController {
   @Get('deliveries')
   async list(@PortalSession() session: PortalRequestSession, @Query() query: ListDeliveriesQueryDto, @Res({ passthrough: true }) res: unknown): Promise<DeliveryAttemptView[]> {
     if (query.subscription_id !== undefined) return (await this.scope.owns(session.tenant_id, query.subscription_id)) ? this.admin.list(query, res) : [];
-    const limit = query.limit ?? 100;
-    const before = parseAttemptCursor(query.cursor);
     const filters = attemptQueryOf(query);
-    const page = await this.scope.mergedLog(session.tenant_id, limit, query.offset ?? 0, (subscription_id, n) => this.deliveries.getAttempts({ ...filters, subscription_id, limit: n, offset: 0, before }));
-    setNextCursor(res, attemptCursor(page, limit));
-    return page.map(toAttemptView);
+    return this.mergedPage(session, query, res, (subscription_id, n, before) => this.deliveries.getAttempts({ ...filters, subscription_id, limit: n, offset: 0, before }));
   }
 
   @Get('deliveries/:attempt_id')
@@ -56,9 +54,22 @@ export class WebhookPortalDeliveriesController {
   @Get('dead-letters')
   async deadLetters(@PortalSession() session: PortalRequestSession, @Query() query: ListDeadLettersQueryDto, @Res({ passthrough: true }) res: unknown): Promise<DeliveryAttemptView[]> {
     if (query.subscription_id !== undefined) return (await this.scope.owns(session.tenant_id, query.subscription_id)) ? this.admin.deadLetters(query, res) : [];
+    return this.mergedPage(session, query, res, (subscription_id, n, before) => this.deliveries.getDeadLetters({ subscription_id, limit: n, offset: 0, before }));
+  }
+
+  /**
+   * One page of a log across every subscription of the session's tenant, as the admin lists page theirs: `limit`
+   * (default 100), `offset`, and the `X-Next-Cursor` cursor; `read` is one subscription's first `n` rows before it.
+   */
+  private async mergedPage(
+    session: PortalRequestSession,
+    query: PaginationQueryDto,
+    res: unknown,
+    read: (subscriptionId: string, n: number, before: ReturnType<typeof parseAttemptCursor>) => Promise<DeliveryAttempt[]>,
+  ): Promise<DeliveryAttemptView[]> {
     const limit = query.limit ?? 100;
     const before = parseAttemptCursor(query.cursor);
-    const page = await this.scope.mergedLog(session.tenant_id, limit, query.offset ?? 0, (subscription_id, n) => this.deliveries.getDeadLetters({ subscription_id, limit: n, offset: 0, before }));
+    const page = await this.scope.mergedLog(session.tenant_id, limit, query.offset ?? 0, (subscription_id, n) => read(subscription_id, n, before));
     setNextCursor(res, attemptCursor(page, limit));
     return page.map(toAttemptView);
   }
