@@ -235,14 +235,18 @@ describe('DeliveryEngine (fake clock, memory store, fake transport)', () => {
     expect(t.transport.open).toHaveLength(1);
     // the second waits for the slot until its lease has less than timeout + margin left
     await t.clock.advance(10_000);
+    const claimsBefore = t.claims.length;
+    const releaseLeases = t.store.releaseLeases.bind(t.store);
+    const released: string[][] = [];
+    t.store.releaseLeases = async (worker, ids) => (released.push([...(ids ?? [])]), releaseLeases(worker, ids));
     t.transport.answerAll(sub('a').url, OK);
     await t.clock.flush();
-    expect(t.transport.sent).toHaveLength(1);
-    expect(await t.state('e2', 'a')).toMatchObject({ status: 'pending', locked_by: null });
-    // released, so the next claim takes it at once
-    await t.engine.poll();
-    await t.clock.flush();
+    // released, not sent on its old lease; once the release is stored a claim looks for it at once (not at the
+    // next poll), and it goes out on the claim's fresh lease
+    expect(released).toEqual([['e2-a']]);
+    expect(t.claims.length).toBeGreaterThan(claimsBefore);
     expect(t.transport.sent).toHaveLength(2);
+    expect(t.claims.at(-1)!.now.getTime()).toBe(t.clock.now());
   });
 
   it('410 Gone cancels the delivery and tells the subscriptions, publishing what they report', async () => {
@@ -294,7 +298,12 @@ describe('DeliveryEngine (fake clock, memory store, fake transport)', () => {
     await t.dispatch(['six']);
     expect(t.engine.reserve([sub('six')]).leases).toHaveLength(1);
     await t.clock.flush();
-    expect(t.claims.at(-1)?.per_subscription_limits?.has('six') ?? false).toBe(false);
+    const claimsBefore = t.claims.length;
+    await t.engine.poll();
+    expect(t.claims.length).toBe(claimsBefore + 1);
+    // 'one' keeps its own share (0 now: its cap is busy and one more is held, so it is left out of the claim too)
+    expect([...t.claims.at(-1)!.per_subscription_limits!.keys()]).toEqual(['one']);
+    expect(t.claims.at(-1)!.exclude_subscription_ids).toEqual(['one']);
   });
 
   it('retries as often as the subscription\'s own retry_max_attempts says, the others as the module says', async () => {

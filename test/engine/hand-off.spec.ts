@@ -100,7 +100,7 @@ describe('HandOff', () => {
     const { handOff, capacity } = setup({ sendCap: 8 });
     expect(handOff.reserve(Array.from({ length: 10 }, () => ({ subscription_id: 'a', max_concurrent_per_endpoint: 1 }))).leases.filter(Boolean)).toHaveLength(2);
     expect(capacity.sendCapOf('a')).toBe(1);
-    expect(capacity.claimShares).toEqual(new Map([['a', 1]]));
+    expect(capacity.claimShares()).toEqual(new Map([['a', 1]]));
   });
 
   it('gives no lease while shutting down', () => {

@@ -1,3 +1,8 @@
+import { MAX_HOLD_DEPTH, SendPace } from './send-pace';
+
+/** Most subscriptions given a deeper claim share by their pace in one claim (each is a term of the claim's SQL). */
+const MAX_DEEP_SHARES = 32;
+
 /** The limits a {@link Capacity} keeps, from the module config. */
 export interface CapacityLimits {
   /** Deliveries sending, held and reserved together in this process (`max_concurrent_deliveries`). */
@@ -19,12 +24,15 @@ export interface CapacityLimits {
  * The per-endpoint cap is the subscription's own `max_concurrent_per_endpoint` once {@link setCap} learned it,
  * else the module's (`sendCap`). It has four uses, each with its own name here:
  * - {@link sendCapOf}: most sends in flight to one subscription;
- * - {@link claimShare} (and {@link claimShares} for the subscriptions with their own cap): most deliveries of one
+ * - {@link claimShareOf} (and {@link claimShares}, those that differ from the module's): most deliveries of one
  *   subscription a claim takes, so one endpoint's backlog cannot fill a claim (fairness);
- * - {@link saturated}: more than its cap busy (sending + held): the subscription is left out of claims;
- * - {@link holdLimitOf} and {@link reservationLimitOf}, twice the cap: most busy, and most still-committing
- *   hand-offs, per subscription, so a slow endpoint never ties up more than its share of the process.
- * With no subscription having its own cap (the usual case) each use reads the module's number, as before.
+ * - {@link saturated}: no room left to hold a claim's share: the subscription is left out of claims;
+ * - {@link holdLimitOf} and {@link reservationLimitOf}: most busy, and most still-committing hand-offs, per
+ *   subscription, so a slow endpoint never ties up more than its share of the process.
+ * How much may wait beyond the sends follows the endpoint's pace ({@link SendPace}): one cap's worth for a slow
+ * endpoint or one not measured yet (so twice the cap busy, a claim's share of one cap, saturated past its cap
+ * busy), up to {@link MAX_HOLD_DEPTH} for one whose sends get through several caps' worths during one claim round
+ * trip, so claims keep up with its backlog.
  */
 export class Capacity<T> {
   readonly maxInProcess: number;
@@ -43,6 +51,7 @@ export class Capacity<T> {
   /** Subscriptions with their own cap. */
   private readonly caps = new Map<string, number>();
   private readonly ownCapCeiling: number;
+  private readonly pace = new SendPace();
 
   constructor(limits: CapacityLimits) {
     this.maxInProcess = limits.maxInProcess;
@@ -64,19 +73,46 @@ export class Capacity<T> {
     return this.caps.size === 0 ? this.sendCap : (this.caps.get(subscriptionId) ?? this.sendCap);
   }
 
-  /** The claim shares of the subscriptions with their own cap (the others get {@link claimShare}); undefined: none. */
-  get claimShares(): ReadonlyMap<string, number> | undefined {
-    return this.caps.size === 0 ? undefined : this.caps;
+  /**
+   * The claim shares that differ from {@link claimShare}: of the subscriptions with their own cap, and of those of
+   * `candidates` (say, the ones with a backlog) whose pace lets them hold more (at most {@link MAX_DEEP_SHARES} of
+   * them); undefined: none.
+   */
+  claimShares(candidates: Iterable<string> = []): ReadonlyMap<string, number> | undefined {
+    let shares: Map<string, number> | undefined;
+    for (const id of this.caps.keys()) (shares ??= new Map()).set(id, this.claimShareOf(id));
+    let deep = 0;
+    for (const id of candidates) {
+      if (deep >= MAX_DEEP_SHARES) break;
+      if (this.caps.has(id) || this.holdDepthOf(id) === 1) continue;
+      (shares ??= new Map()).set(id, this.claimShareOf(id));
+      deep++;
+    }
+    return shares;
   }
 
-  /** Most deliveries of `subscriptionId` busy here. */
+  /** Cap's worths of `subscriptionId`'s deliveries that may wait here beyond its sends (its pace; 1 = the module's rule). */
+  holdDepthOf(subscriptionId: string): number {
+    return this.pace.depth(subscriptionId);
+  }
+
+  /** Most deliveries of `subscriptionId` busy here: its sends, and its hold depth in caps waiting. */
   holdLimitOf(subscriptionId: string): number {
-    return 2 * this.sendCapOf(subscriptionId);
+    return (1 + this.holdDepthOf(subscriptionId)) * this.sendCapOf(subscriptionId);
   }
 
-  /** Most hand-offs of `subscriptionId` still committing. */
+  /** Most hand-offs of `subscriptionId` still committing (as many as it may hold). */
   reservationLimitOf(subscriptionId: string): number {
-    return 2 * this.sendCapOf(subscriptionId);
+    return this.holdLimitOf(subscriptionId);
+  }
+
+  /**
+   * Most deliveries of `subscriptionId` a claim may take now: its hold depth in caps, less what is busy beyond one
+   * cap (so the claim fits the hold limit). At depth 1 and no more than the cap busy: the cap ({@link claimShare}).
+   */
+  claimShareOf(subscriptionId: string): number {
+    const cap = this.sendCapOf(subscriptionId);
+    return this.holdLimitOf(subscriptionId) - Math.max(this.busy(subscriptionId), cap);
   }
 
   /** Sends in flight. */
@@ -99,9 +135,12 @@ export class Capacity<T> {
     return (this.sendingBy.get(subscriptionId) ?? 0) + (this.heldBy.get(subscriptionId)?.length ?? 0);
   }
 
-  /** More than its send cap busy: left out of claims (the next claim then overlaps its sends). */
+  /**
+   * No room left to hold a cap's worth more (at depth 1: more than its send cap busy): left out of claims (the next
+   * claim then overlaps its sends).
+   */
   saturated(subscriptionId: string): boolean {
-    return this.busy(subscriptionId) > this.sendCapOf(subscriptionId);
+    return this.claimShareOf(subscriptionId) < this.sendCapOf(subscriptionId);
   }
 
   /** Every subscription left out of claims now. */
@@ -165,10 +204,19 @@ export class Capacity<T> {
     return out;
   }
 
-  /** A send of `subscriptionId` ended: its slot is free. */
-  finish(subscriptionId: string): void {
+  /**
+   * A send of `subscriptionId` ended: its slot is free. `slotMs`, how long the send held it, teaches the
+   * subscription's pace (omitted for a delivery that never started).
+   */
+  finish(subscriptionId: string, slotMs?: number): void {
     this.sendingCount--;
     decrement(this.sendingBy, subscriptionId);
+    if (slotMs !== undefined) this.pace.recordSlot(subscriptionId, slotMs);
+  }
+
+  /** A claim's round trip took `ms` (teaches how much a fast endpoint may hold, see {@link SendPace}). */
+  claimTook(ms: number): void {
+    this.pace.recordClaim(ms);
   }
 
   /** Every held item, removed (shutdown). */

@@ -75,7 +75,7 @@ export class ClaimPlanner {
     }
     const woken = this.unknownWork;
     this.unknownWork = false;
-    return { claim: ++this.claims, limit: Math.min(this.options.batchSize, room), exclude, perSubscription: capacity.claimShare, perSubscriptionLimits: capacity.claimShares, woken };
+    return { claim: ++this.claims, limit: Math.min(this.options.batchSize, room), exclude, perSubscription: capacity.claimShare, perSubscriptionLimits: capacity.claimShares(this.backlogs.keys()), woken };
   }
 
   /** Learns from a claim's answer; returns whether to claim again at once (it came back full). */

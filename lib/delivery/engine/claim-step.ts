@@ -38,6 +38,7 @@ export class ClaimStep {
     let full = false;
     const plan = p.planner.plan(p.capacity);
     if (plan) {
+      const began = p.clock.now();
       const claimed = await p.queue.claimDue({
         worker_id: p.workerId,
         limit: plan.limit,
@@ -47,6 +48,7 @@ export class ClaimStep {
         per_subscription_limit: plan.perSubscription,
         per_subscription_limits: plan.perSubscriptionLimits,
       });
+      p.capacity.claimTook(p.clock.now() - began);
       full = p.planner.claimed(plan, claimed);
       if (claimed.length > 0) await p.hold(claimed);
     }
@@ -64,7 +66,7 @@ export class ClaimStep {
       now: new Date(p.clock.now()),
       exclude_subscription_ids: p.capacity.saturatedSubscriptions(),
       per_subscription_limit: p.capacity.claimShare,
-      per_subscription_limits: p.capacity.claimShares,
+      per_subscription_limits: p.capacity.claimShares(),
     });
     p.rateLimited.claimed(generation, result.next_at);
     if (result.claimed.length > 0) await p.hold(result.claimed);

@@ -87,7 +87,11 @@ export class DeliveryEngine {
     this.channel = new OutcomeChannel(parts.logger);
     this.outcomes = this.channel.outcomes;
     this.clock = parts.clock ?? systemClock;
-    this.releases = new LeaseReleases(parts.queue, this.workerId, parts.logger);
+    // Deliveries given back are due in the store again: a claim looks for them now, not at the next poll.
+    this.releases = new LeaseReleases(parts.queue, this.workerId, parts.logger, (subscriptionIds) => {
+      this.planner.noteBacklog(subscriptionIds);
+      this.loop.wake();
+    });
     const leaseMs = config.lease_seconds * 1000;
     const timeouts = new SendTimeouts(config.delivery_timeout_seconds * 1000, leaseMs, config.delivery_timeout_seconds_ceiling * 1000);
     const minClaim = Math.max(1, Math.min(config.claim_batch_size, Math.floor(config.max_concurrent_deliveries / 4)));

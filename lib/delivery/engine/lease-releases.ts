@@ -3,7 +3,9 @@ import type { EngineLogger } from './ports';
 
 /**
  * Leases this process gives back early (deliveries it holds but will not send now), in the background: a failed
- * release is only logged, since the lease then expires. Shutdown waits for those not yet acknowledged.
+ * release is only logged, since the lease then expires. Once a release is acknowledged, `returned` learns whose
+ * deliveries are due in the store again (a claim should look for them, rather than the next poll). Shutdown waits
+ * for those not yet acknowledged.
  */
 export class LeaseReleases {
   private readonly pending = new Set<Promise<unknown>>();
@@ -12,12 +14,17 @@ export class LeaseReleases {
     private readonly queue: Pick<DeliveryQueue, 'releaseLeases'>,
     private readonly workerId: string,
     private readonly logger: EngineLogger,
+    private readonly returned: (subscriptionIds: string[]) => void = () => undefined,
   ) {}
 
-  release(deliveryIds: string[]): void {
+  /** Gives back `deliveryIds`, deliveries of `subscriptionIds`. */
+  release(deliveryIds: string[], subscriptionIds: Iterable<string> = []): void {
     const p = this.queue
       .releaseLeases(this.workerId, deliveryIds)
-      .catch((err) => this.logger.warn(`releasing ${deliveryIds.length} leases failed (they will expire): ${(err as Error).message}`))
+      .then(
+        () => this.returned([...new Set(subscriptionIds)]),
+        (err) => this.logger.warn(`releasing ${deliveryIds.length} leases failed (they will expire): ${(err as Error).message}`),
+      )
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
   }

@@ -54,13 +54,13 @@ export class Sends {
       }),
     );
     for (const [id, sub] of subscriptions) capacity.setCap(id, sub?.max_concurrent_per_endpoint);
-    const excess: string[] = [];
+    const excess: ClaimedDelivery[] = [];
     for (const c of claimed) {
       const id = c.delivery.subscription_id;
       if (unreadable.has(id)) continue;
-      if (!capacity.hold(id, { claimed: c, subscription: subscriptions.get(id) ?? null, recheck: false })) excess.push(c.delivery.delivery_id);
+      if (!capacity.hold(id, { claimed: c, subscription: subscriptions.get(id) ?? null, recheck: false })) excess.push(c);
     }
-    if (excess.length > 0) this.parts.releases.release(excess);
+    this.giveBack(excess);
     this.startHeld();
     for (const held of capacity.heldItems()) held.recheck = true;
   }
@@ -84,25 +84,33 @@ export class Sends {
 
   /** Deliveries handed over by `dispatch()` and stored leased here. */
   holdHandedOver(held: Held[]): void {
-    if (!this.parts.accepting()) return this.parts.releases.release(held.map((h) => h.claimed.delivery.delivery_id));
-    const excess = held.filter((h) => !this.parts.capacity.hold(h.claimed.delivery.subscription_id, h)).map((h) => h.claimed.delivery.delivery_id);
-    if (excess.length > 0) this.parts.releases.release(excess);
+    if (!this.parts.accepting()) return this.giveBack(held.map((h) => h.claimed));
+    this.giveBack(held.filter((h) => !this.parts.capacity.hold(h.claimed.delivery.subscription_id, h)).map((h) => h.claimed));
     this.startHeld();
   }
 
   /** Starts held deliveries while there are slots; releases those whose lease would end before their send could. */
   startHeld(): void {
-    const expiring: string[] = [];
+    const expiring: ClaimedDelivery[] = [];
     const now = this.parts.clock.now();
     for (const held of this.parts.capacity.startable()) {
       const { delivery } = held.claimed;
       if (this.parts.accepting() && (delivery.locked_until?.getTime() ?? 0) >= now + this.parts.timeouts.needed(held.subscription)) this.start(held);
       else {
         this.parts.capacity.finish(delivery.subscription_id);
-        expiring.push(delivery.delivery_id);
+        expiring.push(held.claimed);
       }
     }
-    if (expiring.length > 0) this.parts.releases.release(expiring);
+    this.giveBack(expiring);
+  }
+
+  /** Releases the leases of deliveries held here that will not be sent now: they are due in the store again. */
+  private giveBack(deliveries: readonly ClaimedDelivery[]): void {
+    if (deliveries.length === 0) return;
+    this.parts.releases.release(
+      deliveries.map((c) => c.delivery.delivery_id),
+      deliveries.map((c) => c.delivery.subscription_id),
+    );
   }
 
   /** Resolves when every send in flight now has ended (true), or after `ms` if given (false when some still run). */
@@ -120,6 +128,7 @@ export class Sends {
 
   private start(held: Held): void {
     const subscriptionId = held.claimed.delivery.subscription_id;
+    const startedAt = this.parts.clock.now();
     let freed = false;
     // The slot is freed once the endpoint answered 2xx (the attempt is then recorded in the background, so
     // database latency does not throttle an endpoint), or after everything for a failure (which may disable the
@@ -127,7 +136,7 @@ export class Sends {
     const free = () => {
       if (freed) return;
       freed = true;
-      this.parts.capacity.finish(subscriptionId);
+      this.parts.capacity.finish(subscriptionId, this.parts.clock.now() - startedAt);
       if (!this.parts.accepting()) return;
       this.startHeld();
       this.parts.slotFreed(held);
