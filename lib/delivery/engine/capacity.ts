@@ -1,4 +1,4 @@
-import { MAX_HOLD_DEPTH, SendPace } from './send-pace';
+import { SendPace } from './send-pace';
 
 /** Most subscriptions given a deeper claim share by their pace in one claim (each is a term of the claim's SQL). */
 const MAX_DEEP_SHARES = 32;
@@ -31,7 +31,7 @@ export interface CapacityLimits {
  *   subscription, so a slow endpoint never ties up more than its share of the process.
  * How much may wait beyond the sends follows the endpoint's pace ({@link SendPace}): one cap's worth for a slow
  * endpoint or one not measured yet (so twice the cap busy, a claim's share of one cap, saturated past its cap
- * busy), up to {@link MAX_HOLD_DEPTH} for one whose sends get through several caps' worths during one claim round
+ * busy), up to 8 (`MAX_HOLD_DEPTH`) for one whose sends get through several caps' worths during one claim round
  * trip, so claims keep up with its backlog.
  */
 export class Capacity<T> {
