@@ -6,12 +6,19 @@ import { InvalidEventError } from '../domain/webhook.error';
 /** Event ids: 1..255 visible ASCII characters (they travel in a header and in the signed content). */
 export const EVENT_ID_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
+/** An event as {@link serializeEvent} makes it: what is stored, and what routes it. */
+export interface SerializedEvent {
+  event: StoredEvent;
+  tenant_id: string | null;
+  ordering_key: string | null;
+}
+
 /**
  * Validates an event and serializes it once into the body every subscription receives:
  * `{"event_id","event_type","occurred_at","source","payload"}`. Throws {@link InvalidEventError} naming the
- * problem; nothing is stored for a refused event.
+ * problem; nothing is stored for a refused event. `traceparent` is stored with it (its dispatch span).
  */
-export function serializeEvent(input: WebhookEventInput, maxBytes: number, now: Date): StoredEvent & { tenant_id: string | null; ordering_key: string | null } {
+export function serializeEvent(input: WebhookEventInput, maxBytes: number, now: Date, traceparent: string | null = null): SerializedEvent {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new InvalidEventError('event must be an object with event_type and payload');
   const { event_type, payload } = input;
   if (typeof event_type !== 'string' || !EVENT_TYPE_PATTERN.test(event_type)) {
@@ -51,7 +58,7 @@ export function serializeEvent(input: WebhookEventInput, maxBytes: number, now: 
   if (size > maxBytes) {
     throw new InvalidEventError(`event body is ${size} bytes, over max_payload_bytes (${maxBytes}): send a reference (an id or URL) instead of the whole object`);
   }
-  return { event_id, event_type, body, occurred_at, source, created_at: now, tenant_id, ordering_key };
+  return { event: { event_id, event_type, body, occurred_at, source, created_at: now, traceparent }, tenant_id, ordering_key };
 }
 
 function preview(value: unknown): string {

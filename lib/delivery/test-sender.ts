@@ -27,7 +27,7 @@ export class WebhookTestSender implements SubscriptionTestSender {
     const now = new Date();
     const payload = sample ? sample.payload : { subscription_id: subscription.subscription_id, message: 'Test event: your endpoint is reachable and can verify this signature.' };
     const event_type = sample ? sample.event_type : TEST_EVENT_TYPE;
-    const { tenant_id: _tenant, ...event } = serializeEvent({ event_id: `test_${newId()}`, event_type, payload, source: 'nestjs-webhooks' }, Infinity, now);
+    const { event } = serializeEvent({ event_id: `test_${newId()}`, event_type, payload, source: 'nestjs-webhooks' }, Infinity, now);
     // A timeout stored above today's ceiling (before it existed) is cut to it, as the engine does.
     const own = subscription.delivery_timeout_seconds;
     const timeoutMs = own == null ? undefined : Math.round(Math.min(own, this.config.delivery_timeout_seconds_ceiling) * 1000);

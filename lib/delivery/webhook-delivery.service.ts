@@ -30,7 +30,7 @@ import { TransactionHostRef } from './transaction-host.ref';
 interface PreparedEvent {
   event: StoredEvent;
   /** The subscriptions it goes to, as the hand-off needs them. */
-  targets: HandOffTarget[];
+  targets: readonly HandOffTarget[];
   subscriptionIds: string[];
   deliveryIds: string[];
   /** The lane of its deliveries to ordered subscriptions (`''`: the keyless lane). */
@@ -192,10 +192,10 @@ export class WebhookDeliveryService {
    * (nothing is written); `traceparent` (its dispatch span) is stored with it.
    */
   private async prepare<T>(input: WebhookEventInput<T>, traceparent: string | null): Promise<PreparedEvent> {
-    const { tenant_id, ordering_key, ...event } = serializeEvent(input, this.config.max_payload_bytes, new Date());
-    await this.catalog.checkEvent(event);
-    if (traceparent) event.traceparent = traceparent;
-    const targets = await this.cache.match(event, tenant_id);
+    const { event, tenant_id, ordering_key } = serializeEvent(input, this.config.max_payload_bytes, new Date(), traceparent);
+    if (this.catalog.enabled) await this.catalog.checkEvent(event);
+    // From memory when the subscriptions are indexed here (no await: dispatch is the hot path), else from the store.
+    const targets = this.cache.matchNow(event, tenant_id) ?? (await this.cache.match(event, tenant_id));
     const subscriptionIds = targets.map((t) => t.subscription_id);
     return { event, targets, subscriptionIds, deliveryIds: subscriptionIds.map(() => newId()), lane: ordering_key ?? '' };
   }

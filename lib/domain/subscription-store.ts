@@ -97,3 +97,17 @@ export interface WebhookSubscriptionStore {
    */
   reencryptSecrets?(): Promise<number>;
 }
+
+/**
+ * A subscription store whose index is in this process's memory (the memory store), which the module's own matching
+ * reads in place: no copy per match.
+ */
+export interface LocallyIndexedSubscriptions {
+  /** What `match()` finds, as the store's own entries: to be read, never changed or kept. */
+  matchEntries(eventType: string, tenantId: string | null): readonly SubscriptionIndexEntry[];
+}
+
+/** Whether `store` can be matched in place (see {@link LocallyIndexedSubscriptions}). */
+export function isLocallyIndexed(store: object): store is LocallyIndexedSubscriptions {
+  return typeof (store as Partial<LocallyIndexedSubscriptions>).matchEntries === 'function';
+}

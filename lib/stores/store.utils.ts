@@ -1,5 +1,5 @@
 import type { WebhookSubscription } from '../domain/types';
-import { subscriptionControls } from '../domain/subscription-controls';
+import { subscriptionControls, type SubscriptionControls } from '../domain/subscription-controls';
 
 /** Page size of list queries that give no `limit`. */
 export const DEFAULT_PAGE_LIMIT = 100;
@@ -67,13 +67,18 @@ function isEmpty(value: Record<string, unknown> | null | undefined): boolean {
 const NO_HEADERS: Record<string, string> = Object.freeze({});
 const NO_METADATA: Record<string, unknown> = Object.freeze({});
 
+/** A subscription as a memory store keeps it: every control present (null when unset). */
+export type StoredSubscription = WebhookSubscription & SubscriptionControls;
+
 /**
- * The copy a memory store keeps: `cloneSubscription`, with one shared frozen object for no headers and for no
- * metadata (a million subscriptions would otherwise hold two million empty objects). Never handed out as is:
- * reads go through `cloneSubscription`.
+ * The copy a memory store keeps: `cloneSubscription` (which fills in every control), with one shared frozen
+ * object for no headers and for no metadata (a million subscriptions would otherwise hold two million empty
+ * objects). Replaced on a write, never changed. Handed out only as an index entry to read (the module's own
+ * matching); other reads go through `cloneSubscription`.
  */
-export function storedSubscription(sub: WebhookSubscription): WebhookSubscription {
-  const copy = cloneSubscription(sub);
+export function storedSubscription(sub: WebhookSubscription): StoredSubscription {
+  // cloneSubscription fills in every control (subscriptionControls).
+  const copy = cloneSubscription(sub) as StoredSubscription;
   if (Object.keys(copy.headers!).length === 0) copy.headers = NO_HEADERS;
   if (Object.keys(copy.metadata).length === 0) copy.metadata = NO_METADATA;
   return copy;

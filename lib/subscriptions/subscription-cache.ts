@@ -3,6 +3,7 @@ import type { WebhookConfig } from '../config/webhook-config';
 import { matchesFilter } from '../domain/filter/filter-evaluation';
 import type { FilterSubject } from '../domain/filter/webhook-filter';
 import type { StoreCapabilities } from '../domain/store-backend';
+import { isLocallyIndexed, type LocallyIndexedSubscriptions } from '../domain/subscription-store';
 import type { SubscriptionIndexEntry, WebhookSubscriptionStore } from '../domain/stores';
 import { indexEntryOf } from '../domain/subscription-index';
 import type { StoredEvent, WebhookSubscription } from '../domain/types';
@@ -22,6 +23,15 @@ function filterSubject(event: MatchableEvent, tenantId: string | null): FilterSu
   return { event_type: event.event_type, source: event.source, tenant_id: tenantId, payload: (JSON.parse(event.body) as { payload: unknown }).payload };
 }
 
+/** Those of `candidates` whose `filter`, if any, `event` passes (the payload is parsed once, only if one has a filter). */
+function filtered(candidates: readonly SubscriptionIndexEntry[], event: MatchableEvent, tenantId: string | null): readonly SubscriptionIndexEntry[] {
+  let subject: FilterSubject | undefined;
+  for (const s of candidates) {
+    if (s.filter) return candidates.filter((c) => !c.filter || matchesFilter(c.filter, (subject ??= filterSubject(event, tenantId))));
+  }
+  return candidates;
+}
+
 /**
  * How this process finds subscriptions: which ones receive an event (`match`: by tenant and event type from an
  * index, then by each one's `filter`), and one by id for a send (`get`).
@@ -38,7 +48,10 @@ function filterSubject(event: MatchableEvent, tenantId: string | null): FilterSu
 export class SubscriptionCache {
   private readonly logger = new Logger(SubscriptionCache.name);
   private readonly snapshot: SubscriptionSnapshot | null;
-  private readonly matchesLocally: boolean;
+  /** The store, when it is its own index in this process (matched in place). */
+  private readonly local: LocallyIndexedSubscriptions | null;
+  /** Whether the snapshot keeps an index to match from (not for a store with an index of its own). */
+  private readonly snapshotMatches: boolean;
   private readonly records = new LruMap<string, WebhookSubscription>(RECORDS_KEPT);
   /** Ids asked for in this tick and not kept: read together at its end. */
   private readonly missing = new Map<string, Deferred<WebhookSubscription | null>>();
@@ -52,8 +65,9 @@ export class SubscriptionCache {
     @InjectStoreCapabilities() capabilities: Pick<StoreCapabilities, 'localSubscriptionIndex'>,
   ) {
     // A store with its own index matches from it: the snapshot then only follows the change log, for `records`.
-    this.matchesLocally = !capabilities.localSubscriptionIndex;
-    this.snapshot = config.subscription_cache_ms > 0 ? new SubscriptionSnapshot(store, this.logger, this.matchesLocally) : null;
+    this.local = capabilities.localSubscriptionIndex && isLocallyIndexed(store) ? store : null;
+    this.snapshotMatches = !capabilities.localSubscriptionIndex;
+    this.snapshot = config.subscription_cache_ms > 0 ? new SubscriptionSnapshot(store, this.logger, this.snapshotMatches) : null;
   }
 
   /** Starts loading the snapshot (dispatches ask the store meanwhile) and following the change log. */
@@ -75,13 +89,15 @@ export class SubscriptionCache {
    * whose `filter`, if any, it passes. The filter sees the payload as receivers get it (the body's JSON, parsed
    * once per event, only when a candidate has a filter).
    */
-  async match(event: MatchableEvent, tenantId: string | null): Promise<SubscriptionIndexEntry[]> {
-    const candidates =
-      this.matchesLocally && this.snapshot?.ready
-        ? this.snapshot.match(event.event_type, tenantId)
-        : (await this.store.match({ event_type: event.event_type, tenant_id: tenantId })).map(indexEntryOf);
-    let subject: FilterSubject | undefined;
-    return candidates.filter((s) => !s.filter || matchesFilter(s.filter, (subject ??= filterSubject(event, tenantId))));
+  async match(event: MatchableEvent, tenantId: string | null): Promise<readonly SubscriptionIndexEntry[]> {
+    return this.matchNow(event, tenantId) ?? filtered((await this.store.match({ event_type: event.event_type, tenant_id: tenantId })).map(indexEntryOf), event, tenantId);
+  }
+
+  /** {@link match} when it can answer from this process's memory (the store's own index, or a loaded snapshot); else null. */
+  matchNow(event: MatchableEvent, tenantId: string | null): readonly SubscriptionIndexEntry[] | null {
+    if (this.local) return filtered(this.local.matchEntries(event.event_type, tenantId), event, tenantId);
+    if (this.snapshotMatches && this.snapshot?.ready) return filtered(this.snapshot.match(event.event_type, tenantId), event, tenantId);
+    return null;
   }
 
   /**

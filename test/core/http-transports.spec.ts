@@ -70,6 +70,9 @@ describe('HTTP transports: undici and http-service give the same results and sen
   };
   const rawRoutes: Record<string, RawRoute> = {
     '/raw-200': (s) => s.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok'),
+    // Header names a receiver may send to reach an object's prototype, and a header given twice.
+    '/raw-503-odd-headers': (s) =>
+      s.end('HTTP/1.1 503 Busy\r\n__proto__: polluted\r\nconstructor: x\r\nRetry-After: 9\r\nretry-after: 1\r\ncontent-length: 4\r\nconnection: close\r\n\r\nbusy'),
     '/raw-reset': (s) => {
       s.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npartial');
       setTimeout(() => s.resetAndDestroy(), 20);
@@ -240,6 +243,12 @@ describe('HTTP transports: undici and http-service give the same results and sen
       expect(result.retry_after_ms).toBeLessThanOrEqual(30_000);
     }
     expect(both.httpService.saw).toEqual(both.undici.saw);
+  });
+
+  it('hostile or repeated response headers: a repeated Retry-After counts by its first value, and no name reaches a prototype', async () => {
+    await expectSame(rawUrl('/raw-503-odd-headers'), { ok: false, status_code: 503, retry_after_ms: 9000, error_message: 'HTTP 503: busy' });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
   });
 
   it('a response body past max_response_bytes is cut and marked', async () => {

@@ -76,3 +76,35 @@ describe('SubscriptionCache.get', () => {
     expect(reads).toEqual([['a'], ['a']]);
   });
 });
+
+describe('SubscriptionCache.match on a store that is its own index (memory)', () => {
+  it('matches in place, without a copy per match, and sees a write at once', async () => {
+    const { cache, store } = await cacheWith(['a', 'b']);
+    const event = { event_type: 'order.paid', source: null, body: '{"payload":{}}' };
+    const first = cache.matchNow(event, null)!;
+    expect(first.map((e) => e.subscription_id).sort()).toEqual(['a', 'b']);
+    // the same entries (the store's records), not copies
+    expect(cache.matchNow(event, null)![0]).toBe(first[0]);
+    await store.update({ ...sub('a'), active: false });
+    expect(cache.matchNow(event, null)!.map((e) => e.subscription_id)).toEqual(['b']);
+    expect((await cache.match(event, null)).map((e) => e.subscription_id)).toEqual(['b']);
+  });
+
+  it('falls back to the store\'s match() for a store without an index to read in place', async () => {
+    const { cache } = await cacheWith(['a']);
+    const plain = new MemorySubscriptionStore();
+    await plain.createMany([sub('p')]);
+    const fallback = new SubscriptionCache(resolveWebhookConfig({ subscription_cache_ms: 60_000 }), { ...wrap(plain), matchEntries: undefined } as never, MEMORY_STORE_CAPABILITIES);
+    const event = { event_type: 'order.paid', source: null, body: '{"payload":{}}' };
+    expect(fallback.matchNow(event, null)).toBeNull();
+    expect((await fallback.match(event, null)).map((e) => e.subscription_id)).toEqual(['p']);
+    expect(cache.matchNow(event, null)).not.toBeNull();
+  });
+});
+
+/** The store's methods, bound, on a plain object (a store that is not a MemorySubscriptionStore). */
+function wrap(store: MemorySubscriptionStore): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of ['match', 'get', 'getMany', 'scanActive', 'activeEntries', 'changesSince', 'lastChangeId'] as const) out[name] = (store[name] as (...a: unknown[]) => unknown).bind(store);
+  return out;
+}

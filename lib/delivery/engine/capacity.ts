@@ -153,7 +153,7 @@ export class Capacity<T> {
 
   /**
    * Whether a fresh delivery of `subscriptionId` may be handed over to this process: busy and still-committing
-   * hand-offs are bounded separately (each by twice the cap), so commit latency does not eat into a fast
+   * hand-offs are bounded separately (each by its hold limit), so commit latency does not eat into a fast
    * endpoint's room while a slow one takes no more; with a `backlog` in the store, only while fewer than its cap
    * are busy, so freed slots go to claims, which drain the backlog oldest first.
    */

@@ -4,7 +4,7 @@ import type { SubscriptionChange, SubscriptionCursor, SubscriptionIndexEntry, Su
 import { SubscriptionIndex, indexEntryOf } from '../../domain/subscription-index';
 import type { WebhookSubscription } from '../../domain/types';
 import { InvalidSubscriptionError } from '../../domain/webhook.error';
-import { cloneSubscription, compareSubscriptions, pageBounds, storedSubscription } from '../store.utils';
+import { cloneSubscription, compareSubscriptions, pageBounds, storedSubscription, type StoredSubscription } from '../store.utils';
 import { SortedList } from './sorted-list';
 
 /**
@@ -14,11 +14,11 @@ import { SortedList } from './sorted-list';
  */
 @Injectable()
 export class MemorySubscriptionStore implements WebhookSubscriptionStore {
-  private readonly subs = new Map<string, WebhookSubscription>();
+  private readonly subs = new Map<string, StoredSubscription>();
   private readonly byCreation = new SortedList<SubscriptionCursor>(compareSubscriptions as (a: SubscriptionCursor, b: SubscriptionCursor) => number);
   private readonly byTenant = new Map<string, SortedList<SubscriptionCursor>>();
   /** The active ones, for matching. */
-  private readonly active = new SubscriptionIndex<WebhookSubscription>();
+  private readonly active = new SubscriptionIndex<StoredSubscription>();
   /** Ids in order, built when a scan needs them (scans are rare here: the memory backend matches in place). */
   private idsInOrder: string[] | null = null;
   /** The change log (time in ms: a Date per entry would cost more than the entry). */
@@ -107,6 +107,14 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
     return this.active.match(query.event_type, query.tenant_id).map(cloneSubscription);
   }
 
+  /**
+   * What {@link match} finds, as the stored records themselves, to be read only (a write replaces a record, never
+   * changes it): the module's own matching, without a copy per match.
+   */
+  matchEntries(eventType: string, tenantId: string | null): readonly SubscriptionIndexEntry[] {
+    return this.active.match(eventType, tenantId);
+  }
+
   async scanActive(after: string | null, limit: number): Promise<SubscriptionIndexEntry[]> {
     const ids = (this.idsInOrder ??= [...this.subs.keys()].sort());
     const out: SubscriptionIndexEntry[] = [];
@@ -142,7 +150,7 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
   }
 
   /** Stores a subscription (not stored yet) in every structure, and logs the change. */
-  private put(sub: WebhookSubscription): void {
+  private put(sub: StoredSubscription): void {
     this.subs.set(sub.subscription_id, sub);
     this.byCreation.insert(sub);
     if (sub.tenant_id !== null) {
@@ -157,7 +165,7 @@ export class MemorySubscriptionStore implements WebhookSubscriptionStore {
   }
 
   /** Removes a stored subscription from every structure. */
-  private unput(sub: WebhookSubscription): void {
+  private unput(sub: StoredSubscription): void {
     this.subs.delete(sub.subscription_id);
     this.byCreation.remove(sub);
     if (sub.tenant_id !== null) {
