@@ -32,6 +32,15 @@ export class SubscriptionIndex<T extends IndexedSubscription = IndexedSubscripti
     return this.byId.get(subscriptionId);
   }
 
+  /**
+   * `tenantId` as this index already holds it (the key of that tenant's subscriptions), or as given when it holds
+   * none of that tenant's: entries made from database rows each carry their own copy of the same text, and a
+   * caller that gives them this one keeps one string per tenant instead of one per subscription.
+   */
+  tenantKey(tenantId: string | null): string | null {
+    return tenantId === null ? null : (this.byTenant.get(tenantId)?.tenant ?? tenantId);
+  }
+
   values(): IterableIterator<T> {
     return this.byId.values();
   }
@@ -55,7 +64,7 @@ export class SubscriptionIndex<T extends IndexedSubscription = IndexedSubscripti
     this.everyone.add(sub.subscription_id, sub.event_types);
     if (sub.tenant_id !== null) {
       let tenant = this.byTenant.get(sub.tenant_id);
-      if (!tenant) this.byTenant.set(sub.tenant_id, (tenant = new TypeIndex()));
+      if (!tenant) this.byTenant.set(sub.tenant_id, (tenant = new TypeIndex(sub.tenant_id)));
       tenant.add(sub.subscription_id, sub.event_types);
     }
   }
@@ -106,6 +115,9 @@ class TypeIndex {
   /** The lengths of the prefixes in `patterns`, with how many prefixes have each. */
   private prefixLengths: Map<number, number> | null = null;
   private entries = 0;
+
+  /** @param tenant the tenant whose subscriptions these are (null: every tenant's). */
+  constructor(readonly tenant: string | null = null) {}
 
   get empty(): boolean {
     return this.entries === 0;
