@@ -9,7 +9,7 @@ import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
-import { BENCH_DIR, dropSchema, freshSchema, loadLibrary, nowMs, percentile, receiverFromEnv, runScenario, sleep, startApp, subscriptionCacheOf } from '../lib/common.mjs';
+import { BENCH_DIR, dropSchema, freshSchema, loadLibrary, nowMs, percentile, receiverFromEnv, runScenario, sleep, startApp, startProfile, subscriptionCacheOf } from '../lib/common.mjs';
 
 const PER_TENANT = 10;
 
@@ -49,12 +49,14 @@ runScenario(async ({ subscriptions = 100_000, batch = 1000, events = 2000, schem
     for (let i = 0; i < 200; i++) await host.delivery.dispatch({ event_type: 'order.paid', tenant_id: `t${(i * 7919) % tenants}`, payload: { i } });
     const latencies = [];
     let matched = 0;
+    const profile = await startProfile('scale-create-dispatch');
     for (let i = 0; i < events; i++) {
       const started = nowMs();
       const { delivery_count } = await host.delivery.dispatch({ event_type: 'order.paid', tenant_id: `t${(i * 104729 + 13) % tenants}`, payload: { i } });
       latencies.push(nowMs() - started);
       matched += delivery_count;
     }
+    await profile.stop();
     latencies.sort((a, b) => a - b);
     const r = (x) => +x.toFixed(3);
     return {

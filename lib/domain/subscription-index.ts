@@ -32,6 +32,15 @@ export class SubscriptionIndex<T extends IndexedSubscription = IndexedSubscripti
     return this.byId.get(subscriptionId);
   }
 
+  /**
+   * `tenantId` as this index already holds it (the key of that tenant's subscriptions), or as given when it holds
+   * none of that tenant's: entries made from database rows each carry their own copy of the same text, and a
+   * caller that gives them this one keeps one string per tenant instead of one per subscription.
+   */
+  tenantKey(tenantId: string | null): string | null {
+    return tenantId === null ? null : (this.byTenant.get(tenantId)?.tenant ?? tenantId);
+  }
+
   values(): IterableIterator<T> {
     return this.byId.values();
   }
@@ -46,17 +55,17 @@ export class SubscriptionIndex<T extends IndexedSubscription = IndexedSubscripti
     const old = this.byId.get(sub.subscription_id);
     if (old !== undefined && old.tenant_id === sub.tenant_id && sameTypes(old.event_types, sub.event_types)) {
       this.byId.set(sub.subscription_id, sub);
-      this.everyone.replace(sub.subscription_id, sub.event_types);
-      if (sub.tenant_id !== null) this.byTenant.get(sub.tenant_id)!.replace(sub.subscription_id, sub.event_types);
+      this.everyone.replace(sub);
+      if (sub.tenant_id !== null) this.byTenant.get(sub.tenant_id)!.replace(sub);
       return;
     }
     if (old !== undefined) this.delete(sub.subscription_id);
     this.byId.set(sub.subscription_id, sub);
-    this.everyone.add(sub.subscription_id, sub.event_types);
+    this.everyone.add(sub);
     if (sub.tenant_id !== null) {
       let tenant = this.byTenant.get(sub.tenant_id);
-      if (!tenant) this.byTenant.set(sub.tenant_id, (tenant = new TypeIndex()));
-      tenant.add(sub.subscription_id, sub.event_types);
+      if (!tenant) this.byTenant.set(sub.tenant_id, (tenant = new TypeIndex(sub.tenant_id)));
+      tenant.add(sub);
     }
   }
 
@@ -90,11 +99,18 @@ export class SubscriptionIndex<T extends IndexedSubscription = IndexedSubscripti
   }
 }
 
+/** Up to this many subscriptions a {@link TypeIndex} keeps them in a list and tests each; above, it buckets them. */
+const LIST_LIMIT = 16;
+
 /**
- * Subscription ids by the event types they receive. Its collections are made on first use: an index holds one of
- * these per tenant, most with a handful of subscriptions of one kind.
+ * Subscription ids by the event types they receive. An index holds one of these per tenant, most with a handful
+ * of subscriptions: up to {@link LIST_LIMIT} they sit in one list and an event tests each (a tenant of ten then
+ * costs one small array, not the four Maps of the buckets, which made up a quarter of a million-subscription
+ * index). Beyond that they go to buckets, made on first use.
  */
 class TypeIndex {
+  /** While small: the subscriptions themselves (null once the buckets hold them). */
+  private list: IndexedSubscription[] | null = [];
   /** Subscriptions of all event types (`null`, or a `*` pattern). */
   private all: Set<string> | null = null;
   private exact: Map<string, Set<string>> | null = null;
@@ -107,18 +123,31 @@ class TypeIndex {
   private prefixLengths: Map<number, number> | null = null;
   private entries = 0;
 
+  /** @param tenant the tenant whose subscriptions these are (null: every tenant's). */
+  constructor(readonly tenant: string | null = null) {}
+
   get empty(): boolean {
     return this.entries === 0;
   }
 
-  add(id: string, types: readonly string[] | null): void {
+  add(sub: IndexedSubscription): void {
     this.entries++;
-    this.put(id, types);
+    if (this.list !== null && this.list.length < LIST_LIMIT) {
+      this.list.push(sub);
+      return;
+    }
+    if (this.list !== null) {
+      for (const listed of this.list) this.put(listed.subscription_id, listed.event_types);
+      this.list = null;
+    }
+    this.put(sub.subscription_id, sub.event_types);
   }
 
-  /** `id` is here with the same event types: the pattern buckets take its new list in place (no deleted slot). */
-  replace(id: string, types: readonly string[] | null): void {
-    this.put(id, types);
+  /** `sub` is here with the same event types: it takes the old one's place (no deleted slot in a bucket). */
+  replace(sub: IndexedSubscription): void {
+    if (this.list === null) return this.put(sub.subscription_id, sub.event_types);
+    const at = this.list.findIndex((listed) => listed.subscription_id === sub.subscription_id);
+    this.list[at] = sub;
   }
 
   private put(id: string, types: readonly string[] | null): void {
@@ -149,6 +178,10 @@ class TypeIndex {
 
   remove(id: string, types: readonly string[] | null): void {
     this.entries--;
+    if (this.list !== null) {
+      this.list.splice(this.list.findIndex((listed) => listed.subscription_id === id), 1);
+      return;
+    }
     if (types === null || types.includes('*')) {
       this.all?.delete(id);
       return;
@@ -175,12 +208,18 @@ class TypeIndex {
   }
 
   clear(): void {
+    this.list = [];
     this.all = this.exact = this.patterns = this.prefixLengths = null;
     this.entries = 0;
   }
 
   /** Ids receiving `eventType`, each once. */
   match(eventType: string): Set<string> {
+    if (this.list !== null) {
+      const listed = new Set<string>();
+      for (const sub of this.list) if (eventTypeMatches(sub.event_types, eventType)) listed.add(sub.subscription_id);
+      return listed;
+    }
     const out = new Set<string>(this.all);
     const exact = this.exact?.get(eventType);
     if (exact) for (const id of exact) out.add(id);

@@ -51,13 +51,42 @@ describe('SubscriptionIndex', () => {
     expect(index.size).toBe(0);
   });
 
+  it('a tenant past 16 subscriptions moves from its list to buckets, matching the same before, after and as it shrinks', () => {
+    const index = new SubscriptionIndex();
+    const kinds = [['order.paid'], ['order.*'], ['*.paid'], null, ['*'], ['user.created', 'order.*.eu']];
+    const all = Array.from({ length: 40 }, (_, i) => sub(`s${String(i).padStart(2, '0')}`, 't1', kinds[i % kinds.length]));
+    const expected = (present: IndexedSubscription[], type: string) => ids(present.filter((s) => eventTypeMatches(s.event_types, type)));
+    const types = ['order.paid', 'order.x.eu', 'user.created', 'nothing'];
+    for (let n = 1; n <= all.length; n++) {
+      index.set(all[n - 1]);
+      for (const type of types) expect(ids(index.match(type, 't1'))).toEqual(expected(all.slice(0, n), type));
+    }
+    for (let n = all.length; n > 0; n--) {
+      expect(index.delete(all[n - 1].subscription_id)).toBe(true);
+      for (const type of types) expect(ids(index.match(type, 't1'))).toEqual(expected(all.slice(0, n - 1), type));
+      for (const type of types) expect(ids(index.match(type, null))).toEqual(expected(all.slice(0, n - 1), type));
+    }
+    expect(index.size).toBe(0);
+    expect(index.match('order.paid', 't1')).toEqual([]);
+  });
+
+  it('tenantKey gives the tenant id as the index holds it, or as given for a tenant it holds nothing of', () => {
+    const index = new SubscriptionIndex();
+    expect(index.tenantKey(null)).toBeNull();
+    expect(index.tenantKey('t1')).toBe('t1');
+    index.set(sub('a', 't1', ['x']));
+    expect(index.tenantKey(['t', '1'].join(''))).toBe('t1');
+    index.delete('a');
+    expect(index.tenantKey('t1')).toBe('t1');
+  });
+
   it('agrees with eventTypeMatches on random subscriptions and events', () => {
     const word = fc.constantFrom('a', 'b', 'ab', 'order', 'x');
     const type = fc.array(word, { minLength: 1, maxLength: 3 }).map((parts) => parts.join('.'));
     const pattern = fc.oneof(type, type.map((t) => `${t}.*`), type.map((t) => `*.${t}`), fc.constant('*'));
     const subscription = fc.record({ tenant_id: fc.constantFrom(null, 't1', 't2'), event_types: fc.option(fc.array(pattern, { minLength: 1, maxLength: 3 }), { nil: null }) });
     fc.assert(
-      fc.property(fc.array(subscription, { maxLength: 30 }), type, fc.constantFrom(null, 't1', 't2'), (subs, eventType, tenant) => {
+      fc.property(fc.array(subscription, { maxLength: 60 }), type, fc.constantFrom(null, 't1', 't2'), (subs, eventType, tenant) => {
         const index = new SubscriptionIndex();
         const all = subs.map((s, i) => sub(`s${i}`, s.tenant_id, s.event_types));
         for (const s of all) index.set(s);

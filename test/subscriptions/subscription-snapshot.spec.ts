@@ -69,4 +69,28 @@ describe('SubscriptionSnapshot (over the memory store, which keeps the same chan
     await snapshot.refresh();
     expect(ids(snapshot.match('k.k', null))).toEqual([]);
   });
+
+  it('entries share one frozen array per event type list, and an entry the change log brings back unchanged keeps the indexed one', async () => {
+    const store = new MemorySubscriptionStore();
+    await store.createMany([sub({ tenant_id: 'ts', event_types: ['s.*'] }), sub({ tenant_id: 'ts', event_types: ['s.*'] })]);
+    const snapshot = new SubscriptionSnapshot(store, logger);
+    await snapshot.load();
+    const [x, y] = snapshot.match('s.a', 'ts');
+    expect(x.event_types).toBe(y.event_types);
+    expect(Object.isFrozen(x.event_types)).toBe(true);
+    // Written here: applied at once, then the change log brings back an equal entry, which does not replace it.
+    const c = await store.create(sub({ tenant_id: 'ts', event_types: ['s.*'] }));
+    snapshot.applyLocal(c.subscription_id, { subscription_id: c.subscription_id, tenant_id: 'ts', event_types: ['s.*'], filter: null, max_concurrent_per_endpoint: null, rate_limit_per_second: null, ordered: false });
+    const applied = snapshot.match('s.a', 'ts').find((e) => e.subscription_id === c.subscription_id)!;
+    expect(applied.event_types).toBe(x.event_types);
+    expect(await snapshot.refresh()).toEqual([c.subscription_id]);
+    expect(snapshot.match('s.a', 'ts').find((e) => e.subscription_id === c.subscription_id)).toBe(applied);
+    // A change (a filter, same types) does replace it.
+    await store.update({ ...c, filter: { 'payload.n': { $gt: 1 } } });
+    await snapshot.refresh();
+    const changed = snapshot.match('s.a', 'ts').find((e) => e.subscription_id === c.subscription_id)!;
+    expect(changed).not.toBe(applied);
+    expect(changed.filter).toEqual({ 'payload.n': { $gt: 1 } });
+    expect(changed.event_types).toBe(x.event_types);
+  });
 });
