@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Capacity } from '../../lib/delivery/engine/capacity';
-import { MAX_HOLD_DEPTH } from '../../lib/delivery/engine/send-pace';
+import { FAST_SEND_MS } from '../../lib/delivery/engine/send-pace';
 
 describe('Capacity', () => {
   it('names each use of the per-endpoint cap', () => {
@@ -103,43 +103,45 @@ describe('Capacity', () => {
     expect(c.heldItems()).toEqual([]);
   });
 
-  describe('pace: how much a fast endpoint may hold', () => {
-    it('keeps the module rule (one cap held beyond the sends) until both a claim and a send were timed', () => {
-      const c = new Capacity<number>({ maxInProcess: 100, sendCap: 2 });
-      c.hold('a', 1);
+  describe('pace: a fast endpoint may hold as much as the process has room for', () => {
+    const send = (c: Capacity<number>, id: string, ms: number) => {
+      c.hold(id, 0);
       c.startable();
-      c.finish('a', 1);
-      expect([c.holdDepthOf('a'), c.holdLimitOf('a'), c.claimShareOf('a')]).toEqual([1, 4, 2]);
-      c.claimTook(6);
-      expect(c.holdDepthOf('a')).toBe(6);
-      expect(c.holdDepthOf('never-sent')).toBe(1);
+      c.finish(id, ms);
+    };
+
+    it('keeps the module rule (twice the cap) until a send was timed; fast below FAST_SEND_MS', () => {
+      const c = new Capacity<number>({ maxInProcess: 64, sendCap: 2 });
+      expect([c.isFast('a'), c.holdLimitOf('a'), c.claimShareOf('a')]).toEqual([false, 4, 2]);
+      send(c, 'a', 1);
+      expect([c.isFast('a'), c.holdLimitOf('a'), c.claimShareOf('a')]).toEqual([true, 64, 62]);
+      send(c, 'b', FAST_SEND_MS);
+      expect([c.isFast('b'), c.holdLimitOf('b')]).toEqual([false, 4]);
     });
 
-    it('lets a fast endpoint hold as many caps as its sends get through during a claim, up to MAX_HOLD_DEPTH', () => {
-      const c = new Capacity<number>({ maxInProcess: 1000, sendCap: 2 });
-      c.claimTook(6);
-      const send = (id: string, ms: number) => {
-        c.hold(id, 0);
-        c.startable();
-        c.finish(id, ms);
-      };
-      send('fast', 1);
-      send('slow', 100);
-      send('instant', 0);
-      expect([c.holdDepthOf('fast'), c.holdDepthOf('slow'), c.holdDepthOf('instant')]).toEqual([6, 1, MAX_HOLD_DEPTH]);
-      // fast: 2 sending + 6 caps held = 14 busy at most; a claim takes its depth in caps, less what is busy past one cap
-      expect([c.holdLimitOf('fast'), c.reservationLimitOf('fast'), c.claimShareOf('fast')]).toEqual([14, 14, 12]);
-      const held = Array.from({ length: 16 }, (_, i) => c.hold('fast', i));
-      expect(held.filter(Boolean)).toHaveLength(14);
-      expect(c.claimShareOf('fast')).toBe(0);
-      expect(c.saturated('fast')).toBe(true);
+    it('does not flip to slow with one stall: a burst of slow sends moves the average little', () => {
+      const c = new Capacity<number>({ maxInProcess: 64, sendCap: 2 });
+      for (let i = 0; i < 100; i++) send(c, 'a', 1);
+      for (let i = 0; i < 20; i++) send(c, 'a', 15);
+      expect(c.isFast('a')).toBe(true);
+    });
+
+    it('gives a fast endpoint the process room to hold, reserve and claim; a slow one keeps twice its cap', () => {
+      const c = new Capacity<number>({ maxInProcess: 20, sendCap: 2 });
+      send(c, 'fast', 1);
+      send(c, 'slow', 100);
+      expect([c.holdLimitOf('fast'), c.reservationLimitOf('fast'), c.claimShareOf('fast')]).toEqual([20, 20, 18]);
+      expect([c.holdLimitOf('slow'), c.reservationLimitOf('slow'), c.claimShareOf('slow')]).toEqual([4, 4, 2]);
+      const held = Array.from({ length: 22 }, (_, i) => c.hold('fast', i));
+      expect(held.filter(Boolean)).toHaveLength(20);
+      expect([c.claimShareOf('fast'), c.saturated('fast')]).toEqual([0, true]);
       for (let round = 0; round < 2; round++) {
         expect(c.startable()).toHaveLength(2);
         c.finish('fast', 1);
         c.finish('fast', 1);
       }
-      // 10 busy: room for 4 more
-      expect([c.busy('fast'), c.claimShareOf('fast'), c.saturated('fast')]).toEqual([10, 4, false]);
+      // 16 busy: room for 4 more, a cap's worth at least, so claims may take it again
+      expect([c.busy('fast'), c.claimShareOf('fast'), c.saturated('fast')]).toEqual([16, 4, false]);
       // slow keeps the module rule: saturated past its cap busy
       c.hold('slow', 1);
       c.hold('slow', 2);
@@ -148,35 +150,34 @@ describe('Capacity', () => {
       expect(c.saturated('slow')).toBe(true);
     });
 
-    it('learns that an endpoint slowed down, and that claims got faster', () => {
-      const c = new Capacity<number>({ maxInProcess: 1000, sendCap: 2 });
-      c.claimTook(8);
-      const send = (ms: number) => {
-        c.hold('a', 0);
-        c.startable();
-        c.finish('a', ms);
-      };
-      send(1);
-      expect(c.holdDepthOf('a')).toBe(MAX_HOLD_DEPTH);
-      for (let i = 0; i < 40; i++) send(200);
-      expect(c.holdDepthOf('a')).toBe(1);
-      for (let i = 0; i < 80; i++) send(1);
-      expect(c.holdDepthOf('a')).toBe(MAX_HOLD_DEPTH);
-      for (let i = 0; i < 40; i++) c.claimTook(0);
-      expect(c.holdDepthOf('a')).toBe(1);
+    it('with a backlog, hands a fast endpoint fresh deliveries only while a claim can still take a cap\'s worth', () => {
+      const c = new Capacity<number>({ maxInProcess: 10, sendCap: 2 });
+      send(c, 'a', 1);
+      for (let i = 0; i < 7; i++) c.hold('a', i);
+      expect(c.canReserve('a', true)).toBe(true);
+      c.hold('a', 7);
+      // 8 busy of 10: a claim could take only 2 more
+      expect(c.canReserve('a', true)).toBe(false);
+      expect(c.canReserve('a', false)).toBe(true);
     });
 
-    it('lists the deeper claim shares only for the candidates given (the backlogged), beside the own caps', () => {
-      const c = new Capacity<number>({ maxInProcess: 1000, sendCap: 2 });
-      c.claimTook(4);
-      for (const id of ['fast', 'other-fast']) {
-        c.hold(id, 0);
-        c.startable();
-        c.finish(id, 1);
-      }
+    it('learns that an endpoint slowed down, and that it recovered', () => {
+      const c = new Capacity<number>({ maxInProcess: 64, sendCap: 2 });
+      send(c, 'a', 1);
+      expect(c.isFast('a')).toBe(true);
+      for (let i = 0; i < 40; i++) send(c, 'a', 200);
+      expect([c.isFast('a'), c.holdLimitOf('a')]).toEqual([false, 4]);
+      for (let i = 0; i < 300; i++) send(c, 'a', 1);
+      expect(c.isFast('a')).toBe(true);
+    });
+
+    it('lists the larger claim shares only for the candidates given (the backlogged) that are fast, beside the own caps', () => {
+      const c = new Capacity<number>({ maxInProcess: 64, sendCap: 2 });
+      send(c, 'fast', 1);
+      send(c, 'slow', 50);
       c.setCap('own', 3);
       expect(c.claimShares()).toEqual(new Map([['own', 3]]));
-      expect(c.claimShares(['fast', 'slow-or-unknown'])).toEqual(new Map([['own', 3], ['fast', 8]]));
+      expect(c.claimShares(['fast', 'slow', 'unknown'])).toEqual(new Map([['own', 3], ['fast', 62]]));
     });
   });
 });

@@ -1,6 +1,6 @@
 import { SendPace } from './send-pace';
 
-/** Most subscriptions given a deeper claim share by their pace in one claim (each is a term of the claim's SQL). */
+/** Most fast subscriptions given a larger claim share in one claim (each is a term of the claim's SQL). */
 const MAX_DEEP_SHARES = 32;
 
 /** The limits a {@link Capacity} keeps, from the module config. */
@@ -29,10 +29,10 @@ export interface CapacityLimits {
  * - {@link saturated}: no room left to hold a claim's share: the subscription is left out of claims;
  * - {@link holdLimitOf} and {@link reservationLimitOf}: most busy, and most still-committing hand-offs, per
  *   subscription, so a slow endpoint never ties up more than its share of the process.
- * How much may wait beyond the sends follows the endpoint's pace ({@link SendPace}): one cap's worth for a slow
- * endpoint or one not measured yet (so twice the cap busy, a claim's share of one cap, saturated past its cap
- * busy), up to 8 (`MAX_HOLD_DEPTH`) for one whose sends get through several caps' worths during one claim round
- * trip, so claims keep up with its backlog.
+ * How many of a subscription's deliveries may be held follows its pace ({@link SendPace}): twice its cap for a
+ * slow endpoint or one not measured yet (a claim's share of one cap, saturated past its cap busy), as many as the
+ * process has room for when its sends take a few milliseconds, so that neither a commit stall nor a claim's round
+ * trip makes a backlog that claims of one cap each drain slowly.
  */
 export class Capacity<T> {
   readonly maxInProcess: number;
@@ -75,7 +75,7 @@ export class Capacity<T> {
 
   /**
    * The claim shares that differ from {@link claimShare}: of the subscriptions with their own cap, and of those of
-   * `candidates` (say, the ones with a backlog) whose pace lets them hold more (at most {@link MAX_DEEP_SHARES} of
+   * `candidates` (say, the ones with a backlog) that are fast and may hold more (at most {@link MAX_DEEP_SHARES} of
    * them); undefined: none.
    */
   claimShares(candidates: Iterable<string> = []): ReadonlyMap<string, number> | undefined {
@@ -84,21 +84,22 @@ export class Capacity<T> {
     let deep = 0;
     for (const id of candidates) {
       if (deep >= MAX_DEEP_SHARES) break;
-      if (this.caps.has(id) || this.holdDepthOf(id) === 1) continue;
+      if (this.caps.has(id) || !this.isFast(id)) continue;
       (shares ??= new Map()).set(id, this.claimShareOf(id));
       deep++;
     }
     return shares;
   }
 
-  /** Cap's worths of `subscriptionId`'s deliveries that may wait here beyond its sends (its pace; 1 = the module's rule). */
-  holdDepthOf(subscriptionId: string): number {
-    return this.pace.depth(subscriptionId);
+  /** Whether `subscriptionId`'s sends are fast (see {@link SendPace}): it may then hold more. */
+  isFast(subscriptionId: string): boolean {
+    return this.pace.fast(subscriptionId);
   }
 
-  /** Most deliveries of `subscriptionId` busy here: its sends, and its hold depth in caps waiting. */
+  /** Most deliveries of `subscriptionId` busy here: twice its cap, or for a fast endpoint the process's room. */
   holdLimitOf(subscriptionId: string): number {
-    return (1 + this.holdDepthOf(subscriptionId)) * this.sendCapOf(subscriptionId);
+    const twice = 2 * this.sendCapOf(subscriptionId);
+    return this.isFast(subscriptionId) ? Math.max(twice, this.maxInProcess) : twice;
   }
 
   /** Most hand-offs of `subscriptionId` still committing (as many as it may hold). */
@@ -107,12 +108,12 @@ export class Capacity<T> {
   }
 
   /**
-   * Most deliveries of `subscriptionId` a claim may take now: its hold depth in caps, less what is busy beyond one
-   * cap (so the claim fits the hold limit). At depth 1 and no more than the cap busy: the cap ({@link claimShare}).
+   * Most deliveries of `subscriptionId` a claim may take now: what its hold limit leaves, counting at least its
+   * cap as busy (so a claim overlaps its sends). For one that is not fast, with no more than its cap busy: the cap
+   * ({@link claimShare}).
    */
   claimShareOf(subscriptionId: string): number {
-    const cap = this.sendCapOf(subscriptionId);
-    return this.holdLimitOf(subscriptionId) - Math.max(this.busy(subscriptionId), cap);
+    return this.holdLimitOf(subscriptionId) - Math.max(this.busy(subscriptionId), this.sendCapOf(subscriptionId));
   }
 
   /** Sends in flight. */
@@ -136,7 +137,7 @@ export class Capacity<T> {
   }
 
   /**
-   * No room left to hold a cap's worth more (at depth 1: more than its send cap busy): left out of claims (the next
+   * No room left to hold a cap's worth more (if not fast: more than its send cap busy): left out of claims (the next
    * claim then overlaps its sends).
    */
   saturated(subscriptionId: string): boolean {
@@ -154,13 +155,15 @@ export class Capacity<T> {
   /**
    * Whether a fresh delivery of `subscriptionId` may be handed over to this process: busy and still-committing
    * hand-offs are bounded separately (each by its hold limit), so commit latency does not eat into a fast
-   * endpoint's room while a slow one takes no more; with a `backlog` in the store, only while fewer than its cap
-   * are busy, so freed slots go to claims, which drain the backlog oldest first.
+   * endpoint's room while a slow one takes no more; with a `backlog` in the store, only while a claim can still
+   * take a cap's worth (for one that is not fast: while fewer than its cap are busy), so claims keep draining the
+   * backlog oldest first.
    */
   canReserve(subscriptionId: string, backlog: boolean): boolean {
     const busy = this.busy(subscriptionId);
-    if (busy >= this.holdLimitOf(subscriptionId) || (this.reservedBy.get(subscriptionId) ?? 0) >= this.reservationLimitOf(subscriptionId)) return false;
-    return !(backlog && busy >= this.sendCapOf(subscriptionId));
+    const hold = this.holdLimitOf(subscriptionId);
+    if (busy >= hold || (this.reservedBy.get(subscriptionId) ?? 0) >= this.reservationLimitOf(subscriptionId)) return false;
+    return !(backlog && busy >= hold - this.sendCapOf(subscriptionId));
   }
 
   reserve(subscriptionId: string): void {
@@ -212,11 +215,6 @@ export class Capacity<T> {
     this.sendingCount--;
     decrement(this.sendingBy, subscriptionId);
     if (slotMs !== undefined) this.pace.recordSlot(subscriptionId, slotMs);
-  }
-
-  /** A claim's round trip took `ms` (teaches how much a fast endpoint may hold, see {@link SendPace}). */
-  claimTook(ms: number): void {
-    this.pace.recordClaim(ms);
   }
 
   /** Every held item, removed (shutdown). */

@@ -38,7 +38,6 @@ export class ClaimStep {
     let full = false;
     const plan = p.planner.plan(p.capacity);
     if (plan) {
-      const began = p.clock.now();
       const claimed = await p.queue.claimDue({
         worker_id: p.workerId,
         limit: plan.limit,
@@ -48,7 +47,6 @@ export class ClaimStep {
         per_subscription_limit: plan.perSubscription,
         per_subscription_limits: plan.perSubscriptionLimits,
       });
-      p.capacity.claimTook(p.clock.now() - began);
       full = p.planner.claimed(plan, claimed);
       if (claimed.length > 0) await p.hold(claimed);
     }
