@@ -103,7 +103,7 @@ describe('Capacity', () => {
     expect(c.heldItems()).toEqual([]);
   });
 
-  describe('pace: a fast endpoint may hold as much as the process has room for', () => {
+  describe('pace: a fast endpoint may hold four times its cap', () => {
     const send = (c: Capacity<number>, id: string, ms: number) => {
       c.hold(id, 0);
       c.startable();
@@ -114,7 +114,7 @@ describe('Capacity', () => {
       const c = new Capacity<number>({ maxInProcess: 64, sendCap: 2 });
       expect([c.isFast('a'), c.holdLimitOf('a'), c.claimShareOf('a')]).toEqual([false, 4, 2]);
       send(c, 'a', 1);
-      expect([c.isFast('a'), c.holdLimitOf('a'), c.claimShareOf('a')]).toEqual([true, 64, 62]);
+      expect([c.isFast('a'), c.holdLimitOf('a'), c.claimShareOf('a')]).toEqual([true, 8, 6]);
       send(c, 'b', FAST_SEND_MS);
       expect([c.isFast('b'), c.holdLimitOf('b')]).toEqual([false, 4]);
     });
@@ -126,22 +126,23 @@ describe('Capacity', () => {
       expect(c.isFast('a')).toBe(true);
     });
 
-    it('gives a fast endpoint the process room to hold, reserve and claim; a slow one keeps twice its cap', () => {
+    it('gives a fast endpoint four caps to hold, reserve and claim (within the process room); a slow one keeps twice its cap', () => {
       const c = new Capacity<number>({ maxInProcess: 20, sendCap: 2 });
       send(c, 'fast', 1);
       send(c, 'slow', 100);
-      expect([c.holdLimitOf('fast'), c.reservationLimitOf('fast'), c.claimShareOf('fast')]).toEqual([20, 20, 18]);
+      expect([c.holdLimitOf('fast'), c.reservationLimitOf('fast'), c.claimShareOf('fast')]).toEqual([8, 8, 6]);
+      expect(new Capacity<number>({ maxInProcess: 6, sendCap: 2 }).holdLimitOf('fast')).toBe(4);
       expect([c.holdLimitOf('slow'), c.reservationLimitOf('slow'), c.claimShareOf('slow')]).toEqual([4, 4, 2]);
-      const held = Array.from({ length: 22 }, (_, i) => c.hold('fast', i));
-      expect(held.filter(Boolean)).toHaveLength(20);
+      const held = Array.from({ length: 10 }, (_, i) => c.hold('fast', i));
+      expect(held.filter(Boolean)).toHaveLength(8);
       expect([c.claimShareOf('fast'), c.saturated('fast')]).toEqual([0, true]);
       for (let round = 0; round < 2; round++) {
         expect(c.startable()).toHaveLength(2);
         c.finish('fast', 1);
         c.finish('fast', 1);
       }
-      // 16 busy: room for 4 more, a cap's worth at least, so claims may take it again
-      expect([c.busy('fast'), c.claimShareOf('fast'), c.saturated('fast')]).toEqual([16, 4, false]);
+      // 4 busy: room for 4 more, a cap's worth at least, so claims may take it again
+      expect([c.busy('fast'), c.claimShareOf('fast'), c.saturated('fast')]).toEqual([4, 4, false]);
       // slow keeps the module rule: saturated past its cap busy
       c.hold('slow', 1);
       c.hold('slow', 2);
@@ -153,10 +154,10 @@ describe('Capacity', () => {
     it('with a backlog, hands a fast endpoint fresh deliveries only while a claim can still take a cap\'s worth', () => {
       const c = new Capacity<number>({ maxInProcess: 10, sendCap: 2 });
       send(c, 'a', 1);
-      for (let i = 0; i < 7; i++) c.hold('a', i);
+      for (let i = 0; i < 5; i++) c.hold('a', i);
       expect(c.canReserve('a', true)).toBe(true);
-      c.hold('a', 7);
-      // 8 busy of 10: a claim could take only 2 more
+      c.hold('a', 5);
+      // 6 busy of its 8: a claim could take only 2 more
       expect(c.canReserve('a', true)).toBe(false);
       expect(c.canReserve('a', false)).toBe(true);
     });
@@ -177,7 +178,7 @@ describe('Capacity', () => {
       send(c, 'slow', 50);
       c.setCap('own', 3);
       expect(c.claimShares()).toEqual(new Map([['own', 3]]));
-      expect(c.claimShares(['fast', 'slow', 'unknown'])).toEqual(new Map([['own', 3], ['fast', 62]]));
+      expect(c.claimShares(['fast', 'slow', 'unknown'])).toEqual(new Map([['own', 3], ['fast', 6]]));
     });
   });
 });

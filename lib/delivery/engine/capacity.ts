@@ -1,5 +1,7 @@
 import { SendPace } from './send-pace';
 
+/** Caps' worth of a fast endpoint's deliveries that may be busy here (sending and held). */
+const FAST_HOLD_CAPS = 4;
 /** Most fast subscriptions given a larger claim share in one claim (each is a term of the claim's SQL). */
 const MAX_DEEP_SHARES = 32;
 
@@ -30,9 +32,9 @@ export interface CapacityLimits {
  * - {@link holdLimitOf} and {@link reservationLimitOf}: most busy, and most still-committing hand-offs, per
  *   subscription, so a slow endpoint never ties up more than its share of the process.
  * How many of a subscription's deliveries may be held follows its pace ({@link SendPace}): twice its cap for a
- * slow endpoint or one not measured yet (a claim's share of one cap, saturated past its cap busy), as many as the
- * process has room for when its sends take a few milliseconds, so that neither a commit stall nor a claim's round
- * trip makes a backlog that claims of one cap each drain slowly.
+ * slow endpoint or one not measured yet (a claim's share of one cap, saturated past its cap busy), four times its
+ * cap when its sends take a few milliseconds, so that neither a commit stall nor a claim's round trip makes a
+ * backlog that claims of one cap each drain slowly.
  */
 export class Capacity<T> {
   readonly maxInProcess: number;
@@ -96,10 +98,13 @@ export class Capacity<T> {
     return this.pace.fast(subscriptionId);
   }
 
-  /** Most deliveries of `subscriptionId` busy here: twice its cap, or for a fast endpoint the process's room. */
+  /**
+   * Most deliveries of `subscriptionId` busy here: twice its cap, or for a fast endpoint four times its cap (within
+   * the process's room). Not more: a held delivery's lease runs while it waits, and under load "fast" sends slow down.
+   */
   holdLimitOf(subscriptionId: string): number {
-    const twice = 2 * this.sendCapOf(subscriptionId);
-    return this.isFast(subscriptionId) ? Math.max(twice, this.maxInProcess) : twice;
+    const cap = this.sendCapOf(subscriptionId);
+    return this.isFast(subscriptionId) ? Math.max(2 * cap, Math.min(FAST_HOLD_CAPS * cap, this.maxInProcess)) : 2 * cap;
   }
 
   /** Most hand-offs of `subscriptionId` still committing (as many as it may hold). */
