@@ -3,7 +3,7 @@ import { SendPace } from './send-pace';
 /** Caps' worth of a fast endpoint's deliveries that may be busy here (sending and held). */
 const FAST_HOLD_CAPS = 4;
 /** Most fast subscriptions given a larger claim share in one claim (each is a term of the claim's SQL). */
-const MAX_DEEP_SHARES = 32;
+const MAX_FAST_SHARES = 32;
 
 /** The limits a {@link Capacity} keeps, from the module config. */
 export interface CapacityLimits {
@@ -77,18 +77,18 @@ export class Capacity<T> {
 
   /**
    * The claim shares that differ from {@link claimShare}: of the subscriptions with their own cap, and of those of
-   * `candidates` (say, the ones with a backlog) that are fast and may hold more (at most {@link MAX_DEEP_SHARES} of
+   * `candidates` (say, the ones with a backlog) that are fast and may hold more (at most {@link MAX_FAST_SHARES} of
    * them); undefined: none.
    */
   claimShares(candidates: Iterable<string> = []): ReadonlyMap<string, number> | undefined {
     let shares: Map<string, number> | undefined;
     for (const id of this.caps.keys()) (shares ??= new Map()).set(id, this.claimShareOf(id));
-    let deep = 0;
+    let fast = 0;
     for (const id of candidates) {
-      if (deep >= MAX_DEEP_SHARES) break;
+      if (fast >= MAX_FAST_SHARES) break;
       if (this.caps.has(id) || !this.isFast(id)) continue;
       (shares ??= new Map()).set(id, this.claimShareOf(id));
-      deep++;
+      fast++;
     }
     return shares;
   }

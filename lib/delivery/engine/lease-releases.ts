@@ -14,7 +14,7 @@ export class LeaseReleases {
     private readonly queue: Pick<DeliveryQueue, 'releaseLeases'>,
     private readonly workerId: string,
     private readonly logger: EngineLogger,
-    private readonly returned: (subscriptionIds: string[]) => void = () => undefined,
+    private readonly returned: (subscriptionIds: string[]) => void,
   ) {}
 
   /** Gives back `deliveryIds`, deliveries of `subscriptionIds`. */
