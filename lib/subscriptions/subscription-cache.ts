@@ -116,6 +116,11 @@ export class SubscriptionCache {
     return reading.promise;
   }
 
+  /** {@link get} when the subscription is kept here (no read, no promise: a send's hot path); else undefined. */
+  kept(id: string): WebhookSubscription | undefined {
+    return this.config.subscription_cache_ms > 0 ? this.records.get(id) : undefined;
+  }
+
   private readMissing(): void {
     const batch = new Map(this.missing);
     this.missing.clear();

@@ -304,4 +304,21 @@ describe('HTTP transports: undici and http-service give the same results and sen
     // Already aborted: nothing is sent.
     await expectSame(url('/200'), { ok: false, status_code: null, error_message: 'aborted (shutting down)' }, { signal: () => AbortSignal.abort(), reached: false });
   });
+
+  it('one signal shared by many sends (the engine shares its shutdown signal): an abort ends every send in flight, and refuses the next', async () => {
+    for (const kind of KINDS) {
+      const t = transport(kind, 'open');
+      const shared = new AbortController();
+      // Sends that ended before the abort are not touched by it; it leaves no listener per send behind.
+      for (let i = 0; i < 20; i++) expect((await t.send(url('/200'), headers, body, shared.signal)).ok).toBe(true);
+      const hanging = Array.from({ length: 5 }, () => t.send(url('/hang'), headers, body, shared.signal));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      shared.abort(Object.assign(new Error('shutdown deadline passed'), { code: 'ERR_SHUTDOWN' }));
+      for (const r of await Promise.all(hanging)) expect(r).toMatchObject({ ok: false, status_code: null, error_message: 'ERR_SHUTDOWN: shutdown deadline passed' });
+      // After the abort, a send with the same signal is refused before anything is sent.
+      const before = seen.length;
+      expect(await t.send(url('/200'), headers, body, shared.signal)).toMatchObject({ ok: false, error_message: 'ERR_SHUTDOWN: shutdown deadline passed' });
+      expect(seen.length).toBe(before);
+    }
+  });
 });

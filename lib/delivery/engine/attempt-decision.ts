@@ -17,13 +17,15 @@ export interface AttemptDecision {
 /** The decision for a delivery that was not sent because its subscription is gone or inactive. */
 export const NOT_SENT: AttemptDecision = Object.freeze({ status: 'cancelled', next: Object.freeze({ status: 'cancelled' }), effect: 'none' });
 
+const DELIVERED: AttemptDecision = Object.freeze({ status: 'delivered', next: Object.freeze({ status: 'delivered' }), effect: 'none' });
+
 /**
  * Decides one sent attempt (pure): 2xx delivered; 410 Gone cancels the delivery and disables the endpoint; the
  * last attempt of the cycle dead-letters; anything else retries after the backoff delay, or after `Retry-After`
  * when the receiver asked for longer. `now` and `random` are injectable for tests.
  */
 export function decideAttempt(result: SendResult, attemptNumber: number, policy: RetryConfig, now: number, random: () => number = Math.random): AttemptDecision {
-  if (result.ok) return { status: 'delivered', next: { status: 'delivered' }, effect: 'none' };
+  if (result.ok) return DELIVERED;
   if (result.gone) return { status: 'failed', next: { status: 'cancelled' }, effect: 'gone' };
   if (isLastAttempt(policy, attemptNumber)) return { status: 'dead_letter', next: { status: 'dead_letter' }, effect: 'failure' };
   const delay = Math.max(retryDelayMs(policy, attemptNumber, random), result.retry_after_ms ?? 0);

@@ -43,7 +43,8 @@ export class AttemptRunner {
   async run(held: Held, freeSlot: () => void): Promise<void> {
     const { claimed } = held;
     const p = this.parts;
-    const subscription = held.recheck ? await p.subscriptions.get(claimed.delivery.subscription_id) : held.subscription;
+    const id = claimed.delivery.subscription_id;
+    const subscription = held.recheck ? (p.subscriptions.kept?.(id) ?? (await p.subscriptions.get(id))) : held.subscription;
     const attemptedAt = new Date(p.clock.now());
     const reason = notSentReason(subscription);
     const trace = p.telemetry.startAttempt(claimed, reason ? null : subscription);

@@ -5,6 +5,8 @@ import type { ClaimedDelivery, DeliveryAttempt, WebhookSubscription } from '../.
 /** How the engine reads a subscription before sending (the subscription cache, in the module). */
 export interface SubscriptionLookup {
   get(subscriptionId: string): Promise<WebhookSubscription | null>;
+  /** The subscription when it is at hand now, without a read (undefined: ask {@link get}). */
+  kept?(subscriptionId: string): WebhookSubscription | undefined;
 }
 
 /** What the engine tells the subscriptions about an endpoint's answers (auto-disable, in the module). */

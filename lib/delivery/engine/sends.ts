@@ -32,7 +32,8 @@ export interface SendsParts {
  * before its send could) goes back to the store.
  */
 export class Sends {
-  private readonly inFlight = new Set<Promise<void>>();
+  /** The sends in flight, by what each sends. */
+  private readonly inFlight = new Map<Held, Promise<void>>();
 
   constructor(private readonly parts: SendsParts) {}
 
@@ -116,7 +117,7 @@ export class Sends {
   /** Resolves when every send in flight now has ended (true), or after `ms` if given (false when some still run). */
   async settled(ms?: number): Promise<boolean> {
     if (this.inFlight.size === 0) return true;
-    const ended = Promise.allSettled([...this.inFlight]);
+    const ended = Promise.allSettled([...this.inFlight.values()]);
     if (ms === undefined) await ended;
     else {
       let timer: { cancel(): void } | undefined;
@@ -127,6 +128,11 @@ export class Sends {
   }
 
   private start(held: Held): void {
+    this.inFlight.set(held, this.send(held));
+  }
+
+  /** One send from start to end (one async frame: no promise chain per send). Never rejects. */
+  private async send(held: Held): Promise<void> {
     const subscriptionId = held.claimed.delivery.subscription_id;
     const startedAt = this.parts.clock.now();
     let freed = false;
@@ -141,14 +147,15 @@ export class Sends {
       this.startHeld();
       this.parts.slotFreed(held);
     };
-    const sending = this.parts.attempts
-      .run(held, free)
-      .catch((err) => this.parts.logger.error(`delivery ${held.claimed.delivery.delivery_id} failed to complete (its lease will expire and it will be retried): ${(err as Error).message}`))
-      .finally(() => {
-        this.inFlight.delete(sending);
-        free();
-        if (held.claimed.delivery.lane != null) this.parts.laneTurnEnded(subscriptionId);
-      });
-    this.inFlight.add(sending);
+    try {
+      await this.parts.attempts.run(held, free);
+    } catch (err) {
+      this.parts.logger.error(`delivery ${held.claimed.delivery.delivery_id} failed to complete (its lease will expire and it will be retried): ${(err as Error).message}`);
+    } finally {
+      // Its entry is set by now: this runs after an await.
+      this.inFlight.delete(held);
+      free();
+      if (held.claimed.delivery.lane != null) this.parts.laneTurnEnded(subscriptionId);
+    }
   }
 }

@@ -18,7 +18,7 @@ export class WriteBatcher<I, O> {
   ) {}
 
   add(item: I): Promise<O> {
-    if (this.immediate) return this.flush([item]).then((results) => results[0]);
+    if (this.immediate) return this.flush([item]).then(first);
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.schedule();
@@ -55,4 +55,8 @@ export class WriteBatcher<I, O> {
     }
     if (this.queue.length > 0) this.schedule();
   }
+}
+
+function first<O>(results: O[]): O {
+  return results[0];
 }

@@ -86,9 +86,9 @@ export class UndiciExchange {
 
 /**
  * One exchange, as undici's dispatch handler (the `onConnect` ... `onComplete` / `onError` callbacks): keeps the
- * status and headers, collects the body up to the bound, and settles once. Follows the outer AbortSignal as its
- * `abort` listener object, and the whole-exchange timeout, without a closure per request; either aborts the
- * request through the `abort` undici gave `onConnect` (at once if it came before).
+ * status and headers, collects the body up to the bound, and settles once. Follows the outer AbortSignal (through
+ * the signal's one shared listener, see {@link followSignal}) and the whole-exchange timeout, without a closure per
+ * request; either aborts the request through the `abort` undici gave `onConnect` (at once if it came before).
  */
 class Exchange {
   settled = false;
@@ -111,13 +111,12 @@ class Exchange {
       this.fail(outer.reason instanceof Error ? outer.reason : new Error('aborted'));
       return;
     }
-    // Duck-typed: under axios the signal may be any GenericAbortSignal an interceptor put in the config.
-    if (typeof outer?.addEventListener === 'function') outer.addEventListener('abort', this, { once: true });
+    if (outer) followSignal(outer, this);
     if (timeoutMs > 0) this.timer = setTimeout(timedOut, timeoutMs, this, timeoutMs);
   }
 
-  /** The outer signal's `abort` event. */
-  handleEvent(): void {
+  /** The outer signal fired. */
+  signalAborted(): void {
     const reason: unknown = this.outer?.reason;
     this.abort(reason instanceof Error ? reason : new Error('aborted'));
   }
@@ -181,8 +180,31 @@ class Exchange {
   private end(): void {
     this.settled = true;
     if (this.timer) clearTimeout(this.timer);
-    if (typeof this.outer?.removeEventListener === 'function') this.outer.removeEventListener('abort', this);
+    if (this.outer) followers.get(this.outer)?.delete(this);
   }
+}
+
+/**
+ * The exchanges in flight per outer signal. A signal gets one `abort` listener for all of them, however many come
+ * and go: every send of the engine shares its shutdown signal, and adding and removing an EventTarget listener per
+ * send cost about 2 µs of a memory-store delivery (CPU profile of the bench). Weak: a signal dropped by its owner
+ * takes its set with it.
+ */
+const followers = new WeakMap<object, Set<Exchange>>();
+
+function followSignal(signal: AbortSignal, exchange: Exchange): void {
+  let set = followers.get(signal);
+  if (set === undefined) {
+    // Duck-typed: under axios the signal may be any GenericAbortSignal an interceptor put in the config.
+    if (typeof signal.addEventListener !== 'function') return;
+    const following = (set = new Set<Exchange>());
+    followers.set(signal, set);
+    signal.addEventListener('abort', () => {
+      followers.delete(signal);
+      for (const e of following) e.signalAborted();
+    }, { once: true });
+  }
+  set.add(exchange);
 }
 
 const NO_HEADERS: Buffer[] = [];
