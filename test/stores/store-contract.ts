@@ -568,7 +568,8 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
         // generous bound for shared CI machines; measured times are far lower
         expect(ms).toBeLessThan(5000);
         expect(await store().getDelivery(event.event_id, 'fan-0')).not.toBeNull();
-        expect(await store().getDelivery(event.event_id, 'fan-9999')).not.toBeNull();
+        expect(await store().getDelivery(event.event_id, 'fan-9999')).toMatchObject({ subscription_id: 'fan-9999', event_id: event.event_id });
+        expect(await store().getDelivery(event.event_id, 'fan-10000')).toBeNull();
         let claimed = 0;
         for (;;) {
           const batch = await store().claimDue({ worker_id: 'w', limit: 1000, lease_ms: LEASE, now: T0 });

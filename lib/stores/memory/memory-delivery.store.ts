@@ -14,6 +14,13 @@ import { frozenEvent, pendingRecord } from './memory-records';
 const FINAL = new Set(['delivered', 'dead_letter', 'cancelled']);
 
 /**
+ * An event with at most this many deliveries finds one by subscription by looking through them; a larger one keeps
+ * them keyed. Most events go to a few subscriptions: a key per delivery was a string and a Map entry (about 160
+ * bytes) kept for every delivery, for a lookup only redelivery makes.
+ */
+const SCANNED_DELIVERIES = 16;
+
+/**
  * The attempt log and delivery queue in process memory. Same semantics as the SQL stores (see the contract
  * tests), with heaps ({@link MemoryDueIndex}) so a claim costs O(log n) however much is pending. Nothing
  * survives a restart. Rate limits are kept within this one process (there is no other to share them with).
@@ -22,6 +29,7 @@ const FINAL = new Set(['delivered', 'dead_letter', 'cancelled']);
 export class MemoryDeliveryStore implements WebhookDeliveryStore {
   private readonly events = new Map<string, StoredEvent>();
   private readonly deliveries = new Map<string, DeliveryRecord>();
+  /** Delivery ids by event and subscription, for events with more than {@link SCANNED_DELIVERIES} deliveries (the others are scanned). */
   private readonly deliveryByKey = new Map<string, string>();
   private readonly deliveriesByEvent = new Map<string, string[]>();
   private readonly deadLetters = new Set<string>();
@@ -65,8 +73,7 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
   }
 
   async requeueDelivery(eventId: string, subscriptionId: string, now: Date): Promise<boolean> {
-    const id = this.deliveryByKey.get(key(eventId, subscriptionId));
-    const d = id ? this.deliveries.get(id) : undefined;
+    const d = this.deliveryOf(eventId, subscriptionId);
     if (!d) return false;
     this.revive(d, now);
     return true;
@@ -162,8 +169,7 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
   }
 
   async getDelivery(eventId: string, subscriptionId: string): Promise<DeliveryRecord | null> {
-    const id = this.deliveryByKey.get(key(eventId, subscriptionId));
-    const d = id ? this.deliveries.get(id) : undefined;
+    const d = this.deliveryOf(eventId, subscriptionId);
     return d ? { ...d } : null;
   }
 
@@ -201,7 +207,7 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
     for (const d of deliveries) {
       const record = pendingRecord(event, d);
       this.deliveries.set(record.delivery_id, record);
-      this.deliveryByKey.set(key(event.event_id, d.subscription_id), record.delivery_id);
+      if (deliveries.length > SCANNED_DELIVERIES) this.deliveryByKey.set(key(event.event_id, d.subscription_id), record.delivery_id);
       // Leased: claimable again only once the lease expires (then its due entry is made from the lease entry).
       if (record.locked_until) this.due.pushLease(record.locked_until.getTime(), record.delivery_id);
       else if (record.lane != null) this.lanes.join(record);
@@ -210,6 +216,21 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
     }
     this.deliveriesByEvent.set(event.event_id, ids);
     return true;
+  }
+
+  /** The delivery of `eventId` to `subscriptionId`, if stored. */
+  private deliveryOf(eventId: string, subscriptionId: string): DeliveryRecord | undefined {
+    const ids = this.deliveriesByEvent.get(eventId);
+    if (!ids) return undefined;
+    if (ids.length > SCANNED_DELIVERIES) {
+      const id = this.deliveryByKey.get(key(eventId, subscriptionId));
+      return id === undefined ? undefined : this.deliveries.get(id);
+    }
+    for (const id of ids) {
+      const d = this.deliveries.get(id);
+      if (d?.subscription_id === subscriptionId) return d;
+    }
+    return undefined;
   }
 
   private completeOne({ delivery_id: deliveryId, worker_id: workerId, attempt, next }: AttemptCompletion): boolean {
