@@ -190,6 +190,33 @@ export async function runPool(count, concurrency, fn) {
   await Promise.all(workers);
 }
 
+/**
+ * This process's memory after collections (with --expose-gc), repeated until RSS stops falling: V8 compacts a
+ * fragmented old generation a few pages per full collection, so one collection can leave free pages that the next
+ * ones (or V8's memory reducer, once the process is idle) give back. `first` is the figure after one collection.
+ */
+export async function settledMemory(maxCollections = 30) {
+  const mb = (b) => +(b / 2 ** 20).toFixed(1);
+  const read = () => {
+    const m = process.memoryUsage();
+    return { rss_mb: mb(m.rss), heap_used_mb: mb(m.heapUsed), heap_total_mb: mb(m.heapTotal), external_mb: mb(m.external) };
+  };
+  global.gc?.();
+  await sleep(50);
+  const first = read();
+  let last = first;
+  let collections = 1;
+  // Settled: three collections in a row that gave back less than 1 MB each.
+  for (let flat = 0; global.gc && collections < maxCollections && flat < 3; collections++) {
+    global.gc();
+    await sleep(50);
+    const now = read();
+    flat = now.rss_mb < last.rss_mb - 1 ? 0 : flat + 1;
+    last = now;
+  }
+  return { ...last, first, collections };
+}
+
 /** Samples this process's RSS every `intervalMs` until stopped; reports the peak. */
 export function rssSampler(intervalMs = 100) {
   let peak = process.memoryUsage().rss;

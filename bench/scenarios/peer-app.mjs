@@ -3,10 +3,10 @@
 // over IPC, and closes when told 'exit' (or when its parent goes). Also answers
 //   { cmd: 'watch', event_type, tenant_id, count }: polls which subscriptions receive that event until their number
 //   is no longer `count`, then replies { type: 'changed', at } (CLOCK_MONOTONIC ms);
-//   { cmd: 'rss' }: collects garbage (when run with --expose-gc) and replies { type: 'rss', rss_mb, heap_used_mb,
-//   indexed } (the memory of a fresh replica that loaded the subscriptions, and how many its index holds).
+//   { cmd: 'rss' }: collects garbage until RSS settles (when run with --expose-gc; see settledMemory) and replies
+//   { type: 'rss', rss_mb, heap_used_mb, ..., first, collections, indexed } (the memory of a fresh replica that loaded the subscriptions, and how many its index holds).
 // Not a scenario of its own.
-import { BENCH_DIR, loadLibrary, nowMs, scenarioArgs, sleep, startApp, subscriptionCacheOf } from '../lib/common.mjs';
+import { BENCH_DIR, loadLibrary, nowMs, scenarioArgs, settledMemory, sleep, startApp, subscriptionCacheOf } from '../lib/common.mjs';
 
 const { schema, webhook = {} } = scenarioArgs();
 const lib = loadLibrary();
@@ -21,13 +21,7 @@ const close = async () => {
 process.on('message', async (m) => {
   if (m === 'exit') return void close();
   if (m?.cmd === 'rss') {
-    for (let i = 0; i < 3; i++) {
-      global.gc?.();
-      await sleep(50);
-    }
-    const mem = process.memoryUsage();
-    const mb = (b) => +(b / 2 ** 20).toFixed(1);
-    return void process.send({ type: 'rss', rss_mb: mb(mem.rss), heap_used_mb: mb(mem.heapUsed), heap_total_mb: mb(mem.heapTotal), external_mb: mb(mem.external), indexed: cache.snapshot?.size ?? null });
+    return void process.send({ type: 'rss', ...(await settledMemory()), indexed: cache.snapshot?.size ?? null });
   }
   if (m?.cmd === 'snapshot') {
     const { writeHeapSnapshot } = await import('node:v8');

@@ -1,6 +1,7 @@
 // The process that created the subscriptions against a fresh replica, PostgreSQL (issue 22): `subscriptions` of
 // them (10 per tenant) created through `WebhookSubscriptionService.createMany`, `batch` per call, as an app's import
-// job would; then, after a collection,
+// job would; then, after collections until RSS stops falling (settledMemory; the figures after the first one are
+// reported too),
 // - the RSS of this (creating) process, whose index grew by one local write per subscription;
 // - the RSS of a fresh replica (a second process on the same schema that loaded them all at start-up);
 // - dispatch latency here: `events` tenant-scoped events one after another (each matches its tenant's 10).
@@ -9,7 +10,7 @@ import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
-import { BENCH_DIR, dropSchema, freshSchema, loadLibrary, nowMs, percentile, receiverFromEnv, runScenario, sleep, startApp, startProfile, subscriptionCacheOf } from '../lib/common.mjs';
+import { BENCH_DIR, dropSchema, freshSchema, loadLibrary, nowMs, percentile, receiverFromEnv, runScenario, settledMemory, sleep, startApp, startProfile, subscriptionCacheOf } from '../lib/common.mjs';
 
 const PER_TENANT = 10;
 
@@ -67,14 +68,19 @@ runScenario(async ({ subscriptions = 100_000, batch = 1000, events = 2000, schem
       creating_heap_used_mb: creating.heap_used_mb,
       creating_heap_total_mb: creating.heap_total_mb,
       creating_external_mb: creating.external_mb,
+      creating_collections: creating.collections,
+      creating_first_rss_mb: creating.first.rss_mb,
       creating_indexed: indexed,
       replica_rss_mb: fresh.rss_mb,
       replica_heap_used_mb: fresh.heap_used_mb,
       replica_heap_total_mb: fresh.heap_total_mb,
       replica_external_mb: fresh.external_mb,
+      replica_collections: fresh.collections,
+      replica_first_rss_mb: fresh.first.rss_mb,
       replica_indexed: fresh.indexed,
       replica_load_ms: Math.round(loadMs),
       ratio: +(creating.rss_mb / fresh.rss_mb).toFixed(2),
+      first_ratio: +(creating.first.rss_mb / fresh.first.rss_mb).toFixed(2),
       matched_per_event: matched / events,
       p50_ms: r(percentile(latencies, 50)),
       p99_ms: r(percentile(latencies, 99)),
@@ -88,16 +94,6 @@ runScenario(async ({ subscriptions = 100_000, batch = 1000, events = 2000, schem
     await dropSchema(schema);
   }
 });
-
-async function settledMemory() {
-  for (let i = 0; i < 3; i++) {
-    global.gc?.();
-    await sleep(50);
-  }
-  const mem = process.memoryUsage();
-  const mb = (b) => +(b / 2 ** 20).toFixed(1);
-  return { rss_mb: mb(mem.rss), heap_used_mb: mb(mem.heapUsed), heap_total_mb: mb(mem.heapTotal), external_mb: mb(mem.external) };
-}
 
 function snapshot(name) {
   const dir = join(BENCH_DIR, 'results', 'profiles');
