@@ -54,7 +54,8 @@ export function serializeEvent(input: WebhookEventInput, maxBytes: number, now: 
   } catch (err) {
     throw new InvalidEventError(`payload is not JSON-serializable: ${(err as Error).message.split('\n')[0]} (convert BigInt to string and remove cycles)`);
   }
-  const size = Buffer.byteLength(body, 'utf8');
+  // A UTF-16 unit is at most 3 UTF-8 bytes: a body that short cannot be over, and is not measured.
+  const size = body.length * 3 <= maxBytes ? 0 : Buffer.byteLength(body, 'utf8');
   if (size > maxBytes) {
     throw new InvalidEventError(`event body is ${size} bytes, over max_payload_bytes (${maxBytes}): send a reference (an id or URL) instead of the whole object`);
   }

@@ -22,7 +22,7 @@ import { InjectStoreCapabilities } from '../webhook-stores';
 import { DeliveryEngine } from './engine/delivery-engine';
 import type { HandOffTarget } from './engine/hand-off';
 import { WriteBatcher } from './engine/write-batcher';
-import { serializeEvent } from './event-serializer';
+import { serializeEvent, type SerializedEvent } from './event-serializer';
 import type { WebhookTelemetry } from './telemetry.port';
 import { TransactionHostRef } from './transaction-host.ref';
 
@@ -115,7 +115,9 @@ export class WebhookDeliveryService {
   private async dispatchOne<T>(event: WebhookEventInput<T>, options: DispatchOptions, traceparent: string | null): Promise<DispatchResult> {
     const manager = this.transactionOf(options);
     if (manager !== undefined) return (await this.dispatchInTransaction([event], manager, [traceparent]))[0];
-    const prepared = await this.prepare(event, traceparent);
+    const serialized = serializeEvent(event, this.config.max_payload_bytes, new Date(), traceparent);
+    // No await when nothing needs one (dispatch is the hot path).
+    const prepared = this.preparedNow(serialized) ?? (await this.preparedLater(serialized));
     // Those this process's engine has room for are stored leased to it, and start as soon as they commit.
     const reservation = this.engine.reserve(prepared.targets);
     let created = false;
@@ -191,13 +193,23 @@ export class WebhookDeliveryService {
    * Validates and serializes an event (against the event catalog, when there is one) and finds its subscriptions
    * (nothing is written); `traceparent` (its dispatch span) is stored with it.
    */
-  private async prepare<T>(input: WebhookEventInput<T>, traceparent: string | null): Promise<PreparedEvent> {
-    const { event, tenant_id, ordering_key } = serializeEvent(input, this.config.max_payload_bytes, new Date(), traceparent);
-    if (this.catalog.enabled) await this.catalog.checkEvent(event);
-    // From memory when the subscriptions are indexed here (no await: dispatch is the hot path), else from the store.
-    const targets = this.cache.matchNow(event, tenant_id) ?? (await this.cache.match(event, tenant_id));
-    const subscriptionIds = targets.map((t) => t.subscription_id);
-    return { event, targets, subscriptionIds, deliveryIds: subscriptionIds.map(() => newId()), lane: ordering_key ?? '' };
+  private prepare<T>(input: WebhookEventInput<T>, traceparent: string | null): Promise<PreparedEvent> {
+    const serialized = serializeEvent(input, this.config.max_payload_bytes, new Date(), traceparent);
+    const prepared = this.preparedNow(serialized);
+    return prepared ? Promise.resolve(prepared) : this.preparedLater(serialized);
+  }
+
+  /** A serialized event prepared at once, when there is no catalog to ask and its subscriptions are indexed here; else null. */
+  private preparedNow(serialized: SerializedEvent): PreparedEvent | null {
+    if (this.catalog.enabled) return null;
+    const targets = this.cache.matchNow(serialized.event, serialized.tenant_id);
+    return targets && preparedEvent(serialized, targets);
+  }
+
+  /** A serialized event checked against the catalog (when enabled), its subscriptions read from the store when not indexed here. */
+  private async preparedLater(serialized: SerializedEvent): Promise<PreparedEvent> {
+    if (this.catalog.enabled) await this.catalog.checkEvent(serialized.event);
+    return preparedEvent(serialized, await this.cache.match(serialized.event, serialized.tenant_id));
   }
 
   /**
@@ -221,6 +233,16 @@ export class WebhookDeliveryService {
     if (n > 0) this.engine.wake();
     return n;
   }
+}
+
+function preparedEvent({ event, ordering_key }: SerializedEvent, targets: readonly HandOffTarget[]): PreparedEvent {
+  const subscriptionIds: string[] = [];
+  const deliveryIds: string[] = [];
+  for (const t of targets) {
+    subscriptionIds.push(t.subscription_id);
+    deliveryIds.push(newId());
+  }
+  return { event, targets, subscriptionIds, deliveryIds, lane: ordering_key ?? '' };
 }
 
 /** The store item of a prepared event; `leases` per delivery (null: stored unleased). */

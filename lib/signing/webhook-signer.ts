@@ -64,14 +64,18 @@ export class WebhookSigner {
       // A previous ed25519 key (the subscription has just left ed25519) has no body-hmac form: it is left out.
       if (secrets[1] && !secrets[1].startsWith(SIGNING_KEY_PREFIX)) headers[`${c.signature_header}-previous`] = signBodyHmac(secrets[1], body, c.signature_algorithm);
     } else {
-      headers[c.signature_header] = secrets
-        .map((s) => (s.startsWith(SIGNING_KEY_PREFIX) ? signEd25519StandardWebhooks(this.privateKey(s), eventId, timestamp, body) : signStandardWebhooks(this.key(s), eventId, timestamp, body)))
-        .join(' ');
+      const first = this.signOne(secrets[0], eventId, timestamp, body);
+      headers[c.signature_header] = secrets.length === 1 ? first : `${first} ${this.signOne(secrets[1], eventId, timestamp, body)}`;
     }
     // The subscription's own headers (validated when set; skipped here if the module's names changed since).
     const own = sub.headers;
     if (own) for (const name in own) if (!this.reserved.has(name.toLowerCase())) headers[name.toLowerCase()] = own[name];
     return headers;
+  }
+
+  /** One Standard Webhooks signature by `secret`'s kind: `v1a,` for a `whsk_` key, `v1,` for any other. */
+  private signOne(secret: string, eventId: string, timestamp: number, body: string): string {
+    return secret.startsWith(SIGNING_KEY_PREFIX) ? signEd25519StandardWebhooks(this.privateKey(secret), eventId, timestamp, body) : signStandardWebhooks(this.key(secret), eventId, timestamp, body);
   }
 
   private key(secret: string): Buffer {
