@@ -157,7 +157,11 @@ Pager.prototype.query = function () { return { limit: PAGE + 1, offset: this.pag
 /** Opens a modal dialog; focus goes back to where it was when it closes. */
 function openDialog(dialog) {
   var back = document.activeElement;
-  dialog.addEventListener('close', function () { if (back && back.focus) back.focus(); }, { once: true });
+  // The close event comes a task after the dialog closed: focus goes back only if it has not moved on meanwhile.
+  dialog.addEventListener('close', function () {
+    var now = document.activeElement;
+    if (back && back.focus && (!now || now === document.body || dialog.contains(now))) back.focus();
+  }, { once: true });
   dialog.showModal();
 }
 
