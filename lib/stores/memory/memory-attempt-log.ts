@@ -4,6 +4,7 @@ import type { AttemptCursor, AttemptQuery, FailureRun } from '../../domain/store
 import type { DeliveryAttempt } from '../../domain/types';
 import { StatsAccumulator, StatsRange } from '../attempt-stats';
 import { compareAttemptsNewestFirst, pageBounds } from '../store.utils';
+import { attemptCopy } from './memory-records';
 import { SortedList } from './sorted-list';
 
 /** Log order, oldest first: the lists are read backwards, newest first. */
@@ -44,7 +45,7 @@ export class MemoryAttemptLog {
       if (query.since !== undefined && a.attempted_at < query.since) break;
       if (!matches(a, query)) continue;
       if (skipped++ < offset) continue;
-      out.push({ ...a });
+      out.push(attemptCopy(a));
       if (out.length >= limit) break;
     }
     return out;
@@ -99,23 +100,6 @@ export class MemoryAttemptLog {
     }
     return n;
   }
-}
-
-/** A copy of fixed shape (a spread copy is a new hidden class per source shape, and slower to make). */
-function attemptCopy(a: DeliveryAttempt): DeliveryAttempt {
-  return {
-    attempt_id: a.attempt_id,
-    subscription_id: a.subscription_id,
-    event_id: a.event_id,
-    event_type: a.event_type,
-    status: a.status,
-    status_code: a.status_code,
-    attempt_number: a.attempt_number,
-    attempted_at: a.attempted_at,
-    next_retry_at: a.next_retry_at,
-    error_message: a.error_message,
-    duration_ms: a.duration_ms,
-  };
 }
 
 /** Whether an attempt passes the filters of `query` other than subscription, paging and `since`. */

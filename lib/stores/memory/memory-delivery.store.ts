@@ -9,7 +9,7 @@ import { MemoryDueIndex } from './memory-due-index';
 import { MemoryClaims } from './memory-claims';
 import { MemoryLanes } from './memory-lanes';
 import { MemoryRateBuckets } from './memory-rate-buckets';
-import { frozenEvent, pendingRecord } from './memory-records';
+import { attemptCopy, frozenEvent, pendingRecord } from './memory-records';
 
 const FINAL = new Set(['delivered', 'dead_letter', 'cancelled']);
 
@@ -130,7 +130,7 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
 
   async getAttempt(attemptId: string): Promise<DeliveryAttempt | null> {
     const a = this.log.get(attemptId);
-    return a ? { ...a } : null;
+    return a ? attemptCopy(a) : null;
   }
 
   async getAttempts(query: AttemptQuery = {}): Promise<DeliveryAttempt[]> {
@@ -146,7 +146,7 @@ export class MemoryDeliveryStore implements WebhookDeliveryStore {
       // Keyset: only those listed after the cursor, newest first.
       if (a && !(query.before && compareAttemptsNewestFirst(query.before, a) >= 0)) out.push(a);
     }
-    return page(out.sort(compareAttemptsNewestFirst), query).map((a) => ({ ...a }));
+    return page(out.sort(compareAttemptsNewestFirst), query).map(attemptCopy);
   }
 
   async countDeadLetters(query: Pick<DeadLetterQuery, 'subscription_id'> = {}): Promise<number> {

@@ -1,5 +1,5 @@
 import type { NewDelivery } from '../../domain/stores';
-import type { DeliveryRecord, StoredEvent } from '../../domain/types';
+import type { DeliveryAttempt, DeliveryRecord, StoredEvent } from '../../domain/types';
 
 /**
  * The memory store's copy of an accepted event: a literal of fixed shape, frozen (a spread copy gets its own hidden
@@ -38,5 +38,25 @@ export function pendingRecord(event: StoredEvent, d: NewDelivery): DeliveryRecor
     last_attempt_id: null,
     created_at: event.created_at,
     updated_at: event.created_at,
+  };
+}
+
+/**
+ * A copy of a logged attempt, of fixed shape: the one the log keeps, and each one it hands out (a spread copy is a
+ * new hidden class per source shape, and slower to make).
+ */
+export function attemptCopy(a: DeliveryAttempt): DeliveryAttempt {
+  return {
+    attempt_id: a.attempt_id,
+    subscription_id: a.subscription_id,
+    event_id: a.event_id,
+    event_type: a.event_type,
+    status: a.status,
+    status_code: a.status_code,
+    attempt_number: a.attempt_number,
+    attempted_at: a.attempted_at,
+    next_retry_at: a.next_retry_at,
+    error_message: a.error_message,
+    duration_ms: a.duration_ms,
   };
 }
