@@ -12,6 +12,8 @@
 //   --scale=N                     subscriptions of the large scale cases (default 1,000,000; quick 100,000)
 //   --heap-sampling               with --profile: also a sampling heap profile of the measured phase (<id>.heapprofile:
 //                                 what allocates, including what the young generation collects)
+//   --heap-survivors              with --heap-sampling: only what outlives a young-generation collection (what every
+//                                 scavenge copies, then promotes to the old generation)
 //   --heap-snapshot               scenarios that support it (scale-create-postgres) write V8 heap snapshots there too
 //   --no-write                    do not write bench/results/latest.json and bench/RESULTS.md
 //   --baseline=<dir>              paired run: every scenario also runs against <dir>/dist (another checkout, built,
@@ -36,6 +38,7 @@ const WRITE = !argv.includes('--no-write');
 const ONLY = (argv.find((a) => a.startsWith('--only=')) ?? '').slice('--only='.length).split(',').filter(Boolean);
 const HEAP_SNAPSHOT = argv.includes('--heap-snapshot');
 const HEAP_SAMPLING = argv.includes('--heap-sampling');
+const HEAP_SURVIVORS = argv.includes('--heap-survivors');
 const BASELINE = (argv.find((a) => a.startsWith('--baseline=')) ?? '').slice('--baseline='.length) || null;
 const MODE = QUICK ? 'quick' : 'full';
 const RESULTS_DIR = join(BENCH_DIR, 'results');
@@ -188,7 +191,7 @@ async function runOne(scenario, side = null) {
     return await new Promise((resolveRun) => {
       const child = fork(join(BENCH_DIR, 'scenarios', scenario.script), [JSON.stringify(scenario.args)], {
         execArgv,
-        env: { ...process.env, ...sideEnv, ...(PROFILE ? { BENCH_HEAP_SAMPLING: HEAP_SAMPLING ? '1' : '0', BENCH_PROFILE_DIR: PROFILE_DIR, BENCH_PROFILE_SUFFIX: `${scenario.id.includes('#') ? `_${scenario.id.split('#')[1]}` : ''}${sideSuffix}` } : {}), TZ: 'UTC', BENCH_RECEIVER_PORT: String(receiver.port), BENCH_RECEIVER_CONTROL: String(receiver.control) },
+        env: { ...process.env, ...sideEnv, ...(PROFILE ? { BENCH_HEAP_SAMPLING: HEAP_SAMPLING ? '1' : '0', BENCH_HEAP_SURVIVORS: HEAP_SURVIVORS ? '1' : '0', BENCH_PROFILE_DIR: PROFILE_DIR, BENCH_PROFILE_SUFFIX: `${scenario.id.includes('#') ? `_${scenario.id.split('#')[1]}` : ''}${sideSuffix}` } : {}), TZ: 'UTC', BENCH_RECEIVER_PORT: String(receiver.port), BENCH_RECEIVER_CONTROL: String(receiver.control) },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       children.add(child);

@@ -434,8 +434,11 @@ export async function startProfile(name) {
   await post('Profiler.setSamplingInterval', { interval: 200 });
   await post('Profiler.start');
   // BENCH_HEAP_SAMPLING=1 (run.mjs --heap-sampling): also where the measured phase allocates (sampled every 32 KB).
+  // BENCH_HEAP_SURVIVORS=1 (run.mjs --heap-survivors): only what outlives a young-generation collection, that is
+  // what scavenges copy and promote.
   const heap = process.env.BENCH_HEAP_SAMPLING === '1';
-  if (heap) await post('HeapProfiler.startSampling', { samplingInterval: 32_768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  const survivors = process.env.BENCH_HEAP_SURVIVORS === '1';
+  if (heap) await post('HeapProfiler.startSampling', { samplingInterval: 32_768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !survivors });
   return {
     async stop() {
       const { profile } = await post('Profiler.stop');

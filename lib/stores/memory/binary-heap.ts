@@ -26,16 +26,11 @@ export class BinaryHeap<T> {
     // Sift up: parents that come after the new entry move down, and it goes in the place left.
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const parentKey = keys[parent];
-      if (parentKey < key || (parentKey === key && seqs[parent] < seq)) break;
-      keys[i] = parentKey;
-      seqs[i] = seqs[parent];
-      values[i] = values[parent];
+      if (before(keys[parent], seqs[parent], key, seq)) break;
+      this.move(parent, i);
       i = parent;
     }
-    keys[i] = key;
-    seqs[i] = seq;
-    values[i] = value;
+    this.place(i, key, seq, value);
   }
 
   peekKey(): number | undefined {
@@ -59,16 +54,25 @@ export class BinaryHeap<T> {
         const right = left + 1;
         const child = right < size && before(keys[right], seqs[right], keys[left], seqs[left]) ? right : left;
         if (before(key, seq, keys[child], seqs[child])) break;
-        keys[i] = keys[child];
-        seqs[i] = seqs[child];
-        values[i] = values[child];
+        this.move(child, i);
         i = child;
       }
-      keys[i] = key;
-      seqs[i] = seq;
-      values[i] = value;
+      this.place(i, key, seq, value);
     }
     return top;
+  }
+
+  /** Copies the entry at `from` to `to`. */
+  private move(from: number, to: number): void {
+    this.keys[to] = this.keys[from];
+    this.seqs[to] = this.seqs[from];
+    this.values[to] = this.values[from];
+  }
+
+  private place(i: number, key: number, seq: number, value: T): void {
+    this.keys[i] = key;
+    this.seqs[i] = seq;
+    this.values[i] = value;
   }
 }
 
