@@ -93,6 +93,33 @@ describe('Capacity', () => {
     expect(c.startable()).toEqual([]);
   });
 
+  it('keeps its counts across thousands of subscriptions coming and going (idle ones are swept, busy ones kept)', () => {
+    const c = new Capacity<string>({ maxInProcess: 64, sendCap: 1 });
+    // One subscription stays busy throughout: one sending (its cap), one held, one reserved.
+    c.hold('busy', 'busy-0');
+    expect(c.startable()).toEqual(['busy-0']);
+    c.hold('busy', 'busy-1');
+    c.reserve('busy');
+    for (let i = 0; i < 5_000; i++) {
+      const id = `s${i}`;
+      c.reserve(id);
+      c.unreserve(id);
+      expect(c.hold(id, id)).toBe(true);
+      expect(c.startable()).toEqual([id]);
+      c.finish(id, 1);
+    }
+    expect({ sending: c.sending, held: c.held, free: c.freeRoom }).toEqual({ sending: 1, held: 1, free: 64 - 3 });
+    expect(c.busy('busy')).toBe(2);
+    expect(c.busy('s0')).toBe(0);
+    expect(c.busy('s4999')).toBe(0);
+    // 'busy' has its hold limit (2) busy: saturated; none of the idle ones is.
+    expect(c.saturatedSubscriptions()).toEqual(['busy']);
+    expect(c.canReserve('s17', false)).toBe(true);
+    c.finish('busy');
+    expect(c.startable()).toEqual(['busy-1']);
+    expect(c.heldItems()).toEqual([]);
+  });
+
   it('drains held items (shutdown)', () => {
     const c = new Capacity<number>({ maxInProcess: 1, sendCap: 1 });
     c.hold('a', 1);

@@ -4,6 +4,14 @@ import { SendPace } from './send-pace';
 const FAST_HOLD_CAPS = 4;
 /** Most fast subscriptions given a larger claim share in one claim (each is a term of the claim's SQL). */
 const MAX_FAST_SHARES = 32;
+/**
+ * Idle subscriptions a per-subscription tally may hold (beyond as many as are busy: sweeping stays amortized O(1))
+ * before they are swept out. An idle
+ * subscription keeps its entry (0, or an empty queue) rather than being deleted: a long-lived Map whose entries come
+ * and go keeps rebuilding its table, and once a table is in the old generation each rebuilt one, with what it
+ * holds, stays reachable from it until the next full collection (see `followSignal` in undici-exchange.ts).
+ */
+const SWEEP_AT = 1_024;
 
 /** The limits a {@link Capacity} keeps, from the module config. */
 export interface CapacityLimits {
@@ -47,9 +55,9 @@ export class Capacity<T> {
   private sendingCount = 0;
   private heldCount = 0;
   private reservedCount = 0;
-  private readonly sendingBy = new Map<string, number>();
-  private readonly heldBy = new Map<string, T[]>();
-  private readonly reservedBy = new Map<string, number>();
+  private sendingBy = new Map<string, number>();
+  private heldBy = new Map<string, T[]>();
+  private reservedBy = new Map<string, number>();
   /** Subscriptions with their own cap. */
   private readonly caps = new Map<string, number>();
   private readonly ownCapCeiling: number;
@@ -179,6 +187,7 @@ export class Capacity<T> {
   unreserve(subscriptionId: string): void {
     this.reservedCount--;
     decrement(this.reservedBy, subscriptionId);
+    if (this.reservedBy.size > SWEEP_AT + this.reservedCount) this.reservedBy = swept(this.reservedBy, (n) => n > 0);
   }
 
   /** Holds `item` for a send slot; false (nothing held) when the subscription already has `holdLimit` busy. */
@@ -207,8 +216,8 @@ export class Capacity<T> {
         sending++;
       }
       if (sending > 0) this.sendingBy.set(id, sending);
-      if (queue.length === 0) this.heldBy.delete(id);
     }
+    if (this.heldBy.size > SWEEP_AT + this.heldCount) this.heldBy = swept(this.heldBy, (queue) => queue.length > 0);
     return out;
   }
 
@@ -219,6 +228,7 @@ export class Capacity<T> {
   finish(subscriptionId: string, slotMs?: number): void {
     this.sendingCount--;
     decrement(this.sendingBy, subscriptionId);
+    if (this.sendingBy.size > SWEEP_AT + this.sendingCount) this.sendingBy = swept(this.sendingBy, (n) => n > 0);
     if (slotMs !== undefined) this.pace.recordSlot(subscriptionId, slotMs);
   }
 
@@ -236,8 +246,14 @@ export class Capacity<T> {
   }
 }
 
+/** One less for `key`, kept at zero (see {@link SWEEP_AT}). */
 function decrement(map: Map<string, number>, key: string): void {
-  const n = (map.get(key) ?? 0) - 1;
-  if (n <= 0) map.delete(key);
-  else map.set(key, n);
+  map.set(key, Math.max(0, (map.get(key) ?? 0) - 1));
+}
+
+/** A new map of the entries of `map` still in use. */
+function swept<V>(map: Map<string, V>, inUse: (value: V) => boolean): Map<string, V> {
+  const out = new Map<string, V>();
+  for (const [key, value] of map) if (inUse(value)) out.set(key, value);
+  return out;
 }

@@ -32,14 +32,21 @@ export interface SendsParts {
  * before its send could) goes back to the store.
  */
 export class Sends {
-  /** The sends in flight, by what each sends. */
-  private readonly inFlight = new Map<Held, Promise<void>>();
+  /**
+   * Sends in flight: a count, not a collection of them. A long-lived Map or Set that every send enters and leaves
+   * keeps rebuilding its table, and once a table is in the old generation each rebuilt one stays reachable from it
+   * until the next full collection, with whatever it held: every send's state outlived young-generation
+   * collections (see `followSignal` in undici-exchange.ts).
+   */
+  private count = 0;
+  /** Called once no send is in flight ({@link settled}). */
+  private drained: Array<() => void> = [];
 
   constructor(private readonly parts: SendsParts) {}
 
   /** Sends running now. */
   get running(): number {
-    return this.inFlight.size;
+    return this.count;
   }
 
   /** Holds claimed deliveries for a send slot; a subscription's excess over its hold limit goes back to the store. */
@@ -114,21 +121,25 @@ export class Sends {
     );
   }
 
-  /** Resolves when every send in flight now has ended (true), or after `ms` if given (false when some still run). */
+  /**
+   * Resolves when no send is in flight (true), or after `ms` if given (false when some still run). For shutdown,
+   * when no new send starts.
+   */
   async settled(ms?: number): Promise<boolean> {
-    if (this.inFlight.size === 0) return true;
-    const ended = Promise.allSettled([...this.inFlight.values()]);
+    if (this.count === 0) return true;
+    const ended = new Promise<void>((resolve) => this.drained.push(resolve));
     if (ms === undefined) await ended;
     else {
       let timer: { cancel(): void } | undefined;
       await Promise.race([ended, new Promise<void>((resolve) => (timer = this.parts.clock.setTimer(resolve, ms)))]);
       timer?.cancel();
     }
-    return this.inFlight.size === 0;
+    return this.count === 0;
   }
 
   private start(held: Held): void {
-    this.inFlight.set(held, this.send(held));
+    this.count++;
+    void this.send(held);
   }
 
   /** One send from start to end (one async frame: no promise chain per send). Never rejects. */
@@ -152,8 +163,11 @@ export class Sends {
     } catch (err) {
       this.parts.logger.error(`delivery ${held.claimed.delivery.delivery_id} failed to complete (its lease will expire and it will be retried): ${(err as Error).message}`);
     } finally {
-      // Its entry is set by now: this runs after an await.
-      this.inFlight.delete(held);
+      if (--this.count === 0 && this.drained.length > 0) {
+        const drained = this.drained;
+        this.drained = [];
+        for (const resolve of drained) resolve();
+      }
       free();
       if (held.claimed.delivery.lane != null) this.parts.laneTurnEnded(subscriptionId);
     }
