@@ -53,8 +53,12 @@ export class SubscriptionCache {
   /** Whether the snapshot keeps an index to match from (not for a store with an index of its own). */
   private readonly snapshotMatches: boolean;
   private readonly records = new LruMap<string, WebhookSubscription>(RECORDS_KEPT);
-  /** Ids asked for in this tick and not kept: read together at its end. */
-  private readonly missing = new Map<string, Deferred<WebhookSubscription | null>>();
+  /**
+   * Ids asked for in this tick and not kept: read together at its end. A new map per tick, not one cleared: a
+   * long-lived map cleared every tick rebuilds its table, and once a table is old each new one stays reachable from
+   * it until a full collection, with the readers it holds.
+   */
+  private missing = new Map<string, Deferred<WebhookSubscription | null>>();
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private stopped = false;
@@ -122,8 +126,8 @@ export class SubscriptionCache {
   }
 
   private readMissing(): void {
-    const batch = new Map(this.missing);
-    this.missing.clear();
+    const batch = this.missing;
+    this.missing = new Map();
     this.store.getMany([...batch.keys()]).then(
       (subs) => {
         const found = new Map(subs.map((sub) => [sub.subscription_id, sub]));
