@@ -194,10 +194,11 @@ class Exchange {
  * an EventTarget listener per send cost about 2 µs of a memory-store delivery (CPU profile of the bench). Weak: a
  * signal dropped by its owner takes its list with it.
  *
- * A list, not a `Set`: with a Set of the exchanges in flight, about half of what the memory store's deliveries
- * allocate survived young-generation collections (each exchange's request, timer and response headers; heap profile
- * of the objects that outlive a scavenge: 238 MB against 115 MB without following), so every scavenge copied and
- * promoted it. An exchange that leaves the list clears its own links, so no finished exchange keeps another alive.
+ * A list, not a `Set`: a long-lived Set whose entries come and go rebuilds its table, and once a table is in the old
+ * generation each rebuilt one stays reachable from it, with what it holds, until the next full collection. With a
+ * Set here, every exchange's request, timer and response headers outlived young-generation collections and were
+ * promoted (a heap profile of what outlives a scavenge, memory store: 238 MB against 113 MB). An exchange that
+ * leaves the list clears its own links, so no finished exchange keeps another alive.
  */
 class Following {
   first: Exchange | null = null;
