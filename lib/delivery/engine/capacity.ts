@@ -6,10 +6,10 @@ const FAST_HOLD_CAPS = 4;
 const MAX_FAST_SHARES = 32;
 /**
  * Idle subscriptions a per-subscription tally may hold (beyond as many as are busy: sweeping stays amortized O(1))
- * before they are swept out. An idle
- * subscription keeps its entry (0, or an empty queue) rather than being deleted: a long-lived Map whose entries come
- * and go keeps rebuilding its table, and once a table is in the old generation each rebuilt one, with what it
- * holds, stays reachable from it until the next full collection (see `followSignal` in undici-exchange.ts).
+ * before they are swept out. An idle subscription keeps its entry (0, or an empty queue) rather than being deleted:
+ * a long-lived Map whose entries come and go keeps rebuilding its table, and once a table is in the old generation
+ * each rebuilt one, with what it holds, stays reachable from it until the next full collection (see `followSignal`
+ * in undici-exchange.ts).
  */
 const SWEEP_AT = 1_024;
 
@@ -187,7 +187,7 @@ export class Capacity<T> {
   unreserve(subscriptionId: string): void {
     this.reservedCount--;
     decrement(this.reservedBy, subscriptionId);
-    if (this.reservedBy.size > SWEEP_AT + this.reservedCount) this.reservedBy = swept(this.reservedBy, (n) => n > 0);
+    this.reservedBy = swept(this.reservedBy, this.reservedCount, (n) => n > 0);
   }
 
   /** Holds `item` for a send slot; false (nothing held) when the subscription already has `holdLimit` busy. */
@@ -217,7 +217,7 @@ export class Capacity<T> {
       }
       if (sending > 0) this.sendingBy.set(id, sending);
     }
-    if (this.heldBy.size > SWEEP_AT + this.heldCount) this.heldBy = swept(this.heldBy, (queue) => queue.length > 0);
+    this.heldBy = swept(this.heldBy, this.heldCount, (queue) => queue.length > 0);
     return out;
   }
 
@@ -228,7 +228,7 @@ export class Capacity<T> {
   finish(subscriptionId: string, slotMs?: number): void {
     this.sendingCount--;
     decrement(this.sendingBy, subscriptionId);
-    if (this.sendingBy.size > SWEEP_AT + this.sendingCount) this.sendingBy = swept(this.sendingBy, (n) => n > 0);
+    this.sendingBy = swept(this.sendingBy, this.sendingCount, (n) => n > 0);
     if (slotMs !== undefined) this.pace.recordSlot(subscriptionId, slotMs);
   }
 
@@ -251,8 +251,9 @@ function decrement(map: Map<string, number>, key: string): void {
   map.set(key, Math.max(0, (map.get(key) ?? 0) - 1));
 }
 
-/** A new map of the entries of `map` still in use. */
-function swept<V>(map: Map<string, V>, inUse: (value: V) => boolean): Map<string, V> {
+/** `map` itself, or once it holds more than {@link SWEEP_AT} entries beyond the `busy` ones, a new map of those in use. */
+function swept<V>(map: Map<string, V>, busy: number, inUse: (value: V) => boolean): Map<string, V> {
+  if (map.size <= SWEEP_AT + busy) return map;
   const out = new Map<string, V>();
   for (const [key, value] of map) if (inUse(value)) out.set(key, value);
   return out;
