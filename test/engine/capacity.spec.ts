@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { Capacity } from '../../lib/delivery/engine/capacity';
 import { FAST_SEND_MS } from '../../lib/delivery/engine/send-pace';
 
@@ -117,6 +117,31 @@ describe('Capacity', () => {
     expect(c.canReserve('s17', false)).toBe(true);
     c.finish('busy');
     expect(c.startable()).toEqual(['busy-1']);
+    expect(c.heldItems()).toEqual([]);
+  });
+
+  it('walks only the subscriptions with held items, in the order they began waiting', () => {
+    const c = new Capacity<string>({ maxInProcess: 64, sendCap: 1 });
+    // 1,000 idle subscriptions: each held, sent and finished once, so their tallies keep idle entries.
+    for (let i = 0; i < 1_000; i++) {
+      c.hold(`idle${i}`, 'x');
+      c.startable();
+      c.finish(`idle${i}`, 1);
+    }
+    for (const id of ['a', 'b', 'c']) c.hold(id, `${id}0`);
+    c.hold('a', 'a1');
+    const asked = jest.spyOn(c, 'sendCapOf');
+    // Each startable() asks for the send cap of each subscription it walks.
+    expect(c.startable()).toEqual(['a0', 'b0', 'c0']);
+    expect(asked).toHaveBeenCalledTimes(3);
+    expect(asked.mock.calls.map(([id]) => id)).toEqual(['a', 'b', 'c']);
+    // b's and c's queues emptied; they wait again in the order they are held, after a, which still waits.
+    for (const id of ['a', 'b', 'c']) c.finish(id);
+    c.hold('c', 'c1');
+    c.hold('b', 'b1');
+    asked.mockClear();
+    expect(c.startable()).toEqual(['a1', 'c1', 'b1']);
+    expect(asked.mock.calls.map(([id]) => id)).toEqual(['a', 'c', 'b']);
     expect(c.heldItems()).toEqual([]);
   });
 

@@ -57,6 +57,11 @@ export class Capacity<T> {
   private reservedCount = 0;
   private sendingBy = new Map<string, number>();
   private heldBy = new Map<string, T[]>();
+  /**
+   * The subscriptions with held items, each once, in the order they began waiting: what {@link startable} walks
+   * (`heldBy` also keeps idle entries, up to {@link SWEEP_AT} of them, which a walk of it would visit every time).
+   */
+  private waiting: string[] = [];
   private reservedBy = new Map<string, number>();
   /** Subscriptions with their own cap. */
   private readonly caps = new Map<string, number>();
@@ -160,8 +165,9 @@ export class Capacity<T> {
   /** Every subscription left out of claims now. */
   saturatedSubscriptions(): string[] {
     const out = new Set<string>();
-    for (const id of this.sendingBy.keys()) if (this.saturated(id)) out.add(id);
-    for (const id of this.heldBy.keys()) if (this.saturated(id)) out.add(id);
+    // A subscription with nothing busy is never saturated: idle entries are skipped without asking.
+    for (const [id, n] of this.sendingBy) if (n > 0 && this.saturated(id)) out.add(id);
+    for (const id of this.waiting) if (this.saturated(id)) out.add(id);
     return [...out];
   }
 
@@ -195,6 +201,7 @@ export class Capacity<T> {
     if (this.busy(subscriptionId) >= this.holdLimitOf(subscriptionId)) return false;
     let queue = this.heldBy.get(subscriptionId);
     if (!queue) this.heldBy.set(subscriptionId, (queue = []));
+    if (queue.length === 0) this.waiting.push(subscriptionId);
     queue.push(item);
     this.heldCount++;
     return true;
@@ -206,7 +213,10 @@ export class Capacity<T> {
    */
   startable(): T[] {
     const out: T[] = [];
-    for (const [id, queue] of this.heldBy) {
+    const { waiting } = this;
+    let still = 0;
+    for (const id of waiting) {
+      const queue = this.heldBy.get(id)!;
       let sending = this.sendingBy.get(id) ?? 0;
       const cap = this.sendCapOf(id);
       while (queue.length > 0 && this.sendingCount < this.maxInProcess && sending < cap) {
@@ -216,7 +226,9 @@ export class Capacity<T> {
         sending++;
       }
       if (sending > 0) this.sendingBy.set(id, sending);
+      if (queue.length > 0) waiting[still++] = id;
     }
+    waiting.length = still;
     this.heldBy = swept(this.heldBy, this.heldCount, (queue) => queue.length > 0);
     return out;
   }
@@ -234,15 +246,16 @@ export class Capacity<T> {
 
   /** Every held item, removed (shutdown). */
   drainHeld(): T[] {
-    const out = [...this.heldBy.values()].flat();
+    const out = this.heldItems();
     this.heldBy.clear();
+    this.waiting = [];
     this.heldCount = 0;
     return out;
   }
 
   /** Held items, without removing them. */
   heldItems(): T[] {
-    return [...this.heldBy.values()].flat();
+    return this.waiting.flatMap((id) => this.heldBy.get(id)!);
   }
 }
 
