@@ -59,6 +59,11 @@ export class SubscriptionCache {
    * it until a full collection, with the readers it holds.
    */
   private missing = new Map<string, Deferred<WebhookSubscription | null>>();
+  /**
+   * Records dropped so far (changed, or deleted): a read that began before a drop may hold the row as it was before
+   * the change, so it answers its readers but is not kept.
+   */
+  private drops = 0;
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private stopped = false;
@@ -128,10 +133,11 @@ export class SubscriptionCache {
   private readMissing(): void {
     const batch = this.missing;
     this.missing = new Map();
+    const drops = this.drops;
     this.store.getMany([...batch.keys()]).then(
       (subs) => {
         const found = new Map(subs.map((sub) => [sub.subscription_id, sub]));
-        for (const sub of subs) this.records.set(sub.subscription_id, sub);
+        if (drops === this.drops) for (const sub of subs) this.records.set(sub.subscription_id, sub);
         for (const [id, reading] of batch) reading.resolve(found.get(id) ?? null);
       },
       (err: unknown) => {
@@ -143,9 +149,10 @@ export class SubscriptionCache {
   }
 
   private readOne(id: string, reading: Deferred<WebhookSubscription | null>): void {
+    const drops = this.drops;
     this.store.get(id).then(
       (sub) => {
-        if (sub) this.records.set(id, sub);
+        if (sub && drops === this.drops) this.records.set(id, sub);
         reading.resolve(sub);
       },
       (err: unknown) => reading.reject(err),
@@ -154,7 +161,7 @@ export class SubscriptionCache {
 
   /** This process wrote `sub` (null: deleted `id`): apply it now, before the change log brings it. */
   changed(id: string, sub: WebhookSubscription | null): void {
-    this.records.delete(id);
+    this.drop(id);
     this.snapshot?.applyLocal(id, sub?.active ? indexEntryOf(sub) : null);
   }
 
@@ -180,7 +187,12 @@ export class SubscriptionCache {
   }
 
   private async followChanges(): Promise<void> {
-    for (const id of await this.snapshot!.refresh()) this.records.delete(id);
+    for (const id of await this.snapshot!.refresh()) this.drop(id);
+  }
+
+  private drop(id: string): void {
+    this.records.delete(id);
+    this.drops++;
   }
 }
 

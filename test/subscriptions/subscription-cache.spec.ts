@@ -75,6 +75,30 @@ describe('SubscriptionCache.get', () => {
     expect((await cache.get('a'))?.url).toBe('https://y.example.com/');
     expect(reads).toEqual([['a'], ['a']]);
   });
+
+  it('a read that began before a change answers its readers but is not kept: the next get reads the change', async () => {
+    const { cache, store, reads } = await cacheWith(['a']);
+    // The read takes the row as it is, then waits: the subscription changes meanwhile (its write drops it here).
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const getMany = store.getMany;
+    store.getMany = async (wanted) => {
+      const rows = await getMany(wanted);
+      await released;
+      return rows;
+    };
+    const during = cache.get('a');
+    await new Promise((resolve) => setImmediate(resolve));
+    await store.update({ ...sub('a'), url: 'https://y.example.com/' });
+    cache.changed('a', null);
+    release();
+    expect((await during)?.url).toBe(sub('a').url);
+    expect(cache.kept('a')).toBeUndefined();
+    store.getMany = getMany;
+    expect((await cache.get('a'))?.url).toBe('https://y.example.com/');
+    expect(cache.kept('a')?.url).toBe('https://y.example.com/');
+    expect(reads).toEqual([['a'], ['a']]);
+  });
 });
 
 describe('SubscriptionCache.match on a store that is its own index (memory)', () => {
