@@ -174,12 +174,31 @@ export function runStoreContract(name: string, makeStores: () => Promise<StoreHa
       });
 
       it('getMany reads the subscriptions of the ids that exist, active or not, each once, as get does', async () => {
-        const on = await subs().create(makeSub({ headers: { 'x-team': 'blue' }, filter: { 'payload.amount': { $gte: 100 } } }));
+        // Every column set, so that each is read back as the driver hydrates it (booleans, JSON, dates, numbers).
+        const on = await subs().create(
+          makeSub({
+            headers: { 'x-team': 'blue' },
+            filter: { 'payload.amount': { $gte: 100 } },
+            event_types: ['order.*'],
+            tenant_id: 'tenant-many',
+            description: 'every column',
+            metadata: { plan: 'pro', seats: 3 },
+            previous_secret: 'whsec_cHJldmlvdXMtc2VjcmV0',
+            previous_secret_expires_at: new Date(Date.UTC(2031, 4, 6, 7, 8, 9, 123)),
+            retry_max_attempts: 4,
+            delivery_timeout_seconds: 2.5,
+            max_concurrent_per_endpoint: 3,
+            rate_limit_per_second: 7,
+            ordered: true,
+          }),
+        );
         const off = await subs().create(makeSub({ active: false }));
         await subs().create(makeSub());
         const got = await subs().getMany([off.subscription_id, 'no-such-subscription', on.subscription_id, on.subscription_id]);
         const byId = (list: Array<{ subscription_id: string }>) => [...list].sort((a, b) => a.subscription_id.localeCompare(b.subscription_id));
         expect(byId(got)).toEqual(byId([(await subs().get(on.subscription_id))!, (await subs().get(off.subscription_id))!]));
+        expect(got.find((s) => s.subscription_id === on.subscription_id)).toEqual(on);
+        expect(got.find((s) => s.subscription_id === off.subscription_id)!.active).toBe(false);
         expect(await subs().getMany([])).toEqual([]);
       });
 

@@ -13,6 +13,8 @@ import { SubscriptionChanges } from './subscription-changes';
 import { openSubscriptionRow, reencryptSubscriptionSecrets, sealSubscriptionRow } from './subscription-secrets';
 import { fromSubscriptionRow, toSubscriptionRow } from './typeorm-rows';
 import { isUniqueViolation } from './dialects/driver-errors';
+import { runStatement, textFor, type SqlStatement } from './dialects/sql-statement';
+import type { SqlDialect } from './dialects/sql-dialect';
 import { chunks, escapeLike } from './typeorm.utils';
 import { WebhookRateLimitEntity } from './webhook-rate-limit.entity';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
@@ -79,11 +81,21 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
     return row ? this.fromRow(row) : null;
   }
 
+  /**
+   * The sends' read of the records not kept in memory (`SubscriptionCache`, one read per tick): a statement written
+   * once per DataSource (off PostgreSQL, once per number of ids, at most `SQL_CHUNK` of them), its rows hydrated
+   * column by column as TypeORM hydrates an entity. Through `findBy`, TypeORM built the query anew on every call and
+   * mapped its aliased columns back: at 1,000,000 subscriptions, where most sends read first, a CPU profile of 2,000
+   * dispatches gave TypeORM 594 ms of self time that way, and 117 ms this way (issue 22).
+   */
   async getMany(ids: readonly string[]): Promise<WebhookSubscription[]> {
     if (ids.length === 0) return [];
-    return this.ctx.run(async (ds) => {
+    return this.ctx.run(async (ds, dialect) => {
       const out: WebhookSubscription[] = [];
-      for (const part of chunks([...new Set(ids)])) out.push(...(await ds.getRepository(WebhookSubscriptionEntity).findBy({ subscription_id: In(part) })).map((row) => this.fromRow(row)));
+      for (const part of chunks([...new Set(ids)])) {
+        const rows = await runStatement<Record<string, unknown>[]>(ds, subscriptionsByIds(ds, dialect.name, part));
+        for (const raw of rows) out.push(this.fromRow(hydratedRow(ds, raw)));
+      }
       return out;
     });
   }
@@ -231,4 +243,26 @@ async function keepBucket(manager: EntityManager, sub: WebhookSubscription): Pro
   } else {
     await manager.createQueryBuilder().insert().into(WebhookRateLimitEntity).values({ subscription_id: sub.subscription_id, tat_us: 0 }).orIgnore().updateEntity(false).execute();
   }
+}
+
+/** Every column of a subscription row, selected by `ids` (PostgreSQL: one array parameter; else one `?` each). */
+function subscriptionsByIds(ds: DataSource, dialect: SqlDialect, ids: string[]): SqlStatement {
+  const many = dialect === 'postgres' ? 'any' : String(ids.length);
+  const text = textFor(ds, `subscriptions.by-ids.${many}`, (names) => {
+    const columns = ds
+      .getMetadata(WebhookSubscriptionEntity)
+      .columns.map((c) => ds.driver.escape(c.databaseName))
+      .join(', ');
+    const id = names.columns(WebhookSubscriptionEntity)('subscription_id');
+    const where = dialect === 'postgres' ? `${id} = ANY($1)` : `${id} IN (${ids.map(() => '?').join(', ')})`;
+    return `SELECT ${columns} FROM ${names.table(WebhookSubscriptionEntity)} WHERE ${where}`;
+  });
+  return { text, values: dialect === 'postgres' ? [ids] : ids };
+}
+
+/** A raw row of every subscription column as TypeORM hydrates it (booleans, simple-json, dates, per driver). */
+function hydratedRow(ds: DataSource, raw: Record<string, unknown>): WebhookSubscriptionEntity {
+  const row: Record<string, unknown> = {};
+  for (const column of ds.getMetadata(WebhookSubscriptionEntity).columns) row[column.propertyName] = ds.driver.prepareHydratedValue(raw[column.databaseName], column);
+  return row as unknown as WebhookSubscriptionEntity;
 }
