@@ -82,11 +82,11 @@ export class TypeOrmSubscriptionStore implements WebhookSubscriptionStore {
   }
 
   /**
-   * The sends' read of the records not kept in memory (`SubscriptionCache`, one read per tick): a statement written
-   * once per DataSource (off PostgreSQL, once per number of ids, at most `SQL_CHUNK` of them), its rows hydrated
-   * column by column as TypeORM hydrates an entity. Through `findBy`, TypeORM built the query anew on every call and
-   * mapped its aliased columns back: at 1,000,000 subscriptions, where most sends read first, a CPU profile of 2,000
-   * dispatches gave TypeORM 594 ms of self time that way, and 117 ms this way (issue 22).
+   * The sends' read of the records not kept in memory (`SubscriptionCache`, one read per tick): a statement whose
+   * column list is written once per DataSource, its rows hydrated column by column as TypeORM hydrates an entity.
+   * Through `findBy`, TypeORM built the query anew on every call and mapped its aliased columns back: at 1,000,000
+   * subscriptions, where most sends read first, a CPU profile of 2,000 dispatches gave TypeORM 594 ms of self time
+   * that way, and 117 ms this way (issue 22).
    */
   async getMany(ids: readonly string[]): Promise<WebhookSubscription[]> {
     if (ids.length === 0) return [];
@@ -247,17 +247,15 @@ async function keepBucket(manager: EntityManager, sub: WebhookSubscription): Pro
 
 /** Every column of a subscription row, selected by `ids` (PostgreSQL: one array parameter; else one `?` each). */
 function subscriptionsByIds(ds: DataSource, dialect: SqlDialect, ids: string[]): SqlStatement {
-  const many = dialect === 'postgres' ? 'any' : String(ids.length);
-  const text = textFor(ds, `subscriptions.by-ids.${many}`, (names) => {
+  const select = textFor(ds, 'subscriptions.by-id', (names) => {
     const columns = ds
       .getMetadata(WebhookSubscriptionEntity)
       .columns.map((c) => ds.driver.escape(c.databaseName))
       .join(', ');
-    const id = names.columns(WebhookSubscriptionEntity)('subscription_id');
-    const where = dialect === 'postgres' ? `${id} = ANY($1)` : `${id} IN (${ids.map(() => '?').join(', ')})`;
-    return `SELECT ${columns} FROM ${names.table(WebhookSubscriptionEntity)} WHERE ${where}`;
+    return `SELECT ${columns} FROM ${names.table(WebhookSubscriptionEntity)} WHERE ${names.columns(WebhookSubscriptionEntity)('subscription_id')}`;
   });
-  return { text, values: dialect === 'postgres' ? [ids] : ids };
+  if (dialect === 'postgres') return { text: `${select} = ANY($1)`, values: [ids] };
+  return { text: `${select} IN (${'?, '.repeat(ids.length - 1)}?)`, values: ids };
 }
 
 /** A raw row of every subscription column as TypeORM hydrates it (booleans, simple-json, dates, per driver). */
